@@ -1,0 +1,59 @@
+"""Studio (v2) Flows with the definition Flex traffic actually runs.
+
+The list does not return definitions, so a flow is fetched only when its revision, status or
+``date_updated`` changed since the cached copy: a steady-state cycle costs the list pages alone.
+A flow whose latest revision is a draft still runs its last published revision, which is the one
+analysed (``Revisions/LatestPublished``; none when the flow was never published).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twilio.base.exceptions import TwilioRestException
+
+from watchdog.fetchers.common import make, read_all, record
+from watchdog.fetchers.context import FetchContext
+from watchdog.snapshot import Resource
+
+
+def fetch_studio(ctx: FetchContext) -> list[Resource]:
+    listed = [record(r) for r in read_all(ctx.client.studio.v2.flows, 1000, ctx.max_pages)]
+    out = []
+    live = set()
+    for item in listed:
+        sid = item["sid"]
+        live.add(sid)
+        key = f"{item.get('revision')}|{item.get('status')}|{item.get('date_updated')}"
+        cached = ctx.studio_cache.get(sid)
+        if not cached or cached.get("key") != key:
+            cached = {"key": key, **_definitions(ctx, sid, item.get("status"))}
+            ctx.studio_cache[sid] = cached
+        essence = {
+            "sid": sid,
+            "friendly_name": item.get("friendly_name"),
+            "status": item.get("status"),
+            "draft_pending": item.get("status") == "draft",
+            "definition": cached.get("published"),
+        }
+        meta = {"revision": item.get("revision"), "date_updated": item.get("date_updated"),
+                "latest_definition": cached.get("latest"),
+                "webhook_url": item.get("webhook_url")}
+        out.append(make("studio_flow", essence, meta=meta))
+    for sid in set(ctx.studio_cache) - live:
+        del ctx.studio_cache[sid]
+    return out
+
+
+def _definitions(ctx: FetchContext, sid: str, status: Any) -> dict[str, Any]:
+    flow = ctx.client.studio.v2.flows(sid)
+    latest = flow.fetch().definition
+    if status == "published":
+        return {"latest": latest, "published": latest}
+    try:
+        published = flow.revisions("LatestPublished").fetch().definition
+    except TwilioRestException as exc:
+        if exc.status != 404:
+            raise
+        published = None  # never published: nothing runs
+    return {"latest": latest, "published": published}

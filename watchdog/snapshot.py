@@ -1,0 +1,142 @@
+"""Frozen snapshot of an account: per family, complete (every page read) or failed.
+
+A resource keeps its *essence* (the fields that matter: no ``date_updated``, ``url``, ``links``)
+and a fingerprint (sha256 of canonical JSON). ``meta`` holds what is useful but not state
+(revision numbers, dates) and never enters the fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+FAMILIES = ("configuration", "flex_flows", "chat", "proxy", "taskrouter", "studio", "numbers",
+            "conversations")
+Status = Literal["complete", "failed"]
+
+# resource type -> family it is fetched with
+RESOURCE_FAMILY = {
+    "flex_configuration": "configuration",
+    "flex_flow": "flex_flows",
+    "chat_service": "chat",
+    "proxy_service": "proxy",
+    "proxy_phone_number": "proxy",
+    "taskrouter_workspace": "taskrouter",
+    "taskrouter_workflow": "taskrouter",
+    "taskrouter_task_channel": "taskrouter",
+    "studio_flow": "studio",
+    "phone_number": "numbers",
+    "address_configuration": "conversations",
+}
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+
+
+def fingerprint(essence: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(essence).encode()).hexdigest()
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A plain JSON-able copy of a frozen value."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    sid: str
+    essence: Mapping[str, Any]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    @classmethod
+    def make(cls, type_: str, sid: str, essence: Mapping[str, Any],
+             meta: Mapping[str, Any] | None = None) -> Resource:
+        plain = thaw(essence)
+        return cls(type_, sid, _freeze(plain), _freeze(meta or {}), fingerprint(plain))
+
+    @property
+    def family(self) -> str:
+        return RESOURCE_FAMILY[self.type]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.essence.get(key, default)
+
+    @property
+    def name(self) -> str:
+        """A human label: friendly name, unique name or phone number, else the SID."""
+        for key in ("phone_number", "friendly_name", "unique_name", "address"):
+            if self.essence.get(key):
+                return str(self.essence[key])
+        return self.sid
+
+
+@dataclass(frozen=True)
+class FamilyState:
+    family: str
+    status: Status
+    resources: tuple[Resource, ...] = ()
+    error: str | None = None
+    reason: str | None = None
+    fetched_at: datetime | None = None
+    duration_seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    account_sid: str
+    taken_at: datetime
+    families: Mapping[str, FamilyState]
+
+    def complete(self, *families: str) -> bool:
+        return all(f in self.families and self.families[f].complete for f in families)
+
+    def unknown(self) -> list[FamilyState]:
+        return [s for s in self.families.values() if not s.complete]
+
+    def resources(self, type_: str | None = None) -> Iterator[Resource]:
+        for state in self.families.values():
+            if state.complete:
+                yield from (r for r in state.resources if type_ is None or r.type == type_)
+
+    def of_type(self, type_: str) -> list[Resource]:
+        return list(self.resources(type_))
+
+    def get(self, type_: str, sid: str | None) -> Resource | None:
+        if not sid:
+            return None
+        return next((r for r in self.resources(type_) if r.sid == sid), None)
+
+    def merged(self, newer: Snapshot) -> Snapshot:
+        """This snapshot with the families ``newer`` fetched completely replaced (the daemon)."""
+        families = dict(self.families)
+        for name, state in newer.families.items():
+            if state.complete or name not in families:
+                families[name] = state
+            else:  # keep the last complete data but mark the family unknown now
+                families[name] = state
+        return Snapshot(newer.account_sid, newer.taken_at, families)

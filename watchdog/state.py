@@ -1,0 +1,301 @@
+"""The SQLite state store: baseline, last snapshot, open findings, caches and cursors.
+
+WAL mode, one transaction per cycle: a kill -9 at any point leaves the previous consistent state.
+The file is marked with an ``application_id`` so a foreign SQLite file is refused, never reset.
+The schema is versioned (``user_version``) and migrated forward in order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from watchdog.errors import StateError
+from watchdog.findings import Finding
+from watchdog.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
+
+APPLICATION_ID = 0x46574447  # "FWDG"
+
+MIGRATIONS: list[str] = [
+    # 1: the core
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE baseline (type TEXT NOT NULL, sid TEXT NOT NULL, family TEXT NOT NULL,
+        fingerprint TEXT NOT NULL, essence TEXT NOT NULL, PRIMARY KEY (type, sid));
+    CREATE TABLE baseline_families (family TEXT PRIMARY KEY, adopted_at TEXT NOT NULL);
+    CREATE TABLE resources (type TEXT NOT NULL, sid TEXT NOT NULL, family TEXT NOT NULL,
+        fingerprint TEXT NOT NULL, essence TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (type, sid));
+    CREATE TABLE families (family TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT,
+        error TEXT, fetched_at TEXT, last_success_at TEXT);
+    CREATE TABLE findings (id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL,
+        resource_type TEXT NOT NULL, resource_sid TEXT NOT NULL, summary TEXT NOT NULL,
+        details TEXT NOT NULL, healable INTEGER NOT NULL DEFAULT 0,
+        first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+        observations INTEGER NOT NULL DEFAULT 1, status TEXT NOT NULL DEFAULT 'open',
+        closed_at TEXT);
+    CREATE INDEX findings_status ON findings (status);
+    CREATE TABLE studio_cache (sid TEXT PRIMARY KEY, entry TEXT NOT NULL);
+    CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+class StateStore:
+    """One state file for one account. Thread-safe: one connection behind a lock."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path.exists() and not self.path.is_file():
+            raise StateError(f"state: {self.path}: not a regular file")
+        if self.path.parent and not self.path.parent.exists():
+            raise StateError(f"state: {self.path.parent}: directory does not exist")
+        try:
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"state: {self.path}: not a flex-watchdog state file ({exc})") from None
+        if tables and app_id != APPLICATION_ID:
+            raise StateError(f"state: {self.path}: a SQLite file that flex-watchdog did not create;"
+                             " refusing to touch it (choose another FLEX_WATCHDOG_STATE_PATH)")
+        if version > len(MIGRATIONS):
+            raise StateError(f"state: {self.path}: schema version {version} is newer than this "
+                             f"flex-watchdog supports ({len(MIGRATIONS)}); upgrade flex-watchdog")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+            self._migrate(conn, version)
+        except sqlite3.Error as exc:
+            raise StateError(f"state: {self.path}: cannot be used ({exc})") from None
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version={number}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work (a cycle). Nested calls join the outer transaction."""
+        with self._lock:
+            if self._conn.in_transaction:
+                yield self._conn
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: Any = ()) -> list[sqlite3.Row | tuple[Any, ...]]:
+        with self._lock:
+            return list(self._conn.execute(sql, params))
+
+    # -- meta and account --------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self.execute("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def bind_account(self, account_sid: str) -> None:
+        """A state file belongs to one account; another account's file is refused."""
+        known = self.get_meta("account_sid")
+        if known is None:
+            self.set_meta("account_sid", account_sid)
+        elif known != account_sid:
+            raise StateError(f"state: {self.path}: belongs to account {known}, not {account_sid}; "
+                             "use one state file per account")
+
+    # -- cursors -------------------------------------------------------------------------------
+
+    def get_cursor(self, name: str) -> str | None:
+        rows = self.execute("SELECT value FROM cursors WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows else None
+
+    def set_cursor(self, name: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO cursors (name, value) VALUES (?, ?)", (name, value))
+
+    # -- studio definition cache --------------------------------------------------------------
+
+    def load_studio_cache(self) -> dict[str, dict[str, Any]]:
+        return {sid: json.loads(entry)
+                for sid, entry in self.execute("SELECT sid, entry FROM studio_cache")}
+
+    def save_studio_cache(self, cache: dict[str, dict[str, Any]]) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM studio_cache")
+            conn.executemany("INSERT INTO studio_cache (sid, entry) VALUES (?, ?)",
+                             [(sid, json.dumps(entry)) for sid, entry in cache.items()])
+
+    # -- snapshot and baseline ----------------------------------------------------------------
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Replace the stored resources of every family fetched completely; record statuses."""
+        with self.transaction() as conn:
+            for state in snapshot.families.values():
+                last_success = _iso(snapshot.taken_at) if state.complete else None
+                conn.execute(
+                    "INSERT INTO families (family, status, reason, error, fetched_at, "
+                    "last_success_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(family) DO UPDATE SET "
+                    "status=excluded.status, reason=excluded.reason, error=excluded.error, "
+                    "fetched_at=excluded.fetched_at, last_success_at="
+                    "coalesce(excluded.last_success_at, families.last_success_at)",
+                    (state.family, state.status, state.reason, state.error,
+                     _iso(snapshot.taken_at), last_success))
+                if not state.complete:
+                    continue
+                conn.execute("DELETE FROM resources WHERE family = ?", (state.family,))
+                conn.executemany(
+                    "INSERT INTO resources (type, sid, family, fingerprint, essence, meta) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(r.type, r.sid, state.family, r.fingerprint, _dump(r.essence), _dump(r.meta))
+                     for r in state.resources])
+
+    def load_snapshot(self, account_sid: str) -> Snapshot | None:
+        """The last complete data of each family, as stored (None before the first poll)."""
+        rows = self.execute("SELECT family, status, reason, error, fetched_at, last_success_at "
+                            "FROM families")
+        if not rows:
+            return None
+        resources = self._resources("resources", with_meta=True)
+        families = {}
+        for family, _status, _reason, _error, _fetched, last_success in rows:
+            if last_success is None:
+                continue
+            families[family] = FamilyState(family, "complete", tuple(resources.get(family, ())),
+                                           fetched_at=datetime.fromisoformat(last_success))
+        taken = max((f.fetched_at for f in families.values() if f.fetched_at), default=None)
+        if taken is None:
+            return None
+        return Snapshot(account_sid, taken, families)
+
+    def baseline(self, account_sid: str) -> Snapshot | None:
+        adopted = self.execute("SELECT family, adopted_at FROM baseline_families")
+        if not adopted:
+            return None
+        resources = self._resources("baseline")
+        families = {f: FamilyState(f, "complete", tuple(resources.get(f, ())),
+                                   fetched_at=datetime.fromisoformat(at)) for f, at in adopted}
+        taken = max(f.fetched_at for f in families.values() if f.fetched_at)
+        return Snapshot(account_sid, taken, families)
+
+    def adopt_baseline(self, snapshot: Snapshot, families: list[str] | None = None) -> list[str]:
+        """Adopt the complete families of ``snapshot`` (all, or only those named)."""
+        chosen = [s for s in snapshot.families.values()
+                  if s.complete and (families is None or s.family in families)]
+        with self.transaction() as conn:
+            for state in chosen:
+                conn.execute("DELETE FROM baseline WHERE family = ?", (state.family,))
+                conn.executemany(
+                    "INSERT INTO baseline (type, sid, family, fingerprint, essence) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(r.type, r.sid, state.family, r.fingerprint, _dump(r.essence))
+                     for r in state.resources])
+                conn.execute("INSERT OR REPLACE INTO baseline_families (family, adopted_at) "
+                             "VALUES (?, ?)", (state.family, _iso(snapshot.taken_at)))
+        return [s.family for s in chosen]
+
+    def baseline_families(self) -> set[str]:
+        return {str(r[0]) for r in self.execute("SELECT family FROM baseline_families")}
+
+    def _resources(self, table: str, with_meta: bool = False) -> dict[str, list[Resource]]:
+        cols = "type, sid, family, fingerprint, essence" + (", meta" if with_meta else "")
+        out: dict[str, list[Resource]] = {}
+        for row in self.execute(f"SELECT {cols} FROM {table} ORDER BY type, sid"):
+            meta = json.loads(row[5]) if with_meta else {}
+            resource = Resource.make(row[0], row[1], json.loads(row[4]), meta)
+            out.setdefault(RESOURCE_FAMILY.get(row[0], row[2]), []).append(resource)
+        return out
+
+    # -- findings ------------------------------------------------------------------------------
+
+    def open_findings(self) -> dict[str, dict[str, Any]]:
+        rows = self.execute(
+            "SELECT id, rule, severity, resource_type, resource_sid, summary, details, healable, "
+            "first_seen, last_seen, observations FROM findings WHERE status = 'open'")
+        keys = ("id", "rule", "severity", "resource_type", "resource_sid", "summary", "details",
+                "healable", "first_seen", "last_seen", "observations")
+        out = {}
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["details"] = json.loads(item["details"])
+            out[item["id"]] = item
+        return out
+
+    def record_findings(self, findings: list[Finding], evaluated_rules: set[str],
+                        now: datetime, unknown_families: set[str] | frozenset[str] = frozenset(),
+                        ) -> tuple[list[Finding], list[dict[str, Any]]]:
+        """Upsert this cycle's findings; close open ones of rules evaluated without them.
+
+        Findings of rules that were skipped (unknown family, error), and findings about a resource
+        whose own family is unknown now, stay open untouched: unknown is not recovery.
+        Returns (opened, cleared).
+        """
+        stamp = _iso(now)
+        current = {f.id: f for f in findings}
+        with self.transaction() as conn:
+            known = self.open_findings()
+            opened = [f for f in findings if f.id not in known]
+            for f in findings:
+                conn.execute(
+                    "INSERT INTO findings (id, rule, severity, resource_type, resource_sid, "
+                    "summary, details, healable, first_seen, last_seen) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                    "severity=excluded.severity, summary=excluded.summary, "
+                    "details=excluded.details, last_seen=excluded.last_seen, "
+                    "observations=CASE WHEN findings.status='open' "
+                    "THEN findings.observations + 1 ELSE 1 END, "
+                    "first_seen=CASE WHEN findings.status='open' "
+                    "THEN findings.first_seen ELSE excluded.first_seen END, "
+                    "status='open', closed_at=NULL",
+                    (f.id, f.rule, f.severity, f.resource_type, f.resource_sid, f.summary,
+                     _dump(f.details), int(f.healable), stamp, stamp))
+            cleared = [item for fid, item in known.items()
+                       if fid not in current and item["rule"] in evaluated_rules
+                       and RESOURCE_FAMILY.get(item["resource_type"]) not in unknown_families]
+            conn.executemany("UPDATE findings SET status='closed', closed_at=? WHERE id=?",
+                             [(stamp, item["id"]) for item in cleared])
+        return opened, cleared
+
+
+def _dump(value: Any) -> str:
+    from watchdog.snapshot import canonical_json, thaw
+
+    return canonical_json(thaw(value))

@@ -1,0 +1,174 @@
+"""Which resources are Flex, and how they connect: a derived, read-only view of a snapshot.
+
+A phone number is **legacy** Flex when a Flex Flow has it as ``contact_identity``, or it is in
+the Flex Proxy Service's pool, or its "A message comes in" points at the Flex Proxy Service;
+**conversations** when an address configuration has it as ``address``; **both** (a
+mis-configuration); or **none**. The Flex Proxy Service is found by unique name or by its
+``chat_instance_sid`` matching the Flex Configuration's chat service.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from watchdog.settings import FlexSettings
+from watchdog.snapshot import Resource, Snapshot
+from watchdog.urls import classify
+
+LEGACY, CONVERSATIONS, BOTH, NONE = "legacy", "conversations", "both", "none"
+
+
+@dataclass
+class Topology:
+    snapshot: Snapshot
+    flex: FlexSettings = field(default_factory=FlexSettings)
+
+    @cached_property
+    def configuration(self) -> Resource | None:
+        found = self.snapshot.of_type("flex_configuration")
+        return found[0] if found else None
+
+    def _config(self, key: str) -> str | None:
+        value = self.configuration.get(key) if self.configuration else None
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def chat_service_sid(self) -> str | None:
+        return self._config("chat_service_instance_sid")
+
+    @property
+    def workspace_sid(self) -> str | None:
+        return self._config("taskrouter_workspace_sid")
+
+    @cached_property
+    def flex_proxy(self) -> Resource | None:
+        services = self.snapshot.of_type("proxy_service")
+        by_name = [s for s in services if s.get("unique_name") == self.flex.proxy_service_name]
+        if by_name:
+            return by_name[0]
+        chat = self.chat_service_sid
+        by_chat = [s for s in services if chat and s.get("chat_instance_sid") == chat]
+        return by_chat[0] if by_chat else None
+
+    @cached_property
+    def proxy_pool(self) -> dict[str, Resource]:
+        """phone number (E.164) -> its entry in the Flex Proxy Service's pool."""
+        proxy = self.flex_proxy
+        if proxy is None:
+            return {}
+        return {str(r.get("phone_number")): r for r in self.snapshot.of_type("proxy_phone_number")
+                if r.get("service_sid") == proxy.sid}
+
+    @cached_property
+    def proxy_pool_sids(self) -> set[str]:
+        return {r.sid for r in self.proxy_pool.values()}
+
+    @cached_property
+    def flex_flows_by_identity(self) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = defaultdict(list)
+        for flow in self.snapshot.of_type("flex_flow"):
+            identity = flow.get("contact_identity")
+            if identity:
+                out[str(identity)].append(flow)
+        return dict(out)
+
+    @cached_property
+    def addresses_by_number(self) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = defaultdict(list)
+        for address in self.snapshot.of_type("address_configuration"):
+            if address.get("address"):
+                out[str(address.get("address"))].append(address)
+        return dict(out)
+
+    def stack_of(self, number: Resource) -> str:
+        """legacy | conversations | both | none, for a ``phone_number`` resource."""
+        phone = str(number.get("phone_number"))
+        target = classify(number.get("sms_url"))
+        proxy = self.flex_proxy
+        legacy = (phone in self.flex_flows_by_identity or phone in self.proxy_pool
+                  or number.sid in self.proxy_pool_sids
+                  or (proxy is not None and target.kind == "proxy-message" and target.sid == proxy.sid)
+                  or (proxy is None and target.kind == "proxy-message"))
+        conversations = phone in self.addresses_by_number
+        if legacy and conversations:
+            return BOTH
+        return LEGACY if legacy else CONVERSATIONS if conversations else NONE
+
+    @cached_property
+    def stacks(self) -> dict[str, str]:
+        """number SID -> stack, for every phone number in the snapshot."""
+        return {n.sid: self.stack_of(n) for n in self.snapshot.of_type("phone_number")}
+
+    @cached_property
+    def flex_numbers(self) -> list[Resource]:
+        return [n for n in self.snapshot.of_type("phone_number") if self.stacks[n.sid] != NONE]
+
+    @cached_property
+    def workflows(self) -> dict[str, Resource]:
+        """Workflows of the Flex workspace, by SID."""
+        ws = self.workspace_sid
+        return {w.sid: w for w in self.snapshot.of_type("taskrouter_workflow")
+                if w.get("workspace_sid") == ws}
+
+    @cached_property
+    def task_channels(self) -> dict[str, Resource]:
+        """Task channels of the Flex workspace, by SID."""
+        ws = self.workspace_sid
+        return {c.sid: c for c in self.snapshot.of_type("taskrouter_task_channel")
+                if c.get("workspace_sid") == ws}
+
+    @cached_property
+    def flows(self) -> dict[str, Resource]:
+        return {f.sid: f for f in self.snapshot.of_type("studio_flow")}
+
+    def flows_named(self, name: str) -> list[Resource]:
+        return [f for f in self.flows.values() if f.get("friendly_name") == name]
+
+    @cached_property
+    def flex_flow_refs(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Studio flow SID -> [(resource_type, sid, how)] of every Flex entry point that uses it."""
+        refs: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for number in self.flex_numbers:
+            for field_name in ("voice_url", "sms_url"):
+                target = classify(number.get(field_name))
+                if target.kind == "studio" and target.sid:
+                    refs[target.sid].append(("phone_number", number.sid, field_name))
+        for flow in self.snapshot.of_type("flex_flow"):
+            integration = flow.get("integration") or {}
+            sid = integration.get("flow_sid") if hasattr(integration, "get") else None
+            if flow.get("integration_type") == "studio" and sid:
+                refs[str(sid)].append(("flex_flow", flow.sid, "integration.flow_sid"))
+        for address in self.snapshot.of_type("address_configuration"):
+            auto = address.get("auto_creation") or {}
+            sid = auto.get("studio_flow_sid") if hasattr(auto, "get") else None
+            if sid:
+                refs[str(sid)].append(("address_configuration", address.sid,
+                                       "auto_creation.studio_flow_sid"))
+        return dict(refs)
+
+    def flex_flow_sids(self) -> set[str]:
+        """Studio flows that Flex traffic reaches, or that carry a default Flex flow name."""
+        names = {self.flex.voice_flow_name, self.flex.messaging_flow_name,
+                 self.flex.webchat_flow_name}
+        named = {f.sid for f in self.flows.values() if f.get("friendly_name") in names}
+        return set(self.flex_flow_refs) | named
+
+    def is_watched(self, resource: Resource) -> bool:
+        """Whether baseline drift applies: Flex plumbing only, never unrelated resources."""
+        if resource.type == "phone_number":
+            return self.stacks.get(resource.sid, NONE) != NONE
+        if resource.type == "studio_flow":
+            return resource.sid in self.flex_flow_sids()
+        if resource.type == "chat_service":
+            return resource.sid == self.chat_service_sid
+        if resource.type in ("proxy_service", "proxy_phone_number"):
+            proxy = self.flex_proxy
+            sid = resource.sid if resource.type == "proxy_service" else resource.get("service_sid")
+            return proxy is not None and sid == proxy.sid
+        if resource.type == "taskrouter_workspace":
+            return resource.sid == self.workspace_sid
+        if resource.type in ("taskrouter_workflow", "taskrouter_task_channel"):
+            return resource.get("workspace_sid") == self.workspace_sid
+        return True
