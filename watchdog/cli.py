@@ -1,0 +1,51 @@
+"""Command line: ``flex-watchdog <command>``. Bad config or usage: one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from watchdog import __version__
+from watchdog.clash import distribution_clash
+from watchdog.errors import ConfigError, CredentialsRejected, StateError
+
+# One module per command group in watchdog/commands, each with register(subparsers).
+COMMANDS = ("check", "demo", "simulator", "config", "baseline", "catalogue", "run", "heal",
+            "alert")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flex-watchdog",
+        description="Watch a Twilio Flex account's messaging and voice plumbing.")
+    parser.add_argument("--version", action="version", version=f"flex-watchdog {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"watchdog.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"watchdog.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    clash = distribution_clash()
+    if clash:
+        print(clash, file=sys.stderr)
+        return 2
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, StateError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except CredentialsRejected as exc:
+        print(f"twilio: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,47 @@
+"""``flex-watchdog baseline accept|diff``."""
+
+from __future__ import annotations
+
+import argparse
+
+from watchdog.baseline_diff import compare, render
+from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
+from watchdog.fetchers import FetchContext, fetch_snapshot
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("baseline", help="show or accept drift from the baseline")
+    actions = parser.add_subparsers(dest="action", required=True)
+    diff = actions.add_parser("diff", help="resources added, removed and changed since the baseline")
+    diff.set_defaults(func=run_diff)
+    accept = actions.add_parser("accept", help="adopt the current state as the baseline")
+    accept.set_defaults(func=run_accept)
+
+
+def _current(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    settings = settings_or_exit()
+    watcher = open_watcher(settings)
+    ctx = FetchContext(watcher.access.client, watcher.account_sid, settings.flex,
+                       settings.twilio.max_pages, dict(watcher.studio_cache))
+    snapshot = fetch_snapshot(ctx, utcnow())
+    return watcher, snapshot
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    watcher, snapshot = _current(args)
+    diff = compare(watcher.store.baseline(watcher.account_sid), snapshot)
+    print(render(diff))
+    return 0 if diff.empty else 1
+
+
+def run_accept(args: argparse.Namespace) -> int:
+    watcher, snapshot = _current(args)
+    diff = compare(watcher.store.baseline(watcher.account_sid), snapshot)
+    print(render(diff))
+    adopted = watcher.store.adopt_baseline(snapshot)
+    unknown = [s.family for s in snapshot.unknown()]
+    print(f"Baseline accepted for: {', '.join(adopted) or 'nothing'}")
+    if unknown:
+        print(f"Not accepted (could not be fetched, baseline kept): {', '.join(unknown)}")
+        return 3
+    return 0

@@ -1,0 +1,28 @@
+"""``flex-watchdog check``: one complete poll, the rules, the findings."""
+
+from __future__ import annotations
+
+import argparse
+
+from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
+from watchdog.report import exit_code, render_json, render_table
+from watchdog.topology import Topology
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("check", help="poll the account once and report findings",
+                            description="Exit 0 clean, 1 findings, 2 bad config or credentials, "
+                                        "3 some family could not be fetched and nothing else found.")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+    watcher = open_watcher(settings)
+    result = watcher.poll(utcnow())
+    if args.format == "json":
+        print(render_json(result))
+    else:
+        print(render_table(result, Topology(result.snapshot, settings.flex)))
+    return exit_code(result)

@@ -1,0 +1,34 @@
+"""What most commands do first: settings, logging, state, Twilio access, the watcher."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from watchdog.cycle import Watcher
+from watchdog.errors import ConfigError
+from watchdog.logs import setup_logging
+from watchdog.rules.registry import all_rules
+from watchdog.settings import Settings, load_settings
+from watchdog.state import StateStore
+from watchdog.twilio_api import connect
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """Load and validate settings, including that every ``rules.<id>`` names a known rule."""
+    settings = load_settings(**overrides)
+    known = all_rules()
+    for rule_id in settings.rules:
+        if rule_id not in known:
+            raise ConfigError(f"config: rules.{rule_id}: unknown rule (see `flex-watchdog rules`)")
+    setup_logging(settings.log.level if settings.log.level != "INFO" else "WARNING",
+                  settings.log.format, settings.secret_values())
+    return settings
+
+
+def open_watcher(settings: Settings) -> Watcher:
+    access = connect(settings)
+    return Watcher(settings, StateStore(settings.state_path), access)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

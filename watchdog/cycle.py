@@ -1,0 +1,128 @@
+"""One pass: fetch -> snapshot -> rules -> findings (recorded). Alerts and heals hook in after.
+
+``Watcher.poll(families, now)`` refreshes some families (all, for ``check``), merges them with the
+latest complete data of the others, evaluates the rules whose families it refreshed, and stores
+the result in one transaction. The clock is read once by the caller and passed down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from watchdog.errors import CredentialsRejected
+from watchdog.fetchers import FetchContext, fetch_snapshot
+from watchdog.findings import Finding
+from watchdog.rules.context import RuleContext
+from watchdog.rules.engine import Evaluation, evaluate
+from watchdog.rules.registry import all_rules
+from watchdog.settings import Settings
+from watchdog.snapshot import FAMILIES, FamilyState, Snapshot
+from watchdog.state import StateStore
+from watchdog.twilio_api import TwilioAccess
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CycleResult:
+    account_sid: str
+    polled_at: datetime
+    snapshot: Snapshot
+    refreshed: tuple[str, ...]
+    evaluation: Evaluation
+    opened: list[Finding] = field(default_factory=list)
+    cleared: list[dict[str, Any]] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    api_requests: int = 0
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.evaluation.findings
+
+    @property
+    def unknown(self) -> list[FamilyState]:
+        return [self.snapshot.families[f] for f in self.refreshed
+                if not self.snapshot.families[f].complete]
+
+
+# Called after a cycle is recorded (metrics, alerts, heals). Exceptions are contained.
+CycleListener = Callable[[CycleResult], None]
+
+
+class Watcher:
+    """Holds the latest complete snapshot in memory and runs cycles against it."""
+
+    def __init__(self, settings: Settings, store: StateStore, access: TwilioAccess) -> None:
+        self.settings, self.store, self.access = settings, store, access
+        self.account_sid = access.account_sid
+        store.bind_account(self.account_sid)
+        self.latest: Snapshot | None = store.load_snapshot(self.account_sid)
+        self.studio_cache = store.load_studio_cache()
+        self.listeners: list[CycleListener] = []
+        self._lock = threading.Lock()  # one cycle at a time: the state and cache are shared
+
+    def poll(self, now: datetime, families: Iterable[str] = FAMILIES) -> CycleResult:
+        with self._lock:
+            return self._poll(now, tuple(families))
+
+    def _poll(self, now: datetime, families: tuple[str, ...]) -> CycleResult:
+        before = self.access.stats.total()
+        ctx = FetchContext(self.access.client, self.account_sid, self.settings.flex,
+                           self.settings.twilio.max_pages, dict(self.studio_cache))
+        fresh = fetch_snapshot(ctx, now, families)
+        auth = next((s for s in fresh.families.values() if s.reason == "auth"), None)
+        if auth is not None and all(s.reason == "auth" for s in fresh.families.values()):
+            raise CredentialsRejected(self.account_sid)
+        merged = self._merge(fresh)
+        baseline = self.store.baseline(self.account_sid)
+        rule_ctx = RuleContext(merged, now, self.settings, baseline)
+        evaluation = evaluate(rule_ctx, only=self._rules_for(families))
+        unknown = {f for f, s in merged.families.items() if not s.complete}
+        unknown |= set(FAMILIES) - set(merged.families)
+        with self.store.transaction():
+            self.store.save_snapshot(fresh)
+            self.store.save_studio_cache(ctx.studio_cache)
+            adopted = self._adopt(fresh, baseline)
+            opened, cleared = self.store.record_findings(
+                evaluation.findings, evaluation.evaluated, now, unknown)
+        self.studio_cache = ctx.studio_cache
+        self.latest = merged
+        result = CycleResult(self.account_sid, now, merged, families, evaluation, opened, cleared,
+                             adopted, self.access.stats.total() - before)
+        self._log(result)
+        for listener in self.listeners:
+            try:
+                listener(result)
+            except Exception:  # contained: a broken sink must not stop polling
+                log.exception("cycle listener %r failed", listener)
+        return result
+
+    def _merge(self, fresh: Snapshot) -> Snapshot:
+        families = dict(self.latest.families) if self.latest else {}
+        families.update(fresh.families)
+        return Snapshot(self.account_sid, fresh.taken_at, families)
+
+    def _rules_for(self, families: tuple[str, ...]) -> set[str] | None:
+        if set(families) >= set(FAMILIES):
+            return None
+        return {r.id for r in all_rules().values()
+                if not r.families or set(r.families) & set(families)}
+
+    def _adopt(self, fresh: Snapshot, baseline: Snapshot | None) -> list[str]:
+        have = set(baseline.families) if baseline else set()
+        new = [s.family for s in fresh.families.values() if s.complete and s.family not in have]
+        return self.store.adopt_baseline(fresh, new) if new else []
+
+    def _log(self, result: CycleResult) -> None:
+        for finding in result.opened:
+            log.warning("finding opened: %s %s: %s", finding.rule, finding.resource_sid,
+                        finding.summary)
+        for item in result.cleared:
+            log.info("finding cleared: %s %s", item["rule"], item["resource_sid"])
+        if result.adopted:
+            log.info("baseline adopted for %s", ", ".join(result.adopted))
