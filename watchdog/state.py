@@ -44,6 +44,25 @@ MIGRATIONS: list[str] = [
     CREATE TABLE studio_cache (sid TEXT PRIMARY KEY, entry TEXT NOT NULL);
     CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: alerting (PagerDuty incidents and the persistent outbox)
+    """
+    CREATE TABLE incidents (dedup_key TEXT PRIMARY KEY, finding_id TEXT NOT NULL,
+        route TEXT NOT NULL, status TEXT NOT NULL, triggered_at TEXT, resolved_at TEXT);
+    CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, dedup_key TEXT,
+        action TEXT NOT NULL, route TEXT NOT NULL, payload TEXT NOT NULL,
+        created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT,
+        last_error TEXT);
+    """,
+    # 3: healing (the record of every heal and the per-resource circuit breakers)
+    """
+    CREATE TABLE heals (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+        rule TEXT NOT NULL, resource_type TEXT NOT NULL, resource_sid TEXT NOT NULL,
+        outcome TEXT NOT NULL, reason TEXT, request TEXT, before TEXT, after TEXT,
+        phase TEXT NOT NULL DEFAULT 'done');
+    CREATE TABLE heal_breakers (rule TEXT NOT NULL, resource_sid TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0, last_applied_at TEXT, tripped_at TEXT,
+        tripped_reason TEXT, actor TEXT, PRIMARY KEY (rule, resource_sid));
+    """,
 ]
 
 

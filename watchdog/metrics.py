@@ -1,0 +1,136 @@
+"""Prometheus metrics, every one built on an injected ``CollectorRegistry``.
+
+Names are a contract (dashboards and alert rules use them). Every known label set is created at
+start-up so a series exists at 0 before anything happens; no label carries a phone number or any
+other unbounded value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from watchdog import __version__
+from watchdog.rules.registry import Rule
+from watchdog.settings import Settings
+from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY, Snapshot
+
+SEVERITIES = ("critical", "warning", "info")
+HEAL_OUTCOMES = ("applied", "dry_run", "refused", "failed", "noop")
+ALERT_ACTIONS = ("trigger", "resolve", "change", "error")
+PRODUCTS = ("api", "flex-api", "chat", "proxy", "taskrouter", "studio", "conversations", "monitor")
+
+_LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
+
+
+class Metrics:
+    """All flex-watchdog metrics. One instance per process (or per test, on its own registry)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.findings = Gauge("flex_watchdog_findings", "Open findings.", ["rule", "severity"],
+                              registry=r)
+        self.rule_enabled = Gauge("flex_watchdog_rule_enabled", "1 when the rule is evaluated.",
+                                  ["rule"], registry=r)
+        self.rule_autoheal = Gauge("flex_watchdog_rule_autoheal_enabled",
+                                   "1 when the daemon heals this rule's findings on its own.",
+                                   ["rule"], registry=r)
+        self.family_up = Gauge("flex_watchdog_family_up",
+                               "1 when the family's last fetch was complete, 0 when it failed.",
+                               ["family"], registry=r)
+        self.family_interval = Gauge("flex_watchdog_family_interval_seconds",
+                                     "Configured poll interval of the family.", ["family"],
+                                     registry=r)
+        self.poll_duration = Histogram("flex_watchdog_poll_duration_seconds",
+                                       "Time to fetch one family.", ["family"], registry=r)
+        self.poll_last_success = Gauge("flex_watchdog_poll_last_success_timestamp_seconds",
+                                       "When the family was last fetched completely.",
+                                       ["family"], registry=r)
+        self.poll_errors = Counter("flex_watchdog_poll_errors_total",
+                                   "Failed family fetches, by reason.", ["family", "reason"],
+                                   registry=r)
+        self.rules_skipped = Counter("flex_watchdog_rules_skipped_total",
+                                     "Rule evaluations skipped, by reason.", ["reason"],
+                                     registry=r)
+        self.resources = Gauge("flex_watchdog_resources", "Resources in the last snapshot.",
+                               ["type"], registry=r)
+        self.twilio_requests = Counter("flex_watchdog_twilio_requests",
+                                       "Requests to Twilio by product, method and status code.",
+                                       ["product", "method", "code"], registry=r)
+        self.twilio_duration = Histogram("flex_watchdog_twilio_request_duration_seconds",
+                                         "Duration of one Twilio request.", ["product"],
+                                         registry=r)
+        self.events_received = Counter("flex_watchdog_events_received",
+                                       "Change signals received, by source.", ["source"],
+                                       registry=r)
+        self.detection_latency = Histogram("flex_watchdog_detection_latency_seconds",
+                                           "From a change's event time to its finding.",
+                                           buckets=_LATENCY_BUCKETS, registry=r)
+        self.cycle_last_success = Gauge("flex_watchdog_cycle_last_success_timestamp_seconds",
+                                        "When the last cycle finished.", registry=r)
+        self.misfires = Counter("flex_watchdog_job_misfires", "Scheduled runs missed.", ["job"],
+                                registry=r)
+        self.heals = Counter("flex_watchdog_heals", "Heals by rule and outcome.",
+                             ["rule", "outcome"], registry=r)
+        self.alerts = Counter("flex_watchdog_alerts", "Alert deliveries by sink and action.",
+                              ["sink", "action"], registry=r)
+        self.build = Info("flex_watchdog_build", "Build information.", registry=r)
+        self.build.info({"version": __version__})
+
+    def initialise(self, settings: Settings, rules: Iterable[Rule]) -> None:
+        """Create every known series at start-up with its current value."""
+        for rule in rules:
+            rs = settings.rule(rule.id)
+            severity = rs.severity or rule.severity
+            self.findings.labels(rule.id, severity).set(0)
+            self.rule_enabled.labels(rule.id).set(int(rs.enabled))
+            armed = settings.healing.enabled and rs.enabled and rs.autoheal and rule.healable
+            self.rule_autoheal.labels(rule.id).set(int(armed))
+            for outcome in HEAL_OUTCOMES:
+                if rule.healable:
+                    self.heals.labels(rule.id, outcome)
+        for family in FAMILIES:
+            self.family_up.labels(family)
+            self.poll_duration.labels(family)
+            self.family_interval.labels(family).set(family_interval(settings, family))
+        for type_ in RESOURCE_FAMILY:
+            self.resources.labels(type_)
+        for action in ALERT_ACTIONS:
+            self.alerts.labels("pagerduty", action)
+        for source in ("monitor", "debugger", "webhook"):
+            self.events_received.labels(source)
+
+    def observe_request(self, product: str, method: str, code: str, seconds: float) -> None:
+        """A ``RequestStats`` listener."""
+        self.twilio_requests.labels(product, method, code).inc()
+        self.twilio_duration.labels(product).observe(seconds)
+
+    def observe_snapshot(self, snapshot: Snapshot, refreshed: Iterable[str]) -> None:
+        for family in refreshed:
+            state = snapshot.families[family]
+            self.family_up.labels(family).set(int(state.complete))
+            self.poll_duration.labels(family).observe(state.duration_seconds)
+            if state.complete and state.fetched_at:
+                self.poll_last_success.labels(family).set(state.fetched_at.timestamp())
+            else:
+                self.poll_errors.labels(family, state.reason or "other").inc()
+        counts = Tally(r.type for r in snapshot.resources())
+        for type_, family in RESOURCE_FAMILY.items():
+            if snapshot.complete(family):
+                self.resources.labels(type_).set(counts.get(type_, 0))
+
+    def observe_open_findings(self, open_counts: dict[tuple[str, str], int],
+                              rules: Iterable[Rule], settings: Settings) -> None:
+        for rule in rules:
+            severity = settings.rule(rule.id).severity or rule.severity
+            self.findings.labels(rule.id, severity).set(open_counts.get((rule.id, severity), 0))
+
+
+def family_interval(settings: Settings, family: str) -> float:
+    s = settings.schedule
+    return {"numbers": s.numbers_seconds, "flex_flows": s.flex_flows_seconds,
+            "taskrouter": s.taskrouter_seconds, "studio": s.studio_seconds}.get(
+        family, s.services_seconds)
