@@ -108,14 +108,14 @@ class Catalog(WorldState):
             return sid
 
     def revise_flow(self, sid: str, *, status: str, definition: studio.Definition | None = None,
-                    friendly_name: str | None = None,
-                    commit_message: str | None = None) -> Record:
+                    friendly_name: str | None = None, commit_message: str | None = None,
+                    author_sid: str | None = None) -> Record:
         """Save a new revision of flow ``sid`` (Studio never edits a revision in place)."""
         with self.lock:
             flow = self.store.flows[sid]
             studio.add_revision(flow, self.store.revisions[sid], self.stamp(), status=status,
                                 definition=definition, friendly_name=friendly_name,
-                                commit_message=commit_message)
+                                commit_message=commit_message, author_sid=author_sid)
             return flow
 
     def add_flex_flow(self, friendly_name: str, chat_service_sid: str, channel_type: str, *,

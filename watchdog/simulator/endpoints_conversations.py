@@ -113,7 +113,11 @@ def list_alerts(call: Call) -> Reply:
     return listing(call, "alerts", filter_alerts(call.world.store.alerts, call.query))
 
 
+ALERT_DETAILS = ("request_variables", "request_headers", "response_body", "response_headers")
+
+
 def fetch_alert(call: Call) -> Reply:
-    """GET one alert."""
+    """GET one alert, with the request/response details only a fetch returns."""
     alerts = {alert["sid"]: alert for alert in call.world.store.alerts}
-    return ok(lookup(call, alerts, call.params["Sid"]))
+    alert = lookup(call, alerts, call.params["Sid"])
+    return ok({**{name: None for name in ALERT_DETAILS}, **alert})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from watchdog.simulator import studio
 from watchdog.simulator.calls import Call, Reply, listing, lookup, ok
+from watchdog.simulator.endpoints_api import sid_of
 from watchdog.simulator.records import Record
 
 
@@ -37,9 +38,11 @@ def update_flow(call: Call) -> Reply:
     status = call.required("Status")
     text = call.text("Definition")
     definition = studio.parse_definition(text) if text else None
+    # AuthorSid is sent by SDK 9.13 (``author_sid=``) though the OAI spec does not list it.
+    author = sid_of("US")("AuthorSid", call.form["AuthorSid"]) if call.has("AuthorSid") else None
     flow = call.world.revise_flow(call.params["Sid"], status=status, definition=definition,
                                   friendly_name=call.text("FriendlyName"),
-                                  commit_message=call.text("CommitMessage"))
+                                  commit_message=call.text("CommitMessage"), author_sid=author)
     return ok(flow)
 
 

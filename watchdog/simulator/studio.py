@@ -132,7 +132,7 @@ def flow_record(account_sid: str, sid: str, author_sid: str, created: str,
 
 def add_revision(flow: Record, revisions: list[Record], now: str, *, status: str,
                  definition: Definition | None = None, friendly_name: str | None = None,
-                 commit_message: str | None = None) -> Record:
+                 commit_message: str | None = None, author_sid: str | None = None) -> Record:
     """Append a revision (copying the last definition when none is given); update ``flow``."""
     if status not in ("draft", "published"):
         raise bad_request(f"Invalid Status: {status!r} is not one of draft, published")
@@ -143,7 +143,8 @@ def add_revision(flow: Record, revisions: list[Record], now: str, *, status: str
     number = flow["revision"] + 1
     flow.update(definition=definition, status=status, revision=number,
                 commit_message=commit_message,
-                friendly_name=friendly_name or flow["friendly_name"])
+                friendly_name=friendly_name or flow["friendly_name"],
+                author_sid=author_sid or flow["author_sid"])
     if number > 1:
         flow["date_updated"] = now
     revision = {
