@@ -1,0 +1,101 @@
+"""Shared by the rule modules: Flex numbers (now or in the baseline), parsed flows, labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from watchdog.rules.context import RuleContext
+from watchdog.snapshot import Resource
+from watchdog.studio_def import FlowDef, FlowDefError, parse
+from watchdog.topology import BOTH, CONVERSATIONS, LEGACY, NONE
+
+_PARSED: dict[str, FlowDef | None] = {}
+_PARSED_MAX = 2048
+
+
+@dataclass(frozen=True)
+class FlexNumber:
+    """A phone number Flex uses now, or used in the baseline (``from_baseline``)."""
+
+    resource: Resource
+    stack: str  # legacy | conversations | both
+    from_baseline: bool = False
+
+    @property
+    def sid(self) -> str:
+        return self.resource.sid
+
+    @property
+    def phone(self) -> str:
+        return str(self.resource.get("phone_number"))
+
+    @property
+    def legacy(self) -> bool:
+        return self.stack == LEGACY
+
+    def details(self, **extra: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"stack": self.stack, "phone_number": self.phone}
+        if self.from_baseline:
+            out["stack_from_baseline"] = True
+        return out | extra
+
+
+def flex_numbers(ctx: RuleContext) -> list[FlexNumber]:
+    """Every current number whose stack is not ``none``, now or (failing that) in the baseline."""
+    topo, base = ctx.topology, ctx.baseline_topology
+    out = []
+    for number in ctx.snapshot.of_type("phone_number"):
+        stack = topo.stacks.get(number.sid, NONE)
+        if stack != NONE:
+            out.append(FlexNumber(number, stack))
+            continue
+        old = ctx.baseline.get("phone_number", number.sid) if ctx.baseline else None
+        old_stack = base.stack_of(old) if base is not None and old is not None else NONE
+        if old_stack != NONE:
+            out.append(FlexNumber(number, old_stack, from_baseline=True))
+    return out
+
+
+def legacy_numbers(ctx: RuleContext) -> list[FlexNumber]:
+    return [n for n in flex_numbers(ctx) if n.stack == LEGACY]
+
+
+def conversations_numbers(ctx: RuleContext) -> list[FlexNumber]:
+    return [n for n in flex_numbers(ctx) if n.stack == CONVERSATIONS]
+
+
+def both_numbers(ctx: RuleContext) -> list[FlexNumber]:
+    return [n for n in flex_numbers(ctx) if n.stack == BOTH and not n.from_baseline]
+
+
+def parsed(flow: Resource) -> FlowDef | None:
+    """The flow's published definition, parsed (None: never published or not analysable)."""
+    key = f"{flow.sid}:{flow.fingerprint}"
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        definition = flow.get("definition")
+        try:
+            _PARSED[key] = parse(definition) if definition is not None else None
+        except FlowDefError:
+            _PARSED[key] = None
+    return _PARSED[key]
+
+
+def flow_name(ctx: RuleContext, sid: str) -> str | None:
+    """A Studio flow's friendly name, from the snapshot or else the baseline."""
+    for snap in (ctx.snapshot, ctx.baseline):
+        flow = snap.get("studio_flow", sid) if snap is not None else None
+        if flow is not None:
+            return str(flow.get("friendly_name"))
+    return None
+
+
+def flow_label(ctx: RuleContext, sid: str) -> str:
+    name = flow_name(ctx, sid)
+    return f'"{name}" ({sid})' if name else sid
+
+
+def affected(type_: str, sids: Any) -> list[dict[str, str]]:
+    return [{"type": type_, "sid": s} for s in sorted(set(sids))]

@@ -1,0 +1,175 @@
+"""The logic of the numbers.* rules: where each Flex number's calls and messages go."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from watchdog.rules.context import RuleContext
+from watchdog.rules.helpers import FlexNumber, affected, flex_numbers, flow_label, legacy_numbers
+from watchdog.rules.registry import Hit
+from watchdog.snapshot import Resource
+from watchdog.urls import blank, classify, flow_url, proxy_message_url
+
+NUMBER_FAMILIES = ("configuration", "numbers", "flex_flows", "proxy", "conversations")
+
+
+def _describe(ctx: RuleContext, url: object) -> str:
+    target = classify(url)
+    if target.kind == "none":
+        return "is blank"
+    if target.kind == "studio" and target.sid:
+        return f"points at Studio flow {flow_label(ctx, target.sid)}"
+    if target.kind.startswith("proxy") and target.sid:
+        return f"points at Proxy Service {target.sid}"
+    return f"points at {url}"
+
+
+def _hit(number: FlexNumber, summary: str, **details: Any) -> Hit:
+    return Hit("phone_number", number.sid, f"{number.phone} ({number.sid}): {summary}",
+               number.details(**details))
+
+
+# -- voice -----------------------------------------------------------------------------------
+def expected_voice_flows(ctx: RuleContext, number: Resource) -> tuple[set[str], str] | None:
+    """The Studio flows the number's calls should go to, and why (baseline or default name)."""
+    old = ctx.baseline.get("phone_number", number.sid) if ctx.baseline else None
+    if old is None:
+        named = {f.sid for f in ctx.topology.flows_named(ctx.settings.flex.voice_flow_name)}
+        return (named, "default") if named else None
+    target = classify(old.get("voice_url"))
+    if old.get("voice_application_sid") or old.get("trunk_sid") or target.kind != "studio":
+        return None  # the baseline did not route calls to Studio: drift rules cover changes
+    expected = {str(target.sid)}
+    if target.sid not in ctx.topology.flows and ctx.baseline is not None:
+        old_flow = ctx.baseline.get("studio_flow", target.sid)
+        if old_flow is not None:  # recreated under the same name: pointing there is right
+            expected |= {f.sid for f in ctx.topology.flows_named(str(old_flow.name))}
+    return expected, "baseline"
+
+
+def _missing_flow(ctx: RuleContext, url: object) -> str | None:
+    target = classify(url)
+    if target.kind == "studio" and target.account_sid == ctx.account_sid and target.sid \
+            and target.sid not in ctx.topology.flows:
+        return target.sid
+    return None
+
+
+def voice_overwritten_hits(ctx: RuleContext) -> Iterator[Hit]:
+    for number in flex_numbers(ctx):
+        found = expected_voice_flows(ctx, number.resource)
+        if found is None:
+            continue
+        expected, source = found
+        res = number.resource
+        url = res.get("voice_url")
+        target = classify(url)
+        if not (res.get("voice_application_sid") or res.get("trunk_sid")):
+            if target.kind == "studio" and target.sid in expected \
+                    and target.account_sid == ctx.account_sid:
+                continue
+            if _missing_flow(ctx, url):
+                continue  # numbers.voice-flow-missing
+        yield _voice_hit(ctx, number, sorted(expected), source)
+
+
+def _voice_hit(ctx: RuleContext, number: FlexNumber, expected: list[str], source: str) -> Hit:
+    res = number.resource
+    app, trunk = res.get("voice_application_sid"), res.get("trunk_sid")
+    if trunk or app:
+        what = f"calls go to SIP trunk {trunk}" if trunk else f"calls go to TwiML App {app}"
+    else:
+        what = f'"A call comes in" {_describe(ctx, res.get("voice_url"))}'
+    live = [s for s in expected if s in ctx.topology.flows]
+    heal_url = flow_url(ctx.account_sid, live[0]) if len(live) == 1 else None
+    labels = " or ".join(flow_label(ctx, s) for s in expected)
+    return _hit(number, f"{what}, not Studio flow {labels}",
+                expected_flow_sids=expected, expected_from=source, expected_voice_url=heal_url,
+                voice_url=res.get("voice_url"), voice_method=res.get("voice_method"),
+                voice_application_sid=app, trunk_sid=trunk)
+
+
+def voice_flow_missing_hits(ctx: RuleContext) -> Iterator[Hit]:
+    for number in flex_numbers(ctx):
+        res = number.resource
+        if res.get("voice_application_sid") or res.get("trunk_sid"):
+            continue  # voice_url is not used
+        sid = _missing_flow(ctx, res.get("voice_url"))
+        if sid:
+            yield _hit(number, f'"A call comes in" points at Studio flow {flow_label(ctx, sid)}, '
+                       "which no longer exists", flow_sid=sid, voice_url=res.get("voice_url"),
+                       affected=affected("studio_flow", [sid]))
+
+
+# -- messaging -------------------------------------------------------------------------------
+def message_overwritten_hits(ctx: RuleContext) -> Iterator[Hit]:
+    proxy = ctx.topology.flex_proxy
+    if proxy is None:
+        return  # proxy.service-missing explains it
+    expected = proxy_message_url(ctx.account_sid, proxy.sid)
+    for number in legacy_numbers(ctx):
+        res = number.resource
+        target, app = classify(res.get("sms_url")), res.get("sms_application_sid")
+        if not app and target.kind == "proxy-message" and target.sid == proxy.sid \
+                and target.account_sid == ctx.account_sid:
+            continue
+        what = (f"messages go to TwiML App {app}" if app
+                else f'"A message comes in" {_describe(ctx, res.get("sms_url"))}')
+        yield _hit(number, f'{what}, not the Flex Proxy Service ({proxy.sid})',
+                   expected_sms_url=expected, proxy_service_sid=proxy.sid,
+                   sms_url=res.get("sms_url"), sms_method=res.get("sms_method"),
+                   sms_application_sid=app)
+
+
+def message_on_conversations_hits(ctx: RuleContext) -> Iterator[Hit]:
+    for number in flex_numbers(ctx):
+        if number.stack != "conversations" or number.from_baseline:
+            continue
+        res = number.resource
+        url, app = res.get("sms_url"), res.get("sms_application_sid")
+        if blank(url) and blank(app):
+            continue
+        what = f"TwiML App {app} handles messages" if app else f'"A message comes in" is {url}'
+        addresses = ctx.topology.addresses_by_number.get(number.phone, [])
+        yield _hit(number, f"{what}: on a Flex Conversations number it runs in parallel with the "
+                   "address's auto-creation", sms_url=url, sms_application_sid=app,
+                   address_configurations=[a.sid for a in addresses])
+
+
+def flex_flow_missing_hits(ctx: RuleContext) -> Iterator[Hit]:
+    by_identity = ctx.topology.flex_flows_by_identity
+    for number in legacy_numbers(ctx):
+        if number.phone in by_identity:
+            continue
+        gone = [f.sid for f in (ctx.baseline.of_type("flex_flow") if ctx.baseline else [])
+                if f.get("contact_identity") == number.phone]
+        yield _hit(number, "legacy Flex number with no Flex Flow (no flow has it as "
+                   "contact_identity): its messages reach no agent",
+                   baseline_flex_flows=gone, affected=affected("flex_flow", gone))
+
+
+def proxy_registration_hits(ctx: RuleContext) -> Iterator[Hit]:
+    topo = ctx.topology
+    proxy = topo.flex_proxy
+    if proxy is None:
+        return  # proxy.service-missing explains it
+    for number in legacy_numbers(ctx):
+        if number.phone in topo.proxy_pool or number.sid in topo.proxy_pool_sids:
+            continue
+        yield _hit(number, f"not in the Flex Proxy Service's number pool ({proxy.sid})",
+                   proxy_service_sid=proxy.sid,
+                   affected=affected("proxy_phone_number", [number.sid]))
+
+
+def stack_conflict_hits(ctx: RuleContext) -> Iterator[Hit]:
+    topo = ctx.topology
+    for number in flex_numbers(ctx):
+        if number.stack != "both" or number.from_baseline:
+            continue
+        flows = [f.sid for f in topo.flex_flows_by_identity.get(number.phone, [])]
+        addresses = [a.sid for a in topo.addresses_by_number.get(number.phone, [])]
+        yield _hit(number, "configured for both legacy Flex messaging and Flex Conversations",
+                   flex_flows=flows, address_configurations=addresses,
+                   in_proxy_pool=number.phone in topo.proxy_pool, sms_url=number.resource.get(
+                       "sms_url"))

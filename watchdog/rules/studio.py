@@ -1,0 +1,171 @@
+"""Studio flows and their Send to Flex widgets (the recovery guide's "Studio Flows" and
+"Espacio de trabajo de TaskRouter" sections)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from watchdog.rules.context import RuleContext
+from watchdog.rules.helpers import affected, parsed
+from watchdog.rules.registry import Hit, rule
+from watchdog.rules.studio_flows import REFS_FAMILIES, duplicate_hits, unpublished_hits
+from watchdog.snapshot import Resource
+from watchdog.studio_checks import (
+    CHANNEL_INVALID,
+    CHANNELSID_OVERRIDDEN,
+    WORKFLOW_INVALID,
+    Problem,
+    Workspace,
+    check_channel,
+    check_channel_sid,
+    check_workflow,
+)
+from watchdog.studio_def import SendToFlex
+
+WIDGET_FAMILIES = ("configuration", "taskrouter", "studio")
+
+
+@rule(WORKFLOW_INVALID, severity="critical", families=WIDGET_FAMILIES)
+def send_to_flex_workflow_invalid(ctx: RuleContext) -> Iterator[Hit]:
+    """A Send to Flex widget's workflow is not a workflow of the Flex workspace.
+
+    **Why it matters.** Send to Flex creates the task with this workflow. A deleted workflow, or
+    one of another workspace (typically the old one, after the Flex workspace was deleted and
+    System Checkup created a new one), makes the widget fail with "Failed to Create Task": the
+    call or message never reaches an agent. One finding per Studio flow; `details.widgets` lists
+    each broken widget. Analyses the *published* revision, which is what live traffic runs.
+    When the Flex workspace itself is missing, `taskrouter.workspace-missing` reports that instead.
+
+    **Fix by hand** (the recovery guide, "Espacio de trabajo de TaskRouter"): Console → Studio →
+    the flow → each Send to Flex widget listed → Workflow: select the Flex workspace's workflow
+    (default "Assign to Anyone", `details.default_workflow`) → Save → **Publish**. By API:
+    `POST https://studio.twilio.com/v2/Flows/{FW}` with `Status=published` and the `Definition`
+    whose widget `properties.workflow` is the new `WW...`.
+
+    **Heal.** None: flows are never edited automatically.
+    """
+    yield from _widget_hits(ctx, WORKFLOW_INVALID, "taskrouter_workflow")
+
+
+@rule(CHANNEL_INVALID, severity="critical", families=WIDGET_FAMILIES)
+def send_to_flex_channel_invalid(ctx: RuleContext) -> Iterator[Hit]:
+    """A Send to Flex widget's channel is not a Flex task channel, or the wrong kind.
+
+    **Why it matters.** The task channel decides how Flex offers the task. A channel that does not
+    exist fails the widget; the wrong kind offers the task to the wrong agents or breaks the
+    conversation: a flow triggered by an incoming call must use **Voice** (`voice`), legacy
+    messaging and webchat flows (trigger "Incoming Message") must use **Programmable Chat**
+    (`chat`, also for SMS, as the guide insists), and a Flex Conversations flow ("Incoming
+    Conversation") must not use Voice. One finding per Studio flow; `details.widgets` lists each
+    broken widget with the trigger events that reach it.
+
+    **Fix by hand** (the recovery guide, "Espacio de trabajo de TaskRouter" and "Studio Flows"):
+    Console → Studio → the flow → the Send to Flex widget → Channel: "Voice" for the Voice IVR,
+    "Programmable Chat" for Messaging and Webchat → Save → **Publish**. By API:
+    `POST https://studio.twilio.com/v2/Flows/{FW}` with `Status=published` and a `Definition`
+    whose widget `properties.channel` is the right `TC...`
+    (`GET https://taskrouter.twilio.com/v1/Workspaces/{WS}/TaskChannels` lists them).
+
+    **Heal.** None: flows are never edited automatically.
+    """
+    yield from _widget_hits(ctx, CHANNEL_INVALID, "taskrouter_task_channel")
+
+
+@rule(CHANNELSID_OVERRIDDEN, severity="warning", families=("studio",), kind="overwrite")
+def send_to_flex_channelsid_overridden(ctx: RuleContext) -> Iterator[Hit]:
+    """A Send to Flex widget's attributes set `channelSid` to something other than the trigger's.
+
+    **Why it matters.** Send to Flex adds `channelSid` to the task itself, but keeps a value set in
+    the widget's attributes. The Flex UI joins the agent to the chat channel named by
+    `channelSid`: any value other than `{{trigger.message.ChannelSid}}` and the agent cannot join
+    the chat or talk to the customer (the recovery guide, "Studio Flows").
+
+    **Fix by hand.** Console → Studio → the flow → the Send to Flex widget → Attributes: remove
+    `channelSid` or set it to `{{trigger.message.ChannelSid}}` → Save → **Publish**
+    (`POST https://studio.twilio.com/v2/Flows/{FW}` with `Status=published` and the corrected
+    `Definition`).
+
+    **Heal.** None: flows are never edited automatically.
+    """
+    for flow in ctx.snapshot.of_type("studio_flow"):
+        problems = [p for w in _widgets(flow) if (p := check_channel_sid(w)) is not None]
+        if problems:
+            yield _hit(flow, problems, {})
+
+
+@rule("studio.flow-unpublished", severity="warning", families=REFS_FAMILIES, kind="other")
+def flow_unpublished(ctx: RuleContext) -> Iterator[Hit]:
+    """A Studio flow Flex traffic reaches was never published or has unpublished changes.
+
+    **Why it matters.** Studio runs a flow's latest *published* revision. A fix saved as a draft
+    (for example new Send to Flex settings after the workspace was recreated) is not live yet; a
+    flow that was never published rejects every call or message sent to it.
+
+    **Fix by hand.** Console → Studio → the flow → review the changes → **Publish**, or by API
+    `POST https://studio.twilio.com/v2/Flows/{FW}` with `Status=published` (and the `Definition`
+    to publish). `details.used_by` lists the numbers, Flex Flows and addresses that reach it.
+
+    **Heal.** None: publishing someone's draft is a human decision.
+    """
+    yield from unpublished_hits(ctx)
+
+
+@rule("studio.flow-duplicate", severity="info", families=REFS_FAMILIES, kind="other")
+def flow_duplicate(ctx: RuleContext) -> Iterator[Hit]:
+    """More than one Studio flow carries a default Flex flow name.
+
+    **Why it matters.** Re-running System Checkup (after deleting the Proxy or Chat Service)
+    creates new "Messaging Flow" and "Webchat Flow" flows next to the old ones, and repoints the
+    new Flex Flow at them. Two flows with one name make it easy to edit the one no traffic uses.
+    The flow **in use** is the one a phone number, a Flex Flow or a Conversations address points
+    at (`details.in_use`); a finding is raised for each copy that nothing uses.
+
+    **Fix by hand.** Check `details.in_use` (or Console → Flex → Manage → Messaging, and each
+    number's configuration), make sure every entry point uses the flow you maintain, then delete
+    the unused copy: Console → Studio → the flow → Delete, or
+    `DELETE https://studio.twilio.com/v2/Flows/{FW}`.
+
+    **Heal.** None.
+    """
+    yield from duplicate_hits(ctx)
+
+
+def _widgets(flow: Resource) -> tuple[SendToFlex, ...]:
+    definition = parsed(flow)
+    return definition.send_to_flex if definition else ()
+
+
+def _widget_hits(ctx: RuleContext, rule_id: str, resource_type: str) -> Iterator[Hit]:
+    topo = ctx.topology
+    if not topo.workspace_sid or _deleted(ctx, "taskrouter_workspace", topo.workspace_sid):
+        return  # taskrouter.workspace-missing explains every widget
+    workspace = Workspace.of(topo)
+    check = check_workflow if rule_id == WORKFLOW_INVALID else check_channel
+    for flow in ctx.snapshot.of_type("studio_flow"):
+        problems = [p for w in _widgets(flow) if (p := check(w, workspace)) is not None]
+        if not problems:
+            continue
+        gone = [p.value for p in problems if p.value and _deleted(ctx, resource_type, p.value)]
+        extra = {"workspace_sid": topo.workspace_sid, "default_workflow": _default_workflow(ctx),
+                 "affected": affected(resource_type, gone)}
+        yield _hit(flow, problems, extra)
+
+
+def _deleted(ctx: RuleContext, resource_type: str, sid: str) -> bool:
+    return ctx.snapshot.get(resource_type, sid) is None
+
+
+def _default_workflow(ctx: RuleContext) -> dict[str, str] | None:
+    name = ctx.settings.flex.workflow_name
+    found = [w for w in ctx.topology.workflows.values() if w.get("friendly_name") == name]
+    return {"sid": found[0].sid, "friendly_name": name} if found else None
+
+
+def _hit(flow: Resource, problems: list[Problem], extra: dict[str, Any]) -> Hit:
+    widgets = ", ".join(sorted({p.widget for p in problems}))
+    first = problems[0]
+    summary = (f'Studio flow "{flow.name}" ({flow.sid}), Send to Flex {widgets}: '
+               f"{first.field} {first.reason}")
+    return Hit("studio_flow", flow.sid, summary,
+               {"flow": flow.name, "widgets": [p.to_json() for p in problems]} | extra)
