@@ -52,6 +52,8 @@ class CycleResult:
 
 # Called after a cycle is recorded (metrics, alerts, heals). Exceptions are contained.
 CycleListener = Callable[[CycleResult], None]
+# Called between evaluation and recording to add evidence to findings (rules stay pure).
+FindingEnricher = Callable[[list[Finding], datetime], list[Finding]]
 
 
 class Watcher:
@@ -64,6 +66,7 @@ class Watcher:
         self.latest: Snapshot | None = store.load_snapshot(self.account_sid)
         self.studio_cache = store.load_studio_cache()
         self.listeners: list[CycleListener] = []
+        self.enrichers: list[FindingEnricher] = []
         self._lock = threading.Lock()  # one cycle at a time: the state and cache are shared
 
     def poll(self, now: datetime, families: Iterable[str] = FAMILIES) -> CycleResult:
@@ -82,6 +85,7 @@ class Watcher:
         baseline = self.store.baseline(self.account_sid)
         rule_ctx = RuleContext(merged, now, self.settings, baseline)
         evaluation = evaluate(rule_ctx, only=self._rules_for(families))
+        self._enrich(evaluation, now)
         unknown = {f for f, s in merged.families.items() if not s.complete}
         unknown |= set(FAMILIES) - set(merged.families)
         with self.store.transaction():
@@ -101,6 +105,13 @@ class Watcher:
             except Exception:  # contained: a broken sink must not stop polling
                 log.exception("cycle listener %r failed", listener)
         return result
+
+    def _enrich(self, evaluation: Evaluation, now: datetime) -> None:
+        for enrich in self.enrichers:
+            try:
+                evaluation.findings[:] = enrich(evaluation.findings, now)
+            except Exception:  # contained: evidence is a bonus, never a reason to miss a cycle
+                log.exception("finding enricher %r failed", enrich)
 
     def _merge(self, fresh: Snapshot) -> Snapshot:
         families = dict(self.latest.families) if self.latest else {}
