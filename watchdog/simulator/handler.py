@@ -50,6 +50,7 @@ class Handler(BaseHTTPRequestHandler):
     """Serves ``/<product>/<twilio path>``; quiet (no line per request)."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: avoid 40 ms stalls
     server_version = "TwilioSimulator/1.0"
 
     def log_message(self, format: str, *args: Any) -> None:
