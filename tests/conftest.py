@@ -1,0 +1,66 @@
+"""Shared fixtures: a clean environment, the loopback simulator, settings pointing at it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from watchdog.cycle import Watcher
+from watchdog.settings import Settings
+from watchdog.simulator import SimulatorServer, World, healthy_legacy
+from watchdog.state import StateStore
+from watchdog.twilio_api import connect
+
+REPO = Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No stray TWILIO_* or FLEX_WATCHDOG_* variable from the machine reaches a test."""
+    for key in list(os.environ):
+        if key.startswith(("TWILIO_", "FLEX_WATCHDOG_")):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def world() -> World:
+    return healthy_legacy()
+
+
+@pytest.fixture
+def sim(world: World) -> Iterator[SimulatorServer]:
+    with SimulatorServer(world) as server:
+        yield server
+
+
+def sim_settings(server: SimulatorServer, state_path: Path, **overrides: Any) -> Settings:
+    """Settings for the simulator: its credentials and base URL, fast retries, short timeouts."""
+    world = server.world
+    twilio = {"timeout_seconds": 2, "max_attempts": 2, "backoff_base_seconds": 0,
+              "backoff_max_seconds": 0, "requests_per_second": 10_000}
+    twilio.update(overrides.pop("twilio", {}))
+    return Settings(account_sid=world.account_sid, auth_token=world.auth_token,
+                    twilio_base_url=server.url, state_path=state_path, twilio=twilio,
+                    **overrides)
+
+
+@pytest.fixture
+def make_settings(sim: SimulatorServer, tmp_path: Path) -> Callable[..., Settings]:
+    def build(**overrides: Any) -> Settings:
+        return sim_settings(sim, tmp_path / "state.db", **overrides)
+    return build
+
+
+@pytest.fixture
+def make_watcher(make_settings: Callable[..., Settings]) -> Callable[..., Watcher]:
+    """A Watcher against the simulator; each call opens the same state file anew (a restart)."""
+    def build(**overrides: Any) -> Watcher:
+        settings = make_settings(**overrides)
+        return Watcher(settings, StateStore(settings.state_path), connect(settings))
+    return build
