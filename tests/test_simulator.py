@@ -7,6 +7,7 @@ next-page URLs included); no SDK object is patched.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -415,3 +416,30 @@ def test_breaking_while_polling_is_safe(server: SimulatorServer) -> None:
 def test_world_is_reachable_from_server(server: SimulatorServer) -> None:
     assert isinstance(server.world, World) and server.running
     assert server.url.startswith("http://127.0.0.1:")
+
+
+def test_serve_prints_url_and_credentials_then_stops_on_ctrl_c() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    code = "from watchdog.simulator import serve; serve('healthy-conversations', 0)"
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", banner)
+        assert url, banner
+        lines = dict(line.strip().split("=", 1) for line in
+                     (process.stdout.readline() for _ in range(3)))
+        response = requests.get(f"{url.group(0)}/conversations/v1/Services", timeout=5,
+                                auth=(lines["TWILIO_ACCOUNT_SID"], lines["TWILIO_AUTH_TOKEN"]))
+        assert response.status_code == 200
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=5) == 0
+    finally:
+        process.kill()
+    with pytest.raises(ValueError):
+        from watchdog.simulator import serve
+
+        serve("no-such-world", 0)

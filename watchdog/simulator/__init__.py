@@ -19,6 +19,22 @@ Typical use::
 Modules: ``builders`` (ready-made worlds, ``WORLDS``), ``world`` (state, SIDs, break and repair
 operations), ``faults`` (fault kinds), ``server`` (``SimulatorServer``, ``serve``), and the
 ``endpoints_*`` modules (one per Twilio product).
+
+Where Twilio's behaviour is not documented, the simulator chooses (and says so):
+
+* PageSize above the OAI maximum -> 400/20001 (strict); Proxy lists clamp pages to 100 records
+  as their description says. Page tokens are cursors (``PT``/``PA`` + SID of the last item).
+* Another AccountSid (or an ``SK`` SID) in a 2010 path -> 404/20404.
+* Monitor Events only for IncomingPhoneNumber updates/deletions (``phone-number.updated`` with
+  ``event_data.resource_properties.<field> = {previous, updated}``; ``phone-number.deleted``).
+  API writes: ``actor_type`` ``account``, ``actor_sid`` the AC (the field description allows it
+  although the OAI pattern says ``US``), ``source`` ``api``, the client's IP. Console breaks:
+  ``user``/``US…``/``web``. A write that changes nothing logs nothing.
+* Unset SID fields are ``null`` (the OAI patterns reject ``""``); unset URLs are ``""``.
+* A Flex Conversations-only account has ``chat_service_instance_sid`` null and
+  ``flex_service_instance_sid`` = its Conversations service; a legacy one the reverse.
+* Releasing a number takes it out of Proxy pools; deleting a service leaves references to it
+  (Flex Flows, Configuration, Proxy) dangling, which is the breakage the watchdog looks for.
 """
 
 from watchdog.simulator.builders import (
