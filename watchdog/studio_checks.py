@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from watchdog.snapshot import Snapshot
 from watchdog.studio_def import TRIGGER_CHANNEL_SID, SendToFlex
 from watchdog.topology import Topology
 
@@ -23,6 +24,7 @@ CHANNELSID_OVERRIDDEN = "studio.send-to-flex-channelsid-overridden"
 VOICE, CHAT = "voice", "chat"
 CALL, MESSAGE, CONVERSATION = "incomingCall", "incomingMessage", "incomingConversationMessage"
 
+_TYPES = ("taskrouter_workflow", "taskrouter_task_channel")
 _WW = re.compile(r"^WW[0-9a-fA-F]{32}$")
 _TC = re.compile(r"^TC[0-9a-fA-F]{32}$")
 _PLACEHOLDER = re.compile(r"^(\$\{[^{}]*\}|<[A-Za-z0-9_.\-]+>|\{\{.*\}\})$", re.DOTALL)
@@ -38,14 +40,19 @@ class Workspace:
     elsewhere: Mapping[str, str]  # WW/TC of any other workspace -> that workspace's SID
 
     @classmethod
-    def of(cls, topology: Topology) -> Workspace:
-        snapshot = topology.snapshot
-        others = [r for t in ("taskrouter_workflow", "taskrouter_task_channel")
-                  for r in snapshot.of_type(t) if r.get("workspace_sid") != topology.workspace_sid]
+    def of(cls, topology: Topology, baseline: Snapshot | None = None) -> Workspace:
+        """The Flex workspace of ``topology``; ``baseline`` names where deleted SIDs lived."""
+        elsewhere: dict[str, str] = {}
+        live = {r.sid for t in _TYPES for r in topology.snapshot.of_type(t)}
+        for snap in (baseline, topology.snapshot):
+            for r in (r for t in _TYPES for r in (snap.of_type(t) if snap else [])):
+                if r.get("workspace_sid") != topology.workspace_sid:
+                    gone = "" if r.sid in live else " (deleted)"
+                    elsewhere[r.sid] = f"{r.get('workspace_sid')}{gone}"
         return cls(topology.workspace_sid,
                    {s: str(w.get("friendly_name")) for s, w in topology.workflows.items()},
                    {s: str(c.get("unique_name")) for s, c in topology.task_channels.items()},
-                   {r.sid: str(r.get("workspace_sid")) for r in others})
+                   elsewhere)
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,7 @@ def _missing_or_format(value: str | None, pattern: re.Pattern[str], what: str,
 def _not_in_workspace(value: str | None, workspace: Workspace, what: str) -> str:
     other = workspace.elsewhere.get(value or "")
     if other:
-        return f"{value} is a {what} of workspace {other}, not of the Flex one ({workspace.sid})"
+        return f"{value} is a {what} of workspace {other}, not of the Flex one {workspace.sid}"
     return f"{value} is not a {what} of the Flex workspace {workspace.sid} (deleted?)"
 
 

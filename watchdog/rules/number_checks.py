@@ -21,7 +21,8 @@ def _describe(ctx: RuleContext, url: object) -> str:
     if target.kind == "studio" and target.sid:
         return f"points at Studio flow {flow_label(ctx, target.sid)}"
     if target.kind.startswith("proxy") and target.sid:
-        return f"points at Proxy Service {target.sid}"
+        gone = ctx.snapshot.get("proxy_service", target.sid) is None
+        return f"points at Proxy Service {target.sid}" + (" (deleted)" if gone else "")
     return f"points at {url}"
 
 
@@ -116,10 +117,12 @@ def message_overwritten_hits(ctx: RuleContext) -> Iterator[Hit]:
             continue
         what = (f"messages go to TwiML App {app}" if app
                 else f'"A message comes in" {_describe(ctx, res.get("sms_url"))}')
+        old = [target.sid] if target.kind.startswith("proxy") and target.sid and \
+            ctx.snapshot.get("proxy_service", target.sid) is None else []
         yield _hit(number, f'{what}, not the Flex Proxy Service ({proxy.sid})',
                    expected_sms_url=expected, proxy_service_sid=proxy.sid,
                    sms_url=res.get("sms_url"), sms_method=res.get("sms_method"),
-                   sms_application_sid=app)
+                   sms_application_sid=app, affected=affected("proxy_service", old))
 
 
 def message_on_conversations_hits(ctx: RuleContext) -> Iterator[Hit]:

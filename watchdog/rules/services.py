@@ -68,12 +68,14 @@ def proxy_service_missing(ctx: RuleContext) -> Iterator[Hit]:
         return
     sid = base.flex_proxy.sid if base is not None and base.flex_proxy else FLEX_PROXY_PLACEHOLDER
     numbers = [n for n in topo.flex_numbers if topo.stacks[n.sid] in ("legacy", "both")]
+    pool = list(base.proxy_pool.values()) if base is not None else []
     yield Hit("proxy_service", sid,
               f'No Flex Proxy Service ("{ctx.settings.flex.proxy_service_name}") exists, '
               f"and legacy Flex messaging is in use ({len(numbers)} numbers)",
               {"last_known_sid": None if sid == FLEX_PROXY_PLACEHOLDER else sid,
                "legacy_numbers": [n.name for n in numbers],
-               "affected": [{"type": "phone_number", "sid": n.sid} for n in numbers]})
+               "affected": [{"type": "phone_number", "sid": n.sid} for n in numbers]
+               + [{"type": "proxy_phone_number", "sid": p.sid} for p in pool]})
 
 
 @rule("taskrouter.workspace-missing", severity="critical", families=("configuration", "taskrouter"))
@@ -94,7 +96,11 @@ def workspace_missing(ctx: RuleContext) -> Iterator[Hit]:
     if not sid or ctx.snapshot.get("taskrouter_workspace", sid):
         return
     flows = sorted(ctx.topology.flex_flow_sids())
+    old = ctx.baseline.resources() if ctx.baseline else iter(())
+    held = [r for r in old if r.type in ("taskrouter_workflow", "taskrouter_task_channel")
+            and r.get("workspace_sid") == sid]
     yield Hit("taskrouter_workspace", sid,
               f"TaskRouter Workspace {sid} named by the Flex Configuration no longer exists",
               {"workspace_sid": sid, "studio_flows_to_repoint": flows,
-               "affected": [{"type": "studio_flow", "sid": s} for s in flows]})
+               "affected": [{"type": "studio_flow", "sid": s} for s in flows]
+               + [{"type": r.type, "sid": r.sid} for r in held]})

@@ -140,7 +140,7 @@ def _widget_hits(ctx: RuleContext, rule_id: str, resource_type: str) -> Iterator
     topo = ctx.topology
     if not topo.workspace_sid or _deleted(ctx, "taskrouter_workspace", topo.workspace_sid):
         return  # taskrouter.workspace-missing explains every widget
-    workspace = Workspace.of(topo)
+    workspace = Workspace.of(topo, ctx.baseline)
     check = check_workflow if rule_id == WORKFLOW_INVALID else check_channel
     for flow in ctx.snapshot.of_type("studio_flow"):
         problems = [p for w in _widgets(flow) if (p := check(w, workspace)) is not None]
@@ -148,8 +148,21 @@ def _widget_hits(ctx: RuleContext, rule_id: str, resource_type: str) -> Iterator
             continue
         gone = [p.value for p in problems if p.value and _deleted(ctx, resource_type, p.value)]
         extra = {"workspace_sid": topo.workspace_sid, "default_workflow": _default_workflow(ctx),
-                 "affected": affected(resource_type, gone)}
+                 "affected": affected(resource_type, gone) + _old_workspace(ctx, resource_type,
+                                                                            gone)}
         yield _hit(flow, problems, extra)
+
+
+def _old_workspace(ctx: RuleContext, resource_type: str, gone: list[str]) -> list[dict[str, str]]:
+    """The deleted workspace the widgets still use, and all it held (one cause, one finding)."""
+    if ctx.baseline is None:
+        return []
+    owners = {str(r.get("workspace_sid")) for sid in gone
+              if (r := ctx.baseline.get(resource_type, sid)) is not None}
+    owners = {ws for ws in owners if _deleted(ctx, "taskrouter_workspace", ws)}
+    held = [r for t in ("taskrouter_workflow", "taskrouter_task_channel")
+            for r in ctx.baseline.of_type(t) if r.get("workspace_sid") in owners]
+    return affected("taskrouter_workspace", owners) + [{"type": r.type, "sid": r.sid} for r in held]
 
 
 def _deleted(ctx: RuleContext, resource_type: str, sid: str) -> bool:
