@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -14,6 +15,8 @@ from watchdog.simulator.faults import FaultSet
 from watchdog.simulator.handler import Handler
 from watchdog.simulator.requestlog import RequestLog
 from watchdog.simulator.world import World
+
+log = logging.getLogger(__name__)
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -36,6 +39,11 @@ class _HttpServer(ThreadingHTTPServer):
         with self._open_lock:
             self._open.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout, "slow" fault) or a dropped connection is normal here;
+        # keep stderr quiet and leave a trace in the debug log.
+        log.debug("connection from %s ended abnormally", client_address, exc_info=True)
 
     def drop_connections(self) -> None:
         """Close kept-alive connections so a stopped server really refuses."""
