@@ -268,3 +268,14 @@ def test_recreate_proxy_service_like_system_checkup() -> None:
     assert new_flex_flow["integration"]["flow_sid"] == result.webchat_flow_sid
     stale = world.number(world.flex_numbers[0])["sms_url"]
     assert old is not None and old in stale  # numbers still point at the deleted service
+
+
+def test_break_methods_refuse_unknown_fields() -> None:
+    world = healthy_legacy()
+    with pytest.raises(ValueError):
+        world.set_number(world.flex_numbers[0], smsurl="https://example.com/typo")
+    with pytest.raises(ValueError):
+        world.set_flex_flow(world.webchat_flex_flow_sid or "", chat_service="IS" + "0" * 32)
+    with pytest.raises(ValueError):
+        world.set_configuration(chat_service_sid="IS" + "0" * 32)
+    assert world.events() == []

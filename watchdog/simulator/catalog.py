@@ -18,6 +18,13 @@ def everyone_workflow_configuration(queue_sid: str) -> str:
     return json.dumps({"task_routing": {"filters": [], "default_filter": {"queue": queue_sid}}})
 
 
+def known_fields(record: Record, fields: dict[str, Any]) -> None:
+    """Refuse a field the resource does not have (a typo would otherwise invent one)."""
+    unknown = sorted(set(fields) - set(record))
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}")
+
+
 class Catalog(WorldState):
     """``add_*`` methods: each creates one resource and returns its SID."""
 
@@ -162,6 +169,7 @@ class Catalog(WorldState):
                 self.store.configuration = config
             else:
                 config["date_updated"] = self.stamp()
+            known_fields(config, fields)
             config.update(fields)
             return config
 

@@ -44,10 +44,15 @@ def fetch_configuration(call: Call) -> Reply:
 
 
 def update_configuration(call: Call) -> Reply:
-    """POST a JSON object (Twilio's only JSON-bodied write): top-level keys replace fields."""
+    """POST a JSON object (Twilio's only JSON-bodied write): known top-level keys replace
+    fields; ``account_sid`` and unknown keys are ignored."""
+    config = call.world.store.configuration
+    if config is None:
+        raise call.not_found()
     if not isinstance(call.json_body, dict):
         raise bad_request("Expected a JSON object body")
-    changes = {key: value for key, value in call.json_body.items() if key != "account_sid"}
+    changes = {key: value for key, value in call.json_body.items()
+               if key in config and key != "account_sid"}
     return ok(call.world.set_configuration(**changes))
 
 

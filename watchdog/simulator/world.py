@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.simulator import studio
-from watchdog.simulator.catalog import Catalog, everyone_workflow_configuration
+from watchdog.simulator.catalog import Catalog, everyone_workflow_configuration, known_fields
 from watchdog.simulator.records import Record
 from watchdog.simulator.state import Actor
 
@@ -113,7 +113,9 @@ class World(Catalog):
 
     def set_number(self, sid: str, *, source: str = "web", **fields: Any) -> Record:
         """Change a number's fields, e.g. ``set_number(pn, sms_url="https://example.com/x")``."""
-        return dict(self.update_number(sid, fields, self._actor(source)))
+        with self.lock:
+            known_fields(self.store.numbers[sid], fields)
+            return dict(self.update_number(sid, fields, self._actor(source)))
 
     def unpublish_flow(self, sid: str, commit_message: str | None = "draft") -> Record:
         """Save the flow's current definition as a new draft revision."""
@@ -144,6 +146,8 @@ class World(Catalog):
         with self.lock:
             flex_flow = self.store.flex_flows[sid]
             integration = dict(flex_flow["integration"] or {})
+            known_fields(flex_flow, {key: value for key, value in fields.items()
+                                     if key != "flow_sid" and not key.startswith("integration_")})
             for key, value in fields.items():
                 if key == "flow_sid" or key.startswith("integration_"):
                     integration[key.removeprefix("integration_")] = value
@@ -168,6 +172,7 @@ class World(Catalog):
         """Change a Proxy service, e.g. ``chat_instance_sid``."""
         with self.lock:
             service = self.store.proxy_services[sid]
+            known_fields(service, fields)
             service.update(fields, date_updated=self.stamp())
             return dict(service)
 
