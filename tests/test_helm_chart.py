@@ -326,6 +326,7 @@ def test_restricted_security_context(name: str) -> None:
     assert c["readOnlyRootFilesystem"] is True
     assert c["runAsNonRoot"] is True
     assert pod["automountServiceAccountToken"] is False
+    assert pod["enableServiceLinks"] is False, "FLEX_WATCHDOG_SERVICE_* would leak into settings"
     assert one(VALUE_SETS[name], "ServiceAccount")["automountServiceAccountToken"] is False
     assert "resources" in container(VALUE_SETS[name])
     assert container(VALUE_SETS[name])["resources"]["limits"]["memory"]
@@ -494,6 +495,7 @@ def test_service_and_service_monitor_line_up() -> None:
     service = one(CI_VALUES, "Service")
     (port,) = service["spec"]["ports"]
     assert port["name"] == "http" and port["targetPort"] == "http" and port["port"] == PORT
+    assert service["spec"]["publishNotReadyAddresses"] is True, "scrape unready pods too"
     pod_labels = one(CI_VALUES, "Deployment")["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
     monitor = one(CI_VALUES, "ServiceMonitor")
