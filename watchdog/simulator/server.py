@@ -104,6 +104,11 @@ class SimulatorServer:
             self._thread.join(timeout=5)
             self._thread = None
 
+    def restart(self) -> SimulatorServer:
+        """``stop()`` then ``start()`` on the same port (clients see one outage)."""
+        self.stop()
+        return self.start()
+
     def reset_counts(self) -> None:
         """Forget the request log (same as ``requests.reset_counts()``)."""
         self.requests.reset_counts()
