@@ -22,8 +22,8 @@ def test_start_up_fails_when_the_other_package_is_installed(tmp_path):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: watchdog\nVersion: 6.0.0\n")
     (info / "top_level.txt").write_text("watchdog\n")
     (info / "RECORD").write_text("")
-    code = ("import sys; sys.path.append(%r); from watchdog.cli import main; "
-            "raise SystemExit(main(['rules']))" % str(tmp_path))
+    code = (f"import sys; sys.path.append({str(tmp_path)!r}); from watchdog.cli import main; "
+            "raise SystemExit(main(['rules']))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "also provided by watchdog" in proc.stderr

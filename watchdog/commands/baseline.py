@@ -9,7 +9,7 @@ from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
 from watchdog.fetchers import FetchContext, fetch_snapshot
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("baseline", help="show or accept drift from the baseline")
     actions = parser.add_subparsers(dest="action", required=True)
     diff = actions.add_parser("diff", help="resources added, removed and changed since the baseline")
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     accept.set_defaults(func=run_accept)
 
 
-def _current(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _current(args: argparse.Namespace):
     settings = settings_or_exit()
     watcher = open_watcher(settings)
     ctx = FetchContext(watcher.access.client, watcher.account_sid, settings.flex,

@@ -11,7 +11,7 @@ from watchdog.errors import ConfigError
 from watchdog.rules.registry import all_rules
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     rules = sub.add_parser("rules", help="list the rule catalogue")
     rules.set_defaults(func=run_rules)
     explain = sub.add_parser("explain", help="print one rule's runbook")

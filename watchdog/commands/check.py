@@ -9,7 +9,7 @@ from watchdog.report import exit_code, render_json, render_table
 from watchdog.topology import Topology
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("check", help="poll the account once and report findings",
                             description="Exit 0 clean, 1 findings, 2 bad config or credentials, "
                                         "3 some family could not be fetched and nothing else found.")

@@ -10,7 +10,7 @@ from watchdog.commands.common import settings_or_exit
 from watchdog.settings import masked_dump
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("config", help="show the effective configuration")
     actions = parser.add_subparsers(dest="action", required=True)
     show = actions.add_parser("show", help="print the effective configuration (secrets masked)")

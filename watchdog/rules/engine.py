@@ -59,7 +59,7 @@ def _skip_reason(rule: Rule, ctx: RuleContext) -> str | None:
     return None
 
 
-def _finding(rule: Rule, hit, ctx: RuleContext) -> Finding:  # type: ignore[no-untyped-def]
+def _finding(rule: Rule, hit, ctx: RuleContext) -> Finding:
     severity = ctx.settings.rule(rule.id).severity or rule.severity
     return Finding(rule=rule.id, severity=severity, resource_type=hit.resource_type,
                    resource_sid=hit.resource_sid, summary=hit.summary, details=dict(hit.details),
