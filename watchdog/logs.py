@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 REDACTED = "**********"
 
@@ -40,13 +41,15 @@ class JsonFormatter(logging.Formatter):
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)
-        if record.exc_text or record.exc_info:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        elif record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text", secrets: list[str] | None = None,
-                  stream=None) -> logging.Handler:  # type: ignore[no-untyped-def]
+                  stream: TextIO | None = None) -> logging.Handler:
     """Install one handler on the root logger (idempotent: replaces the previous one)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactSecrets(secrets or []))
