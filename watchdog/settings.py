@@ -97,7 +97,15 @@ class PagerDutySettings(Group):
     severity_routing_keys: dict[Severity, SecretStr] = Field(default_factory=dict)
     send_info: bool = False
     runbook_base_url: str = "https://github.com/flex-watchdog/flex-watchdog/blob/main/docs/rules.md"
-    max_attempts: int = Field(5, ge=1)
+    max_attempts: int = Field(
+        default=5, ge=1, description="Failed attempts of one event before it is reported as "
+        "stuck (error log, Sentry); it stays in the outbox and is retried.")
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of one Events API request (s).")
+    backoff_base_seconds: float = Field(
+        default=10.0, gt=0,
+        description="Outbox delay after a 429/5xx/network failure, doubled each time (s).")
+    backoff_max_seconds: float = Field(default=300.0, gt=0, description="Cap on one delay (s).")
 
 
 class HealingSettings(Group):

@@ -6,11 +6,8 @@ it when a client is built). It validates like PagerDuty (32-character routing ke
 summary/severity/source, dedup key length), answers 202, and keeps PagerDuty's alert semantics:
 a resolve only closes an open alert with the same routing key and dedup key.
 
-    with FakePagerDuty() as fake:
-        os.environ["SSL_CERT_FILE"] = str(fake.ca_file)
-        ...  # point pagerduty.base_url at fake.base_url
-        fake.fail("429", times=1); fake.outage(); fake.recover()
-        print(fake.render())  # the pages it received, routing keys masked
+    with FakePagerDuty() as fake:  # then SSL_CERT_FILE=fake.ca_file, base_url=fake.base_url
+        fake.fail("429", times=1); fake.outage(); fake.recover(); print(fake.render())
 """
 
 from __future__ import annotations
@@ -19,7 +16,7 @@ import json
 import ssl
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -57,13 +54,6 @@ class _Fault:
     times: int | None
 
 
-@dataclass
-class _State:
-    received: list[Received] = field(default_factory=list)
-    faults: list[_Fault] = field(default_factory=list)
-    alerts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-
-
 class FakePagerDuty:
     """Serves ``/v2/enqueue`` and ``/v2/change/enqueue`` on ``https://127.0.0.1:<port>``."""
 
@@ -73,7 +63,9 @@ class FakePagerDuty:
         self._dir = Path(cert_dir) if cert_dir else Path(tempfile.mkdtemp(prefix="fake-pd-"))
         self.ca_file = self._dir / "fake-pagerduty-ca.pem"
         self._lock = threading.Lock()
-        self._state = _State()
+        self._received: list[Received] = []
+        self._faults: list[_Fault] = []
+        self._alerts: dict[tuple[str, str], dict[str, Any]] = {}
         self._http: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -99,8 +91,7 @@ class FakePagerDuty:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> FakePagerDuty:
-        return self.start()
+    __enter__ = start
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -121,7 +112,7 @@ class FakePagerDuty:
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; one of {sorted(FAULTS)}")
         with self._lock:
-            self._state.faults.append(_Fault(kind, times))
+            self._faults.append(_Fault(kind, times))
 
     def outage(self) -> None:
         """Drop every connection without an answer until ``recover()``."""
@@ -129,17 +120,17 @@ class FakePagerDuty:
 
     def recover(self) -> None:
         with self._lock:
-            self._state.faults.clear()
+            self._faults.clear()
 
     def _take_fault(self) -> str | None:
         with self._lock:
-            if not self._state.faults:
+            if not self._faults:
                 return None
-            fault = self._state.faults[0]
+            fault = self._faults[0]
             if fault.times is not None:
                 fault.times -= 1
                 if fault.times <= 0:
-                    self._state.faults.pop(0)
+                    self._faults.pop(0)
             return fault.kind
 
     # -- what was received --------------------------------------------------------------------
@@ -147,54 +138,36 @@ class FakePagerDuty:
     def received(self) -> list[Received]:
         """Every request, answered or not, oldest first."""
         with self._lock:
-            return list(self._state.received)
+            return list(self._received)
 
     def events(self, kind: str | None = None) -> list[Received]:
         """Accepted (202) events, optionally of one kind (trigger, resolve, change...)."""
         return [r for r in self.received() if r.status == 202 and kind in (None, r.kind)]
 
-    def triggers(self) -> list[Received]:
-        return self.events("trigger")
-
-    def resolves(self) -> list[Received]:
-        return self.events("resolve")
-
-    def changes(self) -> list[Received]:
-        return self.events("change")
-
     def open_alerts(self) -> dict[tuple[str, str], dict[str, Any]]:
         """(routing key, dedup key) -> the payload of each alert open at PagerDuty."""
         with self._lock:
-            return dict(self._state.alerts)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._state = _State()
+            return dict(self._alerts)
 
     def render(self) -> str:
         """One line per accepted event, routing keys masked: the pages it would have sent."""
         lines = []
         for r in self.events():
-            body = r.body or {}
-            payload = body.get("payload", {})
-            key = "…" + r.routing_key[-4:]
-            if r.kind == "change":
-                lines.append(f"change   [{key}] {payload.get('summary', '')}")
-            else:
-                severity = payload.get("severity", "")
-                summary = f" {payload['summary']}" if "summary" in payload else ""
-                lines.append(f"{r.kind:<8} [{key}] {severity:<8} {r.dedup_key}{summary}")
+            payload = (r.body or {}).get("payload", {})
+            words = (r.kind, f"[…{r.routing_key[-4:]}]", payload.get("severity"), r.dedup_key,
+                     payload.get("summary"))
+            lines.append(" ".join(str(w) for w in words if w))
         return "\n".join(lines)
 
     # -- the API ------------------------------------------------------------------------------
 
     def handle(self, path: str, raw: bytes) -> tuple[int, dict[str, Any] | None]:
         """Validate and record one request; the (status, JSON answer) to send."""
-        fault = self._take_fault()
-        body = _parse(raw)
-        if fault is not None:
-            return self._faulted(path, body, fault)
+        fault, body = self._take_fault(), _parse(raw)
         kind = "change" if path == "/v2/change/enqueue" else str((body or {}).get("event_action"))
+        if fault is not None:  # status 0: drop the connection without an answer
+            status = 0 if fault == "disconnect" else int(fault)
+            return self._record(path, body, status, kind, "failed", [f"fault {fault}"])
         if path not in ("/v2/enqueue", "/v2/change/enqueue"):
             return self._record(path, body, 404, "invalid", "rejected", ["Not Found"])
         errors = _problems(path, body, len(raw))
@@ -204,16 +177,9 @@ class FakePagerDuty:
         effect = self._apply(kind, body)
         return self._record(path, body, 202, kind, effect, [])
 
-    def _faulted(self, path: str, body: dict[str, Any] | None,
-                 fault: str) -> tuple[int, dict[str, Any] | None]:
-        if fault == "disconnect":
-            self._record(path, body, 0, "invalid", "failed", [])
-            return 0, None
-        return self._record(path, body, int(fault), "invalid", "failed", [f"fault {fault}"])
-
     def _apply(self, kind: str, body: dict[str, Any]) -> str:
         with self._lock:
-            alerts = self._state.alerts
+            alerts = self._alerts
             handle = (str(body["routing_key"]), str(body.get("dedup_key", "")))
             if kind == "trigger":
                 effect = "updated" if handle in alerts else "opened"
@@ -227,7 +193,7 @@ class FakePagerDuty:
     def _record(self, path: str, body: dict[str, Any] | None, status: int, kind: str,
                 effect: str, errors: list[str]) -> tuple[int, dict[str, Any] | None]:
         with self._lock:
-            self._state.received.append(Received(path, body, status, kind, effect))
+            self._received.append(Received(path, body, status, kind, effect))
         if status == 202:
             return 202, _accepted(path, body or {})
         return status, {"status": "invalid event" if status == 400 else "error",
@@ -302,6 +268,9 @@ class _Server(ThreadingHTTPServer):
         return self.context.wrap_socket(sock, server_side=True,
                                         do_handshake_on_connect=False), address
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that does not trust the CA fails its handshake, as it should."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -309,11 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        try:
-            self.request.do_handshake()
-        except (ssl.SSLError, OSError):
-            self.close_connection = True
-            self.rfile = self.wfile = _Closed()  # type: ignore[assignment]
+        self.request.do_handshake()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
@@ -332,19 +297,3 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-
-class _Closed:
-    """Stands in for the streams of a connection whose TLS handshake failed."""
-
-    def readline(self, *args: Any) -> bytes:
-        return b""
-
-    def write(self, data: bytes) -> int:
-        return 0
-
-    def flush(self) -> None:
-        """Nothing to flush."""
-
-    def close(self) -> None:
-        """Nothing to close."""

@@ -1,0 +1,126 @@
+"""The PagerDuty event bodies (without the routing key, which is added at send time).
+
+PagerDuty Events API v2 limits: ``dedup_key`` at most 255 characters, ``payload.summary`` at most
+1,024, the whole event at most 512 KB. A finding's details are scrubbed of secrets first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from watchdog.findings import Finding
+from watchdog.logs import REDACTED
+from watchdog.rules.registry import Rule
+from watchdog.snapshot import RESOURCE_FAMILY
+
+MAX_DEDUP_KEY = 255
+MAX_SUMMARY = 1024
+MAX_DETAILS_CHARS = 65_536
+CLIENT = "flex-watchdog"
+SECRET_KEY = re.compile(r"token|secret|password|passwd|routing_key|integration_key|authorization"
+                        r"|dsn|credential", re.IGNORECASE)
+URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@\s:]+):[^/@\s]+@",
+                          re.IGNORECASE)
+Event = dict[str, Any]
+
+
+def dedup_key(account_sid: str, rule_id: str, resource_sid: str) -> str:
+    """``flex-watchdog:<account>:<rule>:<resource>``, stable across restarts and versions.
+
+    Longer than PagerDuty's 255 characters only for odd resource IDs: then a hash keeps it unique.
+    """
+    key = f"{CLIENT}:{account_sid}:{rule_id}:{resource_sid}"
+    if len(key) <= MAX_DEDUP_KEY:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"{key[:MAX_DEDUP_KEY - 33]}:{digest}"
+
+
+def one_line(text: str, limit: int = MAX_SUMMARY) -> str:
+    """Whitespace runs (newlines included) become one space; cut under ``limit`` with "…"."""
+    flat = " ".join(text.split())
+    return flat if len(flat) < limit else flat[:limit - 2] + "…"
+
+
+def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """A JSON-able copy with secret-looking keys, URL passwords and known secret values masked."""
+    known = [s for s in secrets if len(s) >= 4]
+    return _scrub(value, known)
+
+
+def _scrub(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): REDACTED if SECRET_KEY.search(str(k)) else _scrub(v, secrets)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub(v, secrets) for v in value]
+    if isinstance(value, str):
+        text = URL_USERINFO.sub(rf"\g<scheme>\g<user>:{REDACTED}@", value)
+        for secret in secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _scrub(str(value), secrets)
+
+
+def _bounded(details: dict[str, Any]) -> dict[str, Any]:
+    text = json.dumps(details, default=str)
+    if len(text) <= MAX_DETAILS_CHARS:
+        return details
+    return {"truncated": True, "details": text[:MAX_DETAILS_CHARS] + "…"}
+
+
+def runbook_url(base_url: str, rule: Rule | None, rule_id: str) -> str:
+    anchor = rule.anchor if rule else rule_id.replace(".", "-")
+    return f"{base_url}#{anchor}"
+
+
+def trigger_event(finding: Finding, account_sid: str, rule: Rule | None, *, runbook_base: str,
+                  now: datetime, observations: int, secrets: Iterable[str] = ()) -> Event:
+    """The trigger for one finding: severity after overrides, runbook link, scrubbed details."""
+    runbook = runbook_url(runbook_base, rule, finding.rule)
+    details = {**finding.details, "rule": finding.rule, "resource_type": finding.resource_type,
+               "resource_sid": finding.resource_sid, "finding_id": finding.id,
+               "observations": observations, "runbook": runbook}
+    title = rule.title if rule else finding.rule
+    return {
+        "event_action": "trigger",
+        "dedup_key": dedup_key(account_sid, finding.rule, finding.resource_sid),
+        "client": CLIENT,
+        "client_url": runbook,
+        "payload": {
+            "summary": one_line(scrub(finding.summary, secrets)),
+            "source": account_sid,
+            "severity": finding.severity,
+            "timestamp": now.isoformat(),
+            "component": f"{finding.resource_type}/{finding.resource_sid}",
+            "group": RESOURCE_FAMILY.get(finding.resource_type, finding.resource_type),
+            "class": finding.rule,
+            "custom_details": _bounded(scrub(details, secrets)),
+        },
+        "links": [{"href": runbook, "text": one_line(f"Runbook: {title}", 200)}],
+    }
+
+
+def resolve_event(key: str) -> Event:
+    return {"event_action": "resolve", "dedup_key": key}
+
+
+def change_event(summary: str, source: str, details: Mapping[str, Any],
+                 links: Iterable[Mapping[str, str]], now: datetime,
+                 secrets: Iterable[str] = ()) -> Event:
+    """A change event (``/v2/change/enqueue``): shown next to incidents, never notifies."""
+    secrets = list(secrets)
+    return {
+        "payload": {"summary": one_line(scrub(summary, secrets)), "source": source,
+                    "timestamp": now.isoformat(),
+                    "custom_details": _bounded(scrub(dict(details), secrets))},
+        "links": [{"href": str(link["href"]), "text": one_line(str(link.get("text", "")), 200)}
+                  for link in links],
+    }

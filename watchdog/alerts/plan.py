@@ -1,0 +1,69 @@
+"""Decide, after a cycle, which incidents to trigger and which to resolve.
+
+Level-based, not edge-based: it compares the store's open findings with the incident book, so a
+cycle whose alerting step was lost (crash, restart) is caught up by the next one.
+
+* Trigger: a finding reported by this cycle (its rule ran on complete data), about a resource
+  whose family is known now, seen in at least K consecutive complete observations, with a route,
+  and not triggered already.
+* Resolve: a triggered incident whose finding is no longer open. The store closes a finding only
+  when its rule ran on complete data without it, so an unknown family never resolves anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from watchdog.alerts import events, routing
+from watchdog.alerts.outbox import Incident
+from watchdog.cycle import CycleResult
+from watchdog.findings import Finding
+from watchdog.rules.registry import Rule
+from watchdog.settings import Settings
+from watchdog.snapshot import RESOURCE_FAMILY
+
+
+@dataclass(frozen=True)
+class Planned:
+    action: str  # trigger | resolve
+    incident: Incident
+    event: events.Event
+
+
+def plan(result: CycleResult, open_rows: Mapping[str, Mapping[str, Any]],
+         triggered: Mapping[str, Incident], settings: Settings, rules: Mapping[str, Rule],
+         secrets: list[str]) -> list[Planned]:
+    """Resolves first (they free keys), then triggers in the findings' order."""
+    out = [Planned("resolve", incident, events.resolve_event(incident.dedup_key))
+           for finding_id, incident in sorted(triggered.items()) if finding_id not in open_rows]
+    for finding in result.findings:
+        if finding.id in triggered or not _known(result, finding):
+            continue
+        row = open_rows.get(finding.id)
+        rule = rules.get(finding.rule)
+        needed = routing.confirmations(settings, rule.kind if rule else "deletion")
+        if row is None or int(row["observations"]) < needed:
+            continue
+        route = routing.route_for(settings, finding.rule, finding.severity)
+        if route is None:
+            continue
+        out.append(_trigger(finding, route, result, rule, settings, int(row["observations"]),
+                            secrets))
+    return out
+
+
+def _known(result: CycleResult, finding: Finding) -> bool:
+    family = RESOURCE_FAMILY.get(finding.resource_type)
+    return family is None or result.snapshot.complete(family)
+
+
+def _trigger(finding: Finding, route: str, result: CycleResult, rule: Rule | None,
+             settings: Settings, observations: int, secrets: list[str]) -> Planned:
+    event = events.trigger_event(finding, result.account_sid, rule,
+                                 runbook_base=settings.pagerduty.runbook_base_url,
+                                 now=result.polled_at, observations=observations,
+                                 secrets=secrets)
+    incident = Incident(event["dedup_key"], finding.id, route, "triggered")
+    return Planned("trigger", incident, event)
