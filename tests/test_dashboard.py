@@ -162,7 +162,7 @@ def test_findings_table_links_each_rule_to_its_runbook() -> None:
     links = [prop["value"] for o in table["fieldConfig"]["overrides"]
              if o["matcher"]["options"] == "rule"
              for prop in o["properties"] if prop["id"] == "links"]
-    assert links == [[{"title": "Runbook for ${__data.fields.rule}",
+    assert links == [[{"title": "Runbook for ${__value.raw}",
                        "url": "${runbook_base}#${__data.fields.runbook_anchor}",
                        "targetBlank": True}]]
 
