@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.errors import CredentialsRejected
+from watchdog.evidence import evidence_text
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.findings import Finding
 from watchdog.rules.context import RuleContext
@@ -131,8 +132,9 @@ class Watcher:
 
     def _log(self, result: CycleResult) -> None:
         for finding in result.opened:
-            log.warning("finding opened: %s %s: %s", finding.rule, finding.resource_sid,
-                        finding.summary)
+            evidence = evidence_text(finding.details)
+            log.warning("finding opened: %s %s: %s%s", finding.rule, finding.resource_sid,
+                        finding.summary, f" [evidence: {evidence}]" if evidence else "")
         for item in result.cleared:
             log.info("finding cleared: %s %s", item["rule"], item["resource_sid"])
         if result.adopted:

@@ -73,6 +73,9 @@ class Metrics:
                                         "When the last cycle finished.", registry=r)
         self.misfires = Counter("flex_watchdog_job_misfires", "Scheduled runs missed.", ["job"],
                                 registry=r)
+        self.job_errors = Counter("flex_watchdog_job_errors",
+                                  "Scheduled job runs that raised (logged and sent to Sentry).",
+                                  ["job"], registry=r)
         self.heals = Counter("flex_watchdog_heals", "Heals by rule and outcome.",
                              ["rule", "outcome"], registry=r)
         self.alerts = Counter("flex_watchdog_alerts", "Alert deliveries by sink and action.",
