@@ -1,0 +1,66 @@
+"""``flex-watchdog run``: the daemon (scheduled and event-driven polls, /metrics, probes)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+
+from watchdog.commands.common import open_watcher, settings_or_exit
+from watchdog.cycle import Watcher
+from watchdog.daemon import Daemon
+from watchdog.errors import ConfigError
+from watchdog.logs import setup_logging
+from watchdog.metrics import Metrics
+from watchdog.rules.registry import all_rules
+from watchdog.sentry import init_sentry
+from watchdog.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Optional parts that attach to the watcher as cycle listeners, imported from this fixed list
+# when present: each module has ``attach(watcher, settings, metrics)``.
+ATTACHMENTS = ("watchdog.alerts.daemon", "watchdog.healing.daemon")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "run", help="run the daemon: poll on a schedule and on change events, serve /metrics",
+        description="Runs until SIGTERM or SIGINT (graceful, within shutdown_timeout_seconds; a "
+                    "second signal exits at once). Serves /metrics, /healthz, /readyz and, when "
+                    "enabled, POST /events/twilio on FLEX_WATCHDOG_HTTP__PORT (default 9464).")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+    setup_logging(settings.log.level, settings.log.format, settings.secret_values())
+    init_sentry(settings)
+    daemon = build_daemon(settings)
+    try:
+        return daemon.run_until_signal()
+    except OSError as exc:
+        raise ConfigError(f"config: http.port: cannot listen on {settings.http.host}:"
+                          f"{settings.http.port} ({exc.strerror or exc})") from None
+
+
+def build_daemon(settings: Settings, watcher: Watcher | None = None) -> Daemon:
+    """Metrics initialised, optional parts attached, ready to ``start()``."""
+    watcher = watcher or open_watcher(settings)
+    metrics = Metrics()
+    metrics.initialise(settings, all_rules().values())
+    daemon = Daemon(settings, watcher, metrics)
+    attach_optional(watcher, settings, metrics)
+    return daemon
+
+
+def attach_optional(watcher: Watcher, settings: Settings, metrics: Metrics) -> None:
+    for name in ATTACHMENTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue
+            raise
+        module.attach(watcher, settings, metrics)
+        log.info("attached %s", name)

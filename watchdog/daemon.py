@@ -1,0 +1,178 @@
+"""The long-running daemon: scheduler, change feeds, HTTP endpoints, graceful shutdown.
+
+``Daemon.start()`` serves HTTP and starts the jobs (one full poll at once, then one job per
+family group); ``Daemon.stop()`` stops the scheduler, lets a running poll finish or abandons it
+after ``shutdown_timeout_seconds``, and stops the HTTP server. ``run_until_signal`` is what
+``flex-watchdog run`` does: signals only set a flag, shutdown happens on the main thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import FrameType
+
+import sentry_sdk
+
+from watchdog import __version__
+from watchdog.cycle import Watcher
+from watchdog.errors import ConfigError
+from watchdog.events import AlertFeed, MonitorFeed, families_of_sid
+from watchdog.evidence import EvidenceCache
+from watchdog.http_server import HttpServer
+from watchdog.jobs import Jobs
+from watchdog.metrics import Metrics
+from watchdog.observe import CycleObserver
+from watchdog.scheduler import (
+    ALERTS,
+    EVENTS,
+    INITIAL,
+    REFRESH,
+    JobSpec,
+    Refresher,
+    build_scheduler,
+    job_groups,
+    run_now,
+)
+from watchdog.settings import Settings, masked_dump
+from watchdog.snapshot import FAMILIES
+from watchdog.webhook import WebhookReceiver
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Daemon:
+    """One watched account: the watcher plus everything that keeps it polling."""
+
+    def __init__(self, settings: Settings, watcher: Watcher, metrics: Metrics,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings, self.watcher, self.metrics, self.clock = settings, watcher, metrics, clock
+        self.started_at = clock()
+        self.groups = job_groups(settings)
+        self.largest_interval = max(g.interval for g in self.groups)
+        self.evidence = EvidenceCache()
+        self.refresher = Refresher()
+        self.jobs = Jobs(watcher, metrics, self.refresher, clock)
+        self.observer = CycleObserver(settings, watcher, metrics, self.started_at,
+                                      min(g.interval for g in self.groups))
+        watcher.enrichers.append(self.evidence.enrich)
+        watcher.listeners.insert(0, self.observer)
+        watcher.access.stats.listeners.append(metrics.observe_request)
+        self.scheduler = build_scheduler(self._specs(), settings.schedule.jitter_seconds,
+                                         metrics, self.started_at)
+        self.refresher.wake = lambda: run_now(self.scheduler, REFRESH)
+        self.http = HttpServer(settings.http.host, settings.http.port, metrics.registry,
+                               self.healthz, self.readyz, self._webhook())
+
+    def lookup(self, sid: str) -> set[str]:
+        """The families of a watched resource (by SID) in the latest snapshot."""
+        return families_of_sid(self.watcher.latest, sid)
+
+    def _specs(self) -> list[JobSpec]:
+        s, jobs = self.settings, self.jobs
+        specs = [JobSpec(INITIAL, lambda: jobs.poll(INITIAL, FAMILIES), None, self.started_at)]
+        specs += [JobSpec(g.name, jobs.poll_group(g), g.interval) for g in self.groups]
+        specs.append(JobSpec(REFRESH, jobs.refresh, s.schedule.events_seconds))
+        client, store = self.watcher.access.client, self.watcher.store
+        if s.events.monitor_enabled:
+            feed = MonitorFeed(client, store, self.evidence, self.lookup)
+            specs.append(JobSpec(EVENTS, jobs.feed(feed), s.schedule.events_seconds,
+                                 self.started_at))
+        if s.events.alerts_enabled:
+            alerts = AlertFeed(client, store, self.evidence, self.lookup,
+                               s.events.alert_error_codes)
+            specs.append(JobSpec(ALERTS, jobs.feed(alerts), s.schedule.alerts_seconds,
+                                 self.started_at))
+        return specs
+
+    def _webhook(self) -> WebhookReceiver | None:
+        if not self.settings.events.webhook_enabled:
+            return None
+        token = self.settings.auth_token
+        if token is None:
+            raise ConfigError("config: events.webhook_enabled: needs TWILIO_AUTH_TOKEN (Twilio "
+                              "signs webhooks with the auth token, not an API key)")
+        return WebhookReceiver(token.get_secret_value(), self.watcher.account_sid,
+                               self.settings.events.max_body_bytes, self.lookup, self.signal)
+
+    def signal(self, families: set[str], source: str) -> None:
+        """A pushed change signal: count it and refresh those families now."""
+        self.metrics.events_received.labels(source).inc()
+        self.refresher.request(families)
+
+    # -- probes ----------------------------------------------------------------------------------
+    def healthz(self) -> tuple[bool, str]:
+        """Live while the scheduler runs and a poll ended within N × the largest interval."""
+        thread = getattr(self.scheduler, "_thread", None)
+        if not self.scheduler.running or thread is None or not thread.is_alive():
+            return False, "scheduler not running"
+        last = self.jobs.last_poll_end or self.started_at
+        age = (self.clock() - last).total_seconds()
+        limit = self.settings.http.healthz_intervals * self.largest_interval
+        if age > limit:
+            return False, f"no poll finished for {age:.0f}s (limit {limit:.0f}s)"
+        return True, f"ok: last poll ended {age:.0f}s ago"
+
+    def readyz(self) -> tuple[bool, str]:
+        if self.observer.ready.is_set():
+            return True, "ok: first complete snapshot loaded"
+        return False, "waiting for the first complete snapshot"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> Daemon:
+        log.info("flex-watchdog %s starting for account %s; effective configuration: %s",
+                 __version__, self.watcher.account_sid,
+                 json.dumps(masked_dump(self.settings), sort_keys=True))
+        self.http.start()
+        self.scheduler.start()
+        return self
+
+    def stop(self) -> bool:
+        """Stop within ``shutdown_timeout_seconds``; False when a running poll was abandoned."""
+        timeout = self.settings.shutdown_timeout_seconds
+        log.info("shutting down (waiting up to %.0fs for a running poll)", timeout)
+        self.jobs.begin_shutdown()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        finished = self.jobs.wait_idle(timeout)
+        if not finished:
+            log.warning("a poll is still running after %.0fs: abandoned, nothing of it is "
+                        "recorded (the state file keeps the last complete cycle)", timeout)
+        self.http.stop()
+        if finished:
+            self.watcher.store.close()
+        sentry_sdk.flush(timeout=2)
+        log.info("stopped")
+        return finished
+
+    def run_until_signal(self) -> int:
+        """Run until SIGTERM/SIGINT; a second signal exits at once."""
+        stop = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            if stop.is_set():
+                os._exit(128 + signum)
+            log.info("received %s", signal.Signals(signum).name)
+            stop.set()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            stop.wait()
+            finished = self.stop()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        if not finished:
+            logging.shutdown()
+            os._exit(0)  # the abandoned poll's thread would otherwise be joined at exit
+        return 0

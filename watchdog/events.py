@@ -1,0 +1,231 @@
+"""Change signals: Monitor Events (who changed what) and Debugger alerts (what customers suffer).
+
+Both feeds are polled with a cursor persisted in the state store. Each new item is turned into
+the families to refresh at once and into evidence for findings. Polling stays the ground truth:
+a signal only makes the next poll of one family happen sooner (see twilio.md §6.4a).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from twilio.base.exceptions import TwilioException
+
+from watchdog.evidence import ALERT_WINDOW, Alert, Change, EvidenceCache
+from watchdog.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+MONITOR_CURSOR = "monitor_events"
+ALERTS_CURSOR = "debugger_alerts"
+MAX_ITEMS = 1000  # per poll; polling stays the ground truth if a burst is larger
+
+# Monitor event type prefix -> family (the only Flex-relevant type Twilio documents).
+EVENT_TYPE_FAMILIES = {"phone-number": "numbers"}
+
+# Debugger error code -> family whose breakage it signals (twilio.md §6.5).
+ALERT_FAMILIES = {
+    11200: "numbers", 11205: "numbers", 11217: "numbers",
+    45009: "configuration", 45205: "flex_flows", 45210: "flex_flows", 45212: "flex_flows",
+    80620: "proxy", 80605: "proxy", 80205: "proxy", 80902: "proxy", 80913: "proxy",
+    45763: "conversations", 50367: "conversations",
+}
+
+Lookup = Callable[[str], set[str]]
+
+
+def families_of_sid(snapshot: Snapshot | None, sid: str | None) -> set[str]:
+    """The families holding a resource with this SID in the latest snapshot (watched ones)."""
+    if snapshot is None or not sid:
+        return set()
+    return {state.family for state in snapshot.families.values()
+            if any(r.sid == sid for r in state.resources)}
+
+
+def families_for_event(event_type: str | None, resource_sid: str | None,
+                       lookup: Lookup) -> set[str]:
+    """A known type names its family; any other event counts when its resource is watched."""
+    prefix = (event_type or "").split(".", 1)[0]
+    if prefix in EVENT_TYPE_FAMILIES:
+        return {EVENT_TYPE_FAMILIES[prefix]}
+    return lookup(resource_sid) if resource_sid else set()
+
+
+def families_for_alert(error_code: int | None, resource_sid: str | None,
+                       service_sid: str | None, lookup: Lookup) -> set[str]:
+    if error_code in ALERT_FAMILIES:
+        return {ALERT_FAMILIES[error_code]}
+    return {f for sid in (resource_sid, service_sid) if sid for f in lookup(sid)}
+
+
+@dataclass
+class Cursor:
+    """Everything at or before ``since`` has been seen, except SIDs at ``since`` not in ``seen``
+    (the API's date filter is inclusive and has one-second resolution)."""
+
+    since: datetime
+    seen: set[str] = field(default_factory=set)
+
+    def dump(self) -> str:
+        return json.dumps({"since": self.since.isoformat(), "seen": sorted(self.seen)})
+
+    @classmethod
+    def load(cls, text: str | None) -> Cursor | None:
+        if not text:
+            return None
+        data = json.loads(text)
+        return cls(datetime.fromisoformat(data["since"]), set(data.get("seen", [])))
+
+    def is_new(self, sid: str, when: datetime) -> bool:
+        return when > self.since or (when == self.since and sid not in self.seen)
+
+    def advance(self, items: Iterable[tuple[str, datetime]]) -> None:
+        for sid, when in items:
+            if when > self.since:
+                self.since, self.seen = when, {sid}
+            elif when == self.since:
+                self.seen.add(sid)
+
+
+@dataclass
+class FeedResult:
+    new: int = 0
+    families: set[str] = field(default_factory=set)
+
+
+class Feed:
+    """One cursor-driven Monitor list (events or alerts). Subclasses say how to read an item."""
+
+    cursor_name = ""
+    source = ""
+
+    def __init__(self, client: Any, store: Any, evidence: EvidenceCache, lookup: Lookup) -> None:
+        self.client, self.store, self.evidence, self.lookup = client, store, evidence, lookup
+        self._warmed = False
+
+    def poll(self, now: datetime) -> FeedResult:
+        """Read what is new since the cursor; on the first poll also the last hour (evidence)."""
+        cursor = Cursor.load(self.store.get_cursor(self.cursor_name))
+        start = cursor.since if cursor else now - ALERT_WINDOW
+        if not self._warmed:
+            start = min(start, now - ALERT_WINDOW)
+        try:
+            items = list(self.list(start))
+        except TwilioException as exc:
+            log.warning("%s feed unavailable: %s", self.source, str(exc).splitlines()[0])
+            return FeedResult()
+        self._warmed = True
+        result = FeedResult()
+        stamped = sorted(((self.sid_of(i), self.time_of(i), i) for i in items),
+                         key=lambda t: t[1])
+        for sid, when, item in stamped:
+            self.remember(item)
+            if cursor is None or cursor.is_new(sid, when):
+                result.new += 1
+                result.families |= self.families(item)
+        if cursor is None:
+            cursor = Cursor(now - ALERT_WINDOW)
+        cursor.advance((sid, when) for sid, when, _ in stamped)
+        self.store.set_cursor(self.cursor_name, cursor.dump())
+        return result
+
+    def list(self, start: datetime) -> Iterable[Any]:
+        raise NotImplementedError
+
+    def sid_of(self, item: Any) -> str:
+        return str(item.sid)
+
+    def time_of(self, item: Any) -> datetime:
+        raise NotImplementedError
+
+    def remember(self, item: Any) -> None:
+        raise NotImplementedError
+
+    def families(self, item: Any) -> set[str]:
+        raise NotImplementedError
+
+
+class MonitorFeed(Feed):
+    """``https://monitor.twilio.com/v1/Events``: the account's change log."""
+
+    cursor_name, source = MONITOR_CURSOR, "monitor"
+
+    def list(self, start: datetime) -> Iterable[Any]:
+        return self.client.monitor.v1.events.list(start_date=start, page_size=100,
+                                                  limit=MAX_ITEMS)
+
+    def time_of(self, item: Any) -> datetime:
+        return _aware(item.event_date)
+
+    def remember(self, item: Any) -> None:
+        if not item.resource_sid:
+            return
+        props = (item.event_data or {}).get("resource_properties") or {}
+        self.evidence.add_change(Change(
+            event_sid=item.sid, event_type=item.event_type or "", resource_sid=item.resource_sid,
+            time=self.time_of(item), actor_type=item.actor_type, actor_sid=item.actor_sid,
+            source=item.source, source_ip_address=item.source_ip_address,
+            changes={k: v for k, v in props.items() if isinstance(v, dict)}))
+
+    def families(self, item: Any) -> set[str]:
+        return families_for_event(item.event_type, item.resource_sid, self.lookup)
+
+
+class AlertFeed(Feed):
+    """``https://monitor.twilio.com/v1/Alerts``, only the configured error codes."""
+
+    cursor_name, source = ALERTS_CURSOR, "debugger"
+
+    def __init__(self, client: Any, store: Any, evidence: EvidenceCache, lookup: Lookup,
+                 codes: Iterable[int]) -> None:
+        super().__init__(client, store, evidence, lookup)
+        self.codes = frozenset(codes)
+
+    def list(self, start: datetime) -> Iterable[Any]:
+        listed = self.client.monitor.v1.alerts.list(start_date=start, page_size=100,
+                                                    limit=MAX_ITEMS)
+        return [a for a in listed if _code(a.error_code) in self.codes]
+
+    def time_of(self, item: Any) -> datetime:
+        return _aware(item.date_generated or item.date_created)
+
+    def remember(self, item: Any) -> None:
+        self.evidence.add_alert(Alert(item.sid, _code(item.error_code) or 0, self.time_of(item),
+                                      item.resource_sid, item.service_sid))
+
+    def families(self, item: Any) -> set[str]:
+        return families_for_alert(_code(item.error_code), item.resource_sid, item.service_sid,
+                                  self.lookup)
+
+
+def _code(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _aware(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.fromtimestamp(0, UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def load_recent_evidence(client: Any, codes: Iterable[int], now: datetime,
+                         lookup: Lookup = lambda sid: set()) -> EvidenceCache:
+    """The last hour of events and alerts, for one-shot commands (``check``); no cursor moves."""
+    cache = EvidenceCache()
+    start = now - ALERT_WINDOW - timedelta(seconds=1)
+    for feed in (MonitorFeed(client, None, cache, lookup),
+                 AlertFeed(client, None, cache, lookup, codes)):
+        try:
+            for item in feed.list(start):
+                feed.remember(item)
+        except TwilioException as exc:
+            log.warning("%s feed unavailable: %s", feed.source, str(exc).splitlines()[0])
+    return cache

@@ -1,0 +1,108 @@
+"""What the scheduled jobs do, each run contained: an exception is logged, counted in
+``flex_watchdog_job_errors_total`` and sent to Sentry with the family and account as tags, and
+the daemon keeps running. The clock is read once per run and passed down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from watchdog.cycle import Watcher
+from watchdog.errors import CredentialsRejected
+from watchdog.events import Feed
+from watchdog.metrics import Metrics
+from watchdog.scheduler import JobGroup, Refresher
+from watchdog.sentry import JOBS_LOGGER, capture_job_error
+
+log = logging.getLogger(JOBS_LOGGER)
+Clock = Callable[[], datetime]
+
+
+class Jobs:
+    """The job bodies, plus what liveness and shutdown need to know about them."""
+
+    def __init__(self, watcher: Watcher, metrics: Metrics, refresher: Refresher,
+                 clock: Clock) -> None:
+        self.watcher, self.metrics, self.refresher, self.clock = watcher, metrics, refresher, clock
+        self.stopping = threading.Event()
+        self.last_poll_end: datetime | None = None
+        self._running = 0
+        self._idle = threading.Condition()
+
+    # -- job bodies ------------------------------------------------------------------------------
+    def poll(self, job: str, families: tuple[str, ...]) -> None:
+        """One cycle over ``families`` (a group's, or every family for the initial poll)."""
+        with self._contained(job, families, poll=True) as go:
+            if go:
+                self.watcher.poll(self.clock(), families)
+
+    def poll_group(self, group: JobGroup) -> Callable[[], None]:
+        return lambda: self.poll(group.name, group.families)
+
+    def refresh(self) -> None:
+        """Poll the families signals asked for, until none is pending."""
+        while not self.stopping.is_set():
+            families = self.refresher.take()
+            if not families:
+                return
+            log.info("refreshing %s now (change signal)", ", ".join(families))
+            self.poll("refresh", families)
+
+    def feed(self, feed: Feed) -> Callable[[], None]:
+        def run() -> None:
+            with self._contained(feed.source, ()) as go:
+                if not go:
+                    return
+                result = feed.poll(self.clock())
+                self.metrics.events_received.labels(feed.source).inc(result.new)
+                if result.families:
+                    log.info("%s: %d new, refresh %s", feed.source, result.new,
+                             ", ".join(sorted(result.families)))
+                self.refresher.request(result.families)
+        return run
+
+    # -- containment, liveness, shutdown ---------------------------------------------------------
+    @contextmanager
+    def _contained(self, job: str, families: tuple[str, ...],
+                   poll: bool = False) -> Iterator[bool]:
+        """Yields False (run nothing) once shutdown has begun."""
+        with self._idle:
+            if self.stopping.is_set():
+                go = False
+            else:
+                go, self._running = True, self._running + 1
+        if not go:
+            yield False
+            return
+        try:
+            yield True
+        except CredentialsRejected as exc:
+            log.error("job %s: %s; will retry on schedule", job, exc)
+            self.metrics.job_errors.labels(job).inc()
+            for family in families:
+                self.metrics.family_up.labels(family).set(0)
+                self.metrics.poll_errors.labels(family, "auth").inc()
+        except Exception as exc:  # contained: one bad run must never kill the daemon
+            log.exception("job %s failed (families: %s)", job, ", ".join(families) or "-")
+            self.metrics.job_errors.labels(job).inc()
+            capture_job_error(exc, job, families, self.watcher.account_sid)
+        finally:
+            if poll:
+                self.last_poll_end = self.clock()
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+
+    def begin_shutdown(self) -> None:
+        """No job starts any more; running ones finish (see ``wait_idle``)."""
+        with self._idle:
+            self.stopping.set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no job runs; False if one still does after ``timeout`` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._running == 0, timeout=timeout)

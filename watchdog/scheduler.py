@@ -1,0 +1,140 @@
+"""The schedule: one APScheduler job per family group, the change feeds, and on-demand refreshes.
+
+Jobs never overlap themselves (``max_instances=1``) and late runs collapse into one
+(``coalesce=True``); a run later than half its interval is skipped, logged and counted in
+``flex_watchdog_job_misfires_total``. A signal (Monitor event, Debugger alert, webhook) asks the
+:class:`Refresher` for one family; the ``refresh`` job then polls only the families asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from watchdog.metrics import Metrics
+from watchdog.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INITIAL, REFRESH, EVENTS, ALERTS = "initial", "refresh", "events", "alerts"
+SERVICES = ("configuration", "chat", "proxy", "conversations")
+
+
+@dataclass(frozen=True)
+class JobGroup:
+    """Families polled together by one job."""
+
+    name: str
+    families: tuple[str, ...]
+    interval: float
+
+
+def job_groups(settings: Settings) -> list[JobGroup]:
+    """The poll jobs. Numbers and Flex Flows share a job while their intervals are equal: the
+    legacy topology (which Flex Flow serves which number) is then read from one instant."""
+    s = settings.schedule
+    groups = [JobGroup("numbers", ("numbers",), s.numbers_seconds),
+              JobGroup("flex_flows", ("flex_flows",), s.flex_flows_seconds),
+              JobGroup("services", SERVICES, s.services_seconds),
+              JobGroup("taskrouter", ("taskrouter",), s.taskrouter_seconds),
+              JobGroup("studio", ("studio",), s.studio_seconds)]
+    if s.numbers_seconds == s.flex_flows_seconds:
+        groups[:2] = [JobGroup("numbers", ("numbers", "flex_flows"), s.numbers_seconds)]
+    return groups
+
+
+class Refresher:
+    """Families asked for by signals, waiting for the ``refresh`` job.
+
+    ``wake`` runs the job now unless it is already running, in which case its loop picks the
+    new families up before it returns: a signal is never lost, and never polls twice at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: set[str] = set()
+        self._running = False
+        self.wake: Callable[[], None] = lambda: None
+
+    def request(self, families: Iterable[str]) -> None:
+        wanted = set(families)
+        if not wanted:
+            return
+        with self._lock:
+            self._pending |= wanted
+            wake = not self._running
+        if wake:
+            self.wake()
+
+    def take(self) -> tuple[str, ...]:
+        """The families to poll now (marks the job running), or () when done."""
+        with self._lock:
+            pending, self._pending = self._pending, set()
+            self._running = bool(pending)
+            return tuple(sorted(pending))
+
+    @property
+    def pending(self) -> set[str]:
+        with self._lock:
+            return set(self._pending)
+
+
+@dataclass
+class JobSpec:
+    """What the scheduler needs to know about one job."""
+
+    id: str
+    func: Callable[[], None]
+    interval: float | None  # None: run once, at ``first_run``
+    first_run: datetime | None = None  # None: after one interval
+
+
+def build_scheduler(specs: Iterable[JobSpec], jitter: float, metrics: Metrics,
+                    now: datetime | None = None) -> BackgroundScheduler:
+    specs = list(specs)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # misfires are logged below
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(max_workers=len(specs) + 1)},
+        job_defaults={"coalesce": True, "max_instances": 1}, timezone=UTC)
+    start = now or datetime.now(UTC)
+    for spec in specs:
+        if spec.interval is None:
+            scheduler.add_job(spec.func, DateTrigger(spec.first_run or start, timezone=UTC),
+                              id=spec.id, name=spec.id, misfire_grace_time=None)
+            continue
+        trigger = IntervalTrigger(seconds=spec.interval, jitter=jitter or None, timezone=UTC,
+                                  start_date=start)
+        first = spec.first_run or start + timedelta(seconds=spec.interval)
+        scheduler.add_job(spec.func, trigger, id=spec.id, name=spec.id, next_run_time=first,
+                          misfire_grace_time=max(1, int(spec.interval / 2)))
+        metrics.misfires.labels(spec.id)
+    scheduler.add_listener(_misfire_listener(metrics), EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+    return scheduler
+
+
+def _misfire_listener(metrics: Metrics) -> Callable[[JobEvent], None]:
+    def on_event(event: JobEvent) -> None:
+        if event.job_id == REFRESH and event.code == EVENT_JOB_MAX_INSTANCES:
+            return  # the running refresh loop takes the new families itself
+        what = "missed" if event.code == EVENT_JOB_MISSED else "skipped: still running"
+        log.warning("job %s: scheduled run %s", event.job_id, what)
+        metrics.misfires.labels(event.job_id).inc()
+    return on_event
+
+
+def run_now(scheduler: BackgroundScheduler, job_id: str) -> None:
+    """Move a job's next run to now (it then continues on its interval)."""
+    try:
+        scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+    except JobLookupError:
+        log.debug("job %s is gone (shutting down?)", job_id)

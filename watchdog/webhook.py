@@ -1,0 +1,135 @@
+"""``POST /events/twilio``: pushed signals (Event Streams webhook sink, Debugger webhook).
+
+Every request must carry a valid ``X-Twilio-Signature`` made with the account's auth token
+(403 otherwise) and fit in ``events.max_body_bytes`` (413). The payload is trusted for one thing
+only: which family to refresh now. It never becomes evidence or state; polling re-reads Twilio.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+
+from watchdog.events import Lookup, families_for_alert, families_for_event
+
+log = logging.getLogger(__name__)
+PATH = "/events/twilio"
+
+
+class Headers(Protocol):
+    def get(self, name: str, default: None = None, /) -> str | None: ...
+
+
+class FormParams(dict[str, list[str]]):
+    """Form fields with every value kept; ``getall`` is what RequestValidator looks for."""
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """What the HTTP layer hands over: the path with its query, headers, a body reader."""
+
+    path: str
+    headers: Headers
+    read: Callable[[int], bytes]
+
+
+class WebhookReceiver:
+    """Validates a pushed request and turns it into ``signal(families, "webhook")``."""
+
+    def __init__(self, auth_token: str, account_sid: str, max_bytes: int, lookup: Lookup,
+                 signal: Callable[[set[str], str], None]) -> None:
+        self.validator = RequestValidator(auth_token)
+        self.account_sid, self.max_bytes = account_sid, max_bytes
+        self.lookup, self.signal = lookup, signal
+
+    def handle(self, request: WebhookRequest) -> int:
+        """The HTTP status to answer: 204 accepted, 403 unsigned/bad, 413 too big, 400 bad."""
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            return 403
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            return 400
+        if length < 0:
+            return 400
+        if length > self.max_bytes:
+            return 413
+        body = request.read(length).decode("utf-8", errors="replace")
+        json_body = "bodySHA256" in parse_qs(urlsplit(request.path).query)
+        params: str | FormParams = body if json_body else FormParams(
+            parse_qs(body, keep_blank_values=True))
+        algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+        if not any(self.validator.validate(url, params, signature, algorithm)
+                   for url in candidate_urls(request.path, request.headers)):
+            log.warning("webhook: rejected a request with a bad signature")
+            return 403
+        families = self.interpret(body if json_body else params)
+        log.info("webhook: signal accepted, refreshing %s", ", ".join(sorted(families)) or "nothing")
+        self.signal(families, "webhook")
+        return 204
+
+    def interpret(self, payload: str | FormParams) -> set[str]:
+        """Which families the signal names; anything unreadable names none."""
+        try:
+            if isinstance(payload, str):
+                return self._cloud_events(json.loads(payload))
+            return self._debugger(payload)
+        except (ValueError, TypeError, AttributeError):
+            return set()
+
+    def _debugger(self, form: FormParams) -> set[str]:
+        """Debugger webhook: ``AccountSid`` and a JSON ``Payload`` (twilio.md §6.3)."""
+        if form.get("AccountSid", [""])[0] != self.account_sid:
+            return set()
+        payload = json.loads(form.get("Payload", ["{}"])[0])
+        return self._alert(payload)
+
+    def _alert(self, data: Mapping[str, Any]) -> set[str]:
+        code = str(data.get("error_code"))
+        return families_for_alert(int(code) if code.isdigit() else None,
+                                  _str(data.get("resource_sid")), _str(data.get("service_sid")),
+                                  self.lookup)
+
+    def _cloud_events(self, events: Any) -> set[str]:
+        """Event Streams: a JSON array of CloudEvents (twilio.md §6.4)."""
+        families: set[str] = set()
+        for event in events if isinstance(events, list) else [events]:
+            kind, data = str(event.get("type", "")), event.get("data") or {}
+            if kind.startswith("com.twilio.error-logs."):
+                families |= self._alert(data)
+            elif kind.startswith("com.twilio.taskrouter."):
+                families.add("taskrouter")
+            else:
+                sid = _str(data.get("resource_sid")) or _str(data.get("sid"))
+                families |= families_for_event(None, sid, self.lookup)
+        return families
+
+
+def candidate_urls(path: str, headers: Headers) -> list[str]:
+    """The URLs Twilio may have signed: behind a proxy the scheme and host are forwarded."""
+    host = _first(headers.get("X-Forwarded-Host")) or headers.get("Host") or "localhost"
+    schemes = [_first(headers.get("X-Forwarded-Proto")), "https", "http"]
+    return [f"{s}://{host}{path}" for s in dict.fromkeys(x for x in schemes if x)]
+
+
+def _first(value: str | None) -> str:
+    return (value or "").split(",")[0].strip()
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
