@@ -18,6 +18,7 @@ from watchdog.errors import CredentialsRejected
 from watchdog.evidence import evidence_text
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.findings import Finding
+from watchdog.healing.records import FIGHT_RULE, fight_evidence
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import Evaluation, evaluate
 from watchdog.rules.registry import all_rules
@@ -84,7 +85,8 @@ class Watcher:
             raise CredentialsRejected(self.account_sid)
         merged = self._merge(fresh)
         baseline = self.store.baseline(self.account_sid)
-        rule_ctx = RuleContext(merged, now, self.settings, baseline)
+        rule_ctx = RuleContext(merged, now, self.settings, baseline,
+                               extra={FIGHT_RULE: fight_evidence(self.store)})
         evaluation = evaluate(rule_ctx, only=self._rules_for(families))
         self._enrich(evaluation, now)
         unknown = {f for f, s in merged.families.items() if not s.complete}

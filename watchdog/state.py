@@ -57,9 +57,13 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE heals (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
         rule TEXT NOT NULL, resource_type TEXT NOT NULL, resource_sid TEXT NOT NULL,
+        label TEXT, finding_id TEXT, mode TEXT NOT NULL DEFAULT 'auto',
         outcome TEXT NOT NULL, reason TEXT, request TEXT, before TEXT, after TEXT,
         phase TEXT NOT NULL DEFAULT 'done');
+    CREATE INDEX heals_resource ON heals (resource_sid, id);
+    CREATE INDEX heals_phase ON heals (phase);
     CREATE TABLE heal_breakers (rule TEXT NOT NULL, resource_sid TEXT NOT NULL,
+        resource_type TEXT NOT NULL DEFAULT '', label TEXT,
         failures INTEGER NOT NULL DEFAULT 0, last_applied_at TEXT, tripped_at TEXT,
         tripped_reason TEXT, actor TEXT, PRIMARY KEY (rule, resource_sid));
     """,

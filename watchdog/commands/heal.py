@@ -1,0 +1,91 @@
+"""``flex-watchdog heal --plan | --apply | history [RESOURCE] | reset RESOURCE``.
+
+``--apply`` is a person's explicit command: it does not need ``healing.enabled`` or
+``rules.<id>.autoheal`` (those arm the daemon), but ``rules.<id>.enabled`` must hold and every
+other guard applies exactly as for the daemon.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
+from watchdog.healing import records
+from watchdog.healing.model import HealView, Mode
+from watchdog.healing.render import (
+    history_json,
+    plan_json,
+    render_history,
+    render_plan,
+)
+from watchdog.healing.session import HealSession
+from watchdog.state import StateStore
+
+EPILOG = ("Exit codes: --plan 0; --apply 0, or 1 when a heal failed; history 0; reset 0, or 1 "
+          "when the resource had no circuit breaker; 2 bad config or credentials.")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("heal", help="plan, apply and review heals", epilog=EPILOG,
+                            description="Heal the findings that have a healer, with every guard.")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--plan", action="store_true",
+                      help="poll once and print each heal's exact Twilio request and field diff")
+    what.add_argument("--apply", action="store_true", help="poll once and apply the plan once")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    history = actions.add_parser("history", help="every heal recorded, newest first")
+    history.add_argument("resource", nargs="?", help="a resource SID or phone number")
+    history.add_argument("--limit", type=int, default=50)
+    history.add_argument("--format", choices=("table", "json"), default="table")
+    history.set_defaults(func=run_history)
+    reset = actions.add_parser("reset", help="close a resource's circuit breaker (re-arm heals)")
+    reset.add_argument("resource", help="the resource SID (or phone number) named by "
+                                        "heal.fight-detected")
+    reset.set_defaults(func=run_reset)
+    parser.set_defaults(func=run, parser=parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not (args.plan or args.apply):
+        args.parser.error("choose --plan, --apply, history or reset")
+    mode: Mode = "apply" if args.apply else "plan"
+    settings = settings_or_exit()
+    watcher = open_watcher(settings)
+    session = HealSession(settings, watcher.store, watcher.access.client, watcher.account_sid)
+    now = utcnow()
+    session.reconcile(now)
+    result = watcher.poll(now)
+    view = HealView(result.snapshot, now, settings, watcher.store.baseline(watcher.account_sid))
+    items = session.run(view, result.findings, mode)
+    print(plan_json(items) if args.format == "json" else render_plan(items, mode, settings))
+    return 1 if any(i.outcome == "failed" for i in items) else 0
+
+
+def _store() -> StateStore:
+    return StateStore(settings_or_exit().state_path)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    store = _store()
+    rows = records.history(store, args.resource, args.limit)
+    if args.format == "json":
+        print(history_json(rows))
+        return 0
+    tripped = [b for b in records.breakers(store, tripped_only=True)
+               if not args.resource or args.resource in (b.resource_sid, b.label)
+               or b.label.startswith(f"{args.resource} ")]
+    print(render_history(rows, tripped))
+    return 0
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    found = records.reset(_store(), args.resource)
+    if not found:
+        print(f"No circuit breaker recorded for {args.resource}: nothing to reset.")
+        return 1
+    for b in found:
+        state = f"was open: {b.tripped_reason}" if b.tripped else f"{b.failures} failure(s)"
+        print(f"Re-armed {b.rule} for {b.label or b.resource_sid} ({state}).")
+    print("heal.fight-detected clears on the next poll.")
+    return 0

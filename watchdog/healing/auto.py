@@ -1,0 +1,111 @@
+"""The daemon's auto-healer: a ``Watcher`` cycle listener.
+
+    watcher.listeners.append(AutoHealer(watcher, metrics=metrics, on_change=change_event))
+
+Each cycle it first settles writes a killed process left unverified, then, for rules the
+switches arm (``healing.enabled`` and ``rules.<id>.autoheal``) with a finding that is due
+(past its grace period, or on a resource healed within the fight window), it makes sure every
+family their healers read was fetched in *this* cycle: families the cycle did not refresh are
+fetched now (a failed one stays unknown and refuses), and the armed rules are evaluated again on
+that data. Disarmed rules' findings are recorded as dry runs from the cycle's own snapshot.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from watchdog.fetchers import FetchContext, fetch_snapshot
+from watchdog.findings import Finding
+from watchdog.healing import guard, records
+from watchdog.healing.executor import CrashHook
+from watchdog.healing.healers import all_healers
+from watchdog.healing.journal import ChangeCallback
+from watchdog.healing.model import HealView, PlanItem
+from watchdog.healing.session import HealSession, first_seen
+from watchdog.metrics import Metrics
+from watchdog.rules.context import RuleContext
+from watchdog.rules.engine import evaluate
+from watchdog.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from watchdog.cycle import CycleResult, Watcher
+
+
+class AutoHealer:
+    def __init__(self, watcher: Watcher, metrics: Metrics | None = None,
+                 on_change: ChangeCallback | None = None,
+                 crash_hook: CrashHook | None = None) -> None:
+        self.watcher = watcher
+        self.settings, self.store = watcher.settings, watcher.store
+        self.session = HealSession(watcher.settings, watcher.store, watcher.access.client,
+                                   watcher.account_sid, metrics, on_change, crash_hook)
+        self.last: list[PlanItem] = []
+
+    def __repr__(self) -> str:
+        return "AutoHealer()"
+
+    def __call__(self, result: CycleResult) -> None:
+        now = result.polled_at
+        self.session.reconcile(now)
+        healers = all_healers()
+        open_ = [_finding(item) for item in self.store.open_findings().values()
+                 if item["rule"] in healers]
+        rules = {f.rule for f in open_}
+        if not rules:
+            self.last = []
+            return
+        armed = {r for r in rules if guard.disarmed(self.settings, r, "auto") is None
+                 and guard.disabled(self.settings, r) is None}
+        findings = [f for f in result.findings if f.rule in rules - armed]
+        snapshot = result.snapshot
+        if armed and self._due(open_, armed, now):
+            snapshot, armed_findings = self._fresh(result, armed)
+            findings += armed_findings
+        view = HealView(snapshot, now, self.settings, self.store.baseline(result.account_sid))
+        self.last = self.session.run(view, findings, "auto")
+
+    def _due(self, open_: list[Finding], armed: set[str], now: datetime) -> bool:
+        """Worth fresh data: a finding past its grace period, or one on a resource healed
+        within the fight window; resources whose breaker is open never are."""
+        healing = self.settings.healing
+        breakers = {(b.rule, b.resource_sid): b for b in records.breakers(self.store)}
+        seen = first_seen(self.store)
+        for finding in open_:
+            if finding.rule not in armed:
+                continue
+            for sid in all_healers()[finding.rule].targets(finding):
+                b = breakers.get((finding.rule, sid))
+                if b is not None and b.tripped:
+                    continue
+                if b is not None and b.last_applied_at is not None and (
+                        now - b.last_applied_at).total_seconds() <= healing.fight_window_seconds:
+                    return True
+                if not guard.grace_left(seen.get(finding.id), now, healing.grace_seconds):
+                    return True
+        return False
+
+    def _fresh(self, result: CycleResult, armed: set[str]) -> tuple[Snapshot, list[Finding]]:
+        """A snapshot whose armed healers' families were all fetched in this cycle, and the
+        armed rules' findings on it."""
+        healers = all_healers()
+        needed = sorted({f for rule in armed for f in healers[rule].families})
+        missing = [f for f in needed if f not in result.refreshed]
+        if not missing:
+            return result.snapshot, [f for f in result.findings if f.rule in armed]
+        w = self.watcher
+        ctx = FetchContext(w.access.client, w.account_sid, self.settings.flex,
+                           self.settings.twilio.max_pages, dict(w.studio_cache))
+        fresh = fetch_snapshot(ctx, result.polled_at, missing)
+        families = dict(result.snapshot.families)
+        families.update(fresh.families)
+        snapshot = Snapshot(result.account_sid, result.polled_at, families)
+        rule_ctx = RuleContext(snapshot, result.polled_at, self.settings,
+                               self.store.baseline(result.account_sid))
+        return snapshot, evaluate(rule_ctx, only=armed).findings
+
+
+def _finding(item: dict[str, object]) -> Finding:
+    return Finding(str(item["rule"]), item["severity"], str(item["resource_type"]),  # type: ignore[arg-type]
+                   str(item["resource_sid"]), str(item["summary"]),
+                   dict(item["details"]), healable=bool(item["healable"]))  # type: ignore[call-overload]

@@ -1,0 +1,112 @@
+"""Findings -> plan items, each decided by the guards in a fixed order (no network, no writes).
+
+Order: rule disabled, circuit breaker open, families not fresh, the healer's own refusal,
+already correct, fight, grace period, blast radius, switches (dry run), budget. The first guard
+that holds an item back decides its state and reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from watchdog.findings import Finding
+from watchdog.healing import guard
+from watchdog.healing.healers import Healer, all_healers
+from watchdog.healing.model import Change, HealView, Mode, PlanItem, Refusal
+from watchdog.healing.records import Breaker
+from watchdog.snapshot import RESOURCE_FAMILY
+
+
+@dataclass
+class PlanInput:
+    view: HealView
+    findings: Iterable[Finding]
+    first_seen: dict[str, datetime]  # finding id -> when it was first seen
+    breaker: Callable[[str, str], Breaker]  # (rule, resource_sid) -> its breaker
+    mode: Mode
+
+
+def plan(inp: PlanInput) -> list[PlanItem]:
+    healers = all_healers()
+    items: list[PlanItem] = []
+    broken: dict[str, set[str]] = {}
+    for finding in sorted(inp.findings, key=lambda f: (f.rule, f.resource_sid)):
+        healer = healers.get(finding.rule)
+        if healer is None or not finding.healable:
+            continue
+        broken.setdefault(finding.rule, set()).update(healer.targets(finding))
+        for planned in healer.plan(finding, inp.view):
+            items.append(_item(finding, planned))
+    radius = {rule: guard.blast_radius(sids, healers[rule].population(inp.view),
+                                       inp.view.settings.healing.max_broken_fraction)
+              for rule, sids in broken.items()}
+    for item in items:
+        _decide(item, healers[item.rule], inp, radius[item.rule])
+    _budget(items, inp)
+    return items
+
+
+def _item(finding: Finding, planned: Change | Refusal) -> PlanItem:
+    item = PlanItem(finding.rule, finding.id, planned.resource_type, planned.resource_sid,
+                    planned.label)
+    if isinstance(planned, Refusal):
+        item.decide("refused", planned.reason)
+    else:
+        item.change = planned
+    return item
+
+
+def _decide(item: PlanItem, healer: Healer, inp: PlanInput, radius: str | None) -> None:
+    view, settings = inp.view, inp.view.settings
+    refused = item.state == "refused"
+    off = guard.disarmed(settings, item.rule, inp.mode)
+    breaker = inp.breaker(item.rule, item.resource_sid)
+    checks: list[tuple[str, str | None]] = [
+        ("refused", guard.disabled(settings, item.rule)),
+        ("refused", guard.breaker_open(breaker)),
+        ("refused", None if inp.mode == "auto" and off else guard.stale(view, healer.families)),
+    ]
+    for state, reason in checks:
+        if reason:
+            item.decide(state, reason)  # type: ignore[arg-type]
+            return
+    if refused or item.change is None:
+        return
+    if item.change.satisfied_by(item.change.before):
+        item.decide("noop", "already correct in this snapshot")
+        return
+    family = RESOURCE_FAMILY.get(item.resource_type, "")
+    if guard.fight_suspected(breaker, view, family, settings.healing.fight_window_seconds):
+        healed = breaker.last_applied_at.isoformat() if breaker.last_applied_at else "?"
+        item.fight = True
+        item.decide("refused", f"undone again after the heal at {healed} (within "
+                    f"{settings.healing.fight_window_seconds:.0f} s): someone or something is "
+                    "fighting it")
+        return
+    left = guard.grace_left(inp.first_seen.get(item.finding_id), view.now,
+                            settings.healing.grace_seconds)
+    if left:
+        item.decide("waiting", f"grace period: {left:.0f} s left "
+                    f"(healing.grace_seconds={settings.healing.grace_seconds:.0f})")
+        return
+    if radius:
+        item.decide("refused", radius)
+        return
+    if off:
+        item.decide("dry_run", off)
+
+
+def _budget(items: list[PlanItem], inp: PlanInput) -> None:
+    limit = inp.view.settings.healing.max_per_cycle
+    counted = ("ready", "dry_run") if inp.mode == "plan" else ("ready",)
+    used = 0
+    for item in items:
+        if item.state not in counted:
+            continue
+        if used >= limit:
+            item.decide("refused", f"over the budget of {limit} heals per cycle "
+                        "(healing.max_per_cycle): left for the next cycle")
+            continue
+        used += 1

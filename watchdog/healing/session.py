@@ -1,0 +1,73 @@
+"""One heal pass over a view: plan, trip breakers on fights, write what is ready, record all.
+
+Shared by the daemon (``auto``), ``heal --apply`` (``apply``) and ``heal --plan`` (``plan``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from watchdog.findings import Finding
+from watchdog.healing import fight, guard, records
+from watchdog.healing.executor import CrashHook, Executor
+from watchdog.healing.journal import ChangeCallback, Journal
+from watchdog.healing.model import HealView, Mode, PlanItem
+from watchdog.healing.planner import PlanInput, plan
+from watchdog.metrics import Metrics
+from watchdog.settings import Settings
+from watchdog.state import StateStore
+
+
+def first_seen(store: StateStore) -> dict[str, datetime]:
+    """Open finding id -> when it was first seen (the grace period's start)."""
+    return {fid: datetime.fromisoformat(item["first_seen"])
+            for fid, item in store.open_findings().items()}
+
+
+class HealSession:
+    """Everything a pass needs; build one per process (or per command)."""
+
+    def __init__(self, settings: Settings, store: StateStore, client: Any, account_sid: str,
+                 metrics: Metrics | None = None, on_change: ChangeCallback | None = None,
+                 crash_hook: CrashHook | None = None) -> None:
+        self.settings, self.store, self.client = settings, store, client
+        self.journal = Journal(store, metrics, on_change, settings.pagerduty.runbook_base_url)
+        self.executor = Executor(client, account_sid, store, self.journal, settings.healing,
+                                 crash_hook)
+
+    def reconcile(self, now: datetime) -> list[PlanItem]:
+        return self.executor.reconcile(now)
+
+    def plan(self, view: HealView, findings: Iterable[Finding], mode: Mode) -> list[PlanItem]:
+        breaker = lambda rule, sid: records.breaker(self.store, rule, sid)  # noqa: E731
+        return plan(PlanInput(view, findings, first_seen(self.store), breaker, mode))
+
+    def run(self, view: HealView, findings: Iterable[Finding], mode: Mode) -> list[PlanItem]:
+        items = self.plan(view, findings, mode)
+        for item in items:
+            self._settle(item, mode, view.now)
+        return items
+
+    def _settle(self, item: PlanItem, mode: Mode, now: datetime) -> None:
+        if item.state == "waiting":
+            return  # not a heal yet: nothing to record
+        if item.fight and self._may_write(item.rule, mode):
+            self._trip(item, now)
+        if item.state == "ready":
+            self.executor.apply(item, mode, now)
+        else:
+            self.journal.record(item, item.state, mode, now, dedupe=mode == "auto")
+
+    def _may_write(self, rule: str, mode: Mode) -> bool:
+        return guard.disarmed(self.settings, rule, mode) is None
+
+    def _trip(self, item: PlanItem, now: datetime) -> None:
+        assert item.change is not None
+        healed = records.breaker(self.store, item.rule, item.resource_sid).last_applied_at
+        actor = fight.attribute(self.client, item.change, healed)
+        who = fight.describe(actor, item.resource_type)
+        item.reason = f"{item.reason}; changed by {who}; healing of it stopped"
+        self.executor.trip(item, now, f"fight: undone after the heal at "
+                           f"{healed.isoformat() if healed else '?'}; changed by {who}", actor)
