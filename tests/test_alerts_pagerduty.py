@@ -191,3 +191,19 @@ def test_a_rejected_event_is_dropped_and_the_rest_goes_on(make_rig, caplog):
     assert rig.sink.outbox.count() == 0
     assert "dropped: rejected (HTTP 400" in caplog.text
     assert rig.alerts("error") == 1
+
+
+def test_the_daemon_attaches_the_sink_only_when_paging_is_on(make_watcher, fake_pd):
+    from watchdog.alerts.daemon import attached_sink
+    from watchdog.commands.run import attach_optional
+    from watchdog.metrics import Metrics
+
+    off = make_watcher()
+    attach_optional(off, off.settings, Metrics())
+    assert attached_sink(off) is None
+    off.store.close()
+    on = make_watcher(pagerduty={"routing_key": DEFAULT_KEY, "base_url": fake_pd.base_url})
+    attach_optional(on, on.settings, Metrics())
+    sink = attached_sink(on)
+    assert sink is not None and sink.on_cycle in on.listeners
+

@@ -106,6 +106,8 @@ class PagerDutySettings(Group):
         default=10.0, gt=0,
         description="Outbox delay after a 429/5xx/network failure, doubled each time (s).")
     backoff_max_seconds: float = Field(default=300.0, gt=0, description="Cap on one delay (s).")
+    send_interval_seconds: float = Field(
+        default=10.0, gt=0, description="How often the daemon's outbox job delivers (s).")
 
 
 class HealingSettings(Group):

@@ -64,8 +64,12 @@ class PagerDutySink:
 
     # -- deciding (poll thread) ---------------------------------------------------------------
 
-    def on_cycle(self, result: CycleResult) -> list[Planned]:
-        """Record this cycle's triggers and resolves in the outbox, atomically with the book."""
+    def on_cycle(self, result: CycleResult) -> None:
+        """The ``Watcher`` listener: only writes to the state store, never to the network."""
+        self.record(result)
+
+    def record(self, result: CycleResult) -> list[Planned]:
+        """Queue this cycle's triggers and resolves, atomically with the incident book."""
         with self.store.transaction() as conn:
             planned = plan(result, self.store.open_findings(), self.incidents.triggered(),
                            self.settings, self.rules, self._secrets)

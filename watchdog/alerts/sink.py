@@ -14,7 +14,7 @@ class AlertSink(Protocol):
 
     name: str
 
-    def on_cycle(self, result: CycleResult) -> Any:
+    def on_cycle(self, result: CycleResult) -> None:
         """A ``Watcher`` listener: record what to send. Never blocks on the network."""
 
     def send_pending(self, now: datetime) -> Any:
