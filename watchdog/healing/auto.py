@@ -25,7 +25,7 @@ from watchdog.healing.model import HealView, PlanItem
 from watchdog.healing.session import HealSession, first_seen
 from watchdog.metrics import Metrics
 from watchdog.rules.context import RuleContext
-from watchdog.rules.engine import evaluate
+from watchdog.rules.engine import Evaluation, evaluate
 from watchdog.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -57,11 +57,15 @@ class AutoHealer:
             return
         armed = {r for r in rules if guard.disarmed(self.settings, r, "auto") is None
                  and guard.disabled(self.settings, r) is None}
-        findings = [f for f in result.findings if f.rule in rules - armed]
-        snapshot = result.snapshot
+        snapshot, evaluation = result.snapshot, result.evaluation
         if armed and self._due(open_, armed, now):
-            snapshot, armed_findings = self._fresh(result, armed)
-            findings += armed_findings
+            snapshot, evaluation = self._fresh(result, armed)
+        findings = [f for f in result.findings if f.rule in rules - armed]
+        findings += [f for f in evaluation.findings if f.rule in armed]
+        # a rule skipped for an unknown family keeps its open findings: they are planned (and
+        # refused, recorded) rather than silently dropped
+        unknown = {r for r, why in evaluation.skipped.items() if why == "unknown"}
+        findings += [f for f in open_ if f.rule in armed & unknown]
         view = HealView(snapshot, now, self.settings, self.store.baseline(result.account_sid))
         self.last = self.session.run(view, findings, "auto")
 
@@ -85,14 +89,14 @@ class AutoHealer:
                     return True
         return False
 
-    def _fresh(self, result: CycleResult, armed: set[str]) -> tuple[Snapshot, list[Finding]]:
+    def _fresh(self, result: CycleResult, armed: set[str]) -> tuple[Snapshot, Evaluation]:
         """A snapshot whose armed healers' families were all fetched in this cycle, and the
-        armed rules' findings on it."""
+        armed rules evaluated on it."""
         healers = all_healers()
         needed = sorted({f for rule in armed for f in healers[rule].families})
         missing = [f for f in needed if f not in result.refreshed]
         if not missing:
-            return result.snapshot, [f for f in result.findings if f.rule in armed]
+            return result.snapshot, result.evaluation
         w = self.watcher
         ctx = FetchContext(w.access.client, w.account_sid, self.settings.flex,
                            self.settings.twilio.max_pages, dict(w.studio_cache))
@@ -102,7 +106,7 @@ class AutoHealer:
         snapshot = Snapshot(result.account_sid, result.polled_at, families)
         rule_ctx = RuleContext(snapshot, result.polled_at, self.settings,
                                self.store.baseline(result.account_sid))
-        return snapshot, evaluate(rule_ctx, only=armed).findings
+        return snapshot, evaluate(rule_ctx, only=armed)
 
 
 def _finding(item: dict[str, object]) -> Finding:
