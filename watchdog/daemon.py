@@ -79,7 +79,8 @@ class Daemon:
 
     def _specs(self) -> list[JobSpec]:
         s, jobs = self.settings, self.jobs
-        specs = [JobSpec(INITIAL, lambda: jobs.poll(INITIAL, FAMILIES), None, self.started_at)]
+        specs = [JobSpec(INITIAL, lambda: jobs.poll(INITIAL, FAMILIES, "start-up"), None,
+                         self.started_at)]
         specs += [JobSpec(g.name, jobs.poll_group(g), g.interval) for g in self.groups]
         specs.append(JobSpec(REFRESH, jobs.refresh, s.schedule.events_seconds))
         client, store = self.watcher.access.client, self.watcher.store
@@ -107,7 +108,7 @@ class Daemon:
     def signal(self, families: set[str], source: str) -> None:
         """A pushed change signal: count it and refresh those families now."""
         self.metrics.events_received.labels(source).inc()
-        self.refresher.request(families)
+        self.refresher.request(families, source)
 
     # -- probes ----------------------------------------------------------------------------------
     def healthz(self) -> tuple[bool, str]:

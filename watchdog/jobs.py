@@ -15,7 +15,7 @@ from watchdog.cycle import Watcher
 from watchdog.errors import CredentialsRejected
 from watchdog.events import Feed
 from watchdog.metrics import Metrics
-from watchdog.scheduler import JobGroup, Refresher
+from watchdog.scheduler import REFRESH, JobGroup, Refresher
 from watchdog.sentry import JOBS_LOGGER, capture_job_error
 
 log = logging.getLogger(JOBS_LOGGER)
@@ -32,12 +32,15 @@ class Jobs:
         self.last_poll_end: datetime | None = None
         self._running = 0
         self._idle = threading.Condition()
+        # The job and reason of the cycle running on this thread (cycle listeners read it).
+        self.current = threading.local()
 
     # -- job bodies ------------------------------------------------------------------------------
-    def poll(self, job: str, families: tuple[str, ...]) -> None:
+    def poll(self, job: str, families: tuple[str, ...], reason: str = "schedule") -> None:
         """One cycle over ``families`` (a group's, or every family for the initial poll)."""
         with self._contained(job, families, poll=True) as go:
             if go:
+                self.current.job, self.current.reason = job, reason
                 self.watcher.poll(self.clock(), families)
 
     def poll_group(self, group: JobGroup) -> Callable[[], None]:
@@ -46,11 +49,12 @@ class Jobs:
     def refresh(self) -> None:
         """Poll the families signals asked for, until none is pending."""
         while not self.stopping.is_set():
-            families = self.refresher.take()
+            families, sources = self.refresher.take()
             if not families:
                 return
-            log.info("refreshing %s now (change signal)", ", ".join(families))
-            self.poll("refresh", families)
+            reason = "signal: " + ", ".join(sources)
+            log.info("refreshing %s now (%s)", ", ".join(families), reason)
+            self.poll(REFRESH, families, reason)
 
     def feed(self, feed: Feed) -> Callable[[], None]:
         def run() -> None:
@@ -62,7 +66,7 @@ class Jobs:
                 if result.families:
                     log.info("%s: %d new, refresh %s", feed.source, result.new,
                              ", ".join(sorted(result.families)))
-                self.refresher.request(result.families)
+                self.refresher.request(result.families, feed.source)
         return run
 
     # -- containment, liveness, shutdown ---------------------------------------------------------

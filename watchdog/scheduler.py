@@ -62,26 +62,28 @@ class Refresher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: set[str] = set()
+        self._pending: dict[str, set[str]] = {}  # family -> sources that asked for it
         self._running = False
         self.wake: Callable[[], None] = lambda: None
 
-    def request(self, families: Iterable[str]) -> None:
+    def request(self, families: Iterable[str], source: str) -> None:
         wanted = set(families)
         if not wanted:
             return
         with self._lock:
-            self._pending |= wanted
+            for family in wanted:
+                self._pending.setdefault(family, set()).add(source)
             wake = not self._running
         if wake:
             self.wake()
 
-    def take(self) -> tuple[str, ...]:
-        """The families to poll now (marks the job running), or () when done."""
+    def take(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(families, sources) to poll now (marks the job running), or empty when done."""
         with self._lock:
-            pending, self._pending = self._pending, set()
+            pending, self._pending = self._pending, {}
             self._running = bool(pending)
-            return tuple(sorted(pending))
+        sources = {s for found in pending.values() for s in found}
+        return tuple(sorted(pending)), tuple(sorted(sources))
 
     @property
     def pending(self) -> set[str]:

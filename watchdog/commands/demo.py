@@ -1,0 +1,149 @@
+"""``flex-watchdog demo``: the full tour, no credentials needed.
+
+Starts the Twilio simulator in-process (world ``healthy-legacy``), runs the real daemon against
+it with short intervals and the Monitor Events and Debugger feeds, prints the metrics URL, then
+breaks the account the way the recovery guide describes, one thing at a time, shows findings
+opening and clearing as they happen, repairs each breakage, and exits 0 when all cleared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from watchdog.cycle import Watcher
+from watchdog.daemon import Daemon
+from watchdog.demo_steps import tour_steps
+from watchdog.demo_tour import Console, FindingLog, Tour
+from watchdog.logs import setup_logging
+from watchdog.metrics import Metrics, family_interval
+from watchdog.rules.registry import all_rules
+from watchdog.settings import Settings, load_settings
+from watchdog.simulator import SimulatorServer, World, healthy_legacy
+from watchdog.snapshot import FAMILIES
+from watchdog.state import StateStore
+from watchdog.twilio_api import connect
+
+SCHEDULE = {"numbers_seconds": 30, "flex_flows_seconds": 30, "services_seconds": 10,
+            "taskrouter_seconds": 3, "studio_seconds": 3, "jitter_seconds": 0,
+            "events_seconds": 0.5, "alerts_seconds": 0.5}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "demo", help="watch a simulated Flex account break and recover (no credentials needed)",
+        description="Runs the daemon against the embedded Twilio simulator and breaks the "
+                    "account the way Twilio's recovery guide describes. Takes under a minute.")
+    parser.add_argument("--port", type=int, default=9464,
+                        help="port for /metrics, /healthz and /readyz (default 9464; a busy "
+                             "port falls back to a free one; 0 picks one)")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="seconds to pause between phases, for reading (default 1)")
+    parser.add_argument("--verbose", action="store_true", help="also show the daemon's log")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_logging("INFO" if args.verbose else "CRITICAL")
+    world = healthy_legacy()
+    console = Console()
+    with SimulatorServer(world) as server, tempfile.TemporaryDirectory() as tmp:
+        settings = demo_settings(world, server.url, Path(tmp), free_or_any(args.port))
+        daemon = build(settings)
+        log = FindingLog(console, daemon.jobs, lambda: len(daemon.watcher.store.open_findings()),
+                         {f: family_interval(settings, f) for f in FAMILIES})
+        daemon.observer.on_cycle.append(log)
+        daemon.start()
+        try:
+            _intro(console, world, daemon)
+            if not daemon.observer.ready.wait(20):
+                console.line("FAILED", "no complete snapshot within 20s", "critical")
+                return 1
+            console.line("ready", "first complete snapshot loaded and adopted as the baseline; "
+                                  f"{log.open} findings")
+            ok = Tour(daemon, world, console, log, args.pace).run(tour_steps())
+        finally:
+            daemon.stop()
+        _outro(console, daemon, ok)
+        return 0 if ok else 1
+
+
+def demo_settings(world: World, base_url: str, state_dir: Path, port: int) -> Settings:
+    """Settings for the demo only: the user's FLEX_WATCHDOG_*/TWILIO_* environment is ignored
+    (a real PagerDuty key or account must never see the demo's breakages)."""
+    with _clean_environment():
+        return load_settings(
+            account_sid=world.account_sid, auth_token=world.auth_token,
+            twilio_base_url=base_url, state_path=state_dir / "demo.db",
+            shutdown_timeout_seconds=5, schedule=SCHEDULE,
+            http={"host": "127.0.0.1", "port": port}, log={"level": "WARNING"})
+
+
+@contextmanager
+def _clean_environment() -> Iterator[None]:
+    saved = {k: v for k, v in os.environ.items()
+             if k.startswith(("FLEX_WATCHDOG_", "TWILIO_", "SENTRY_"))}
+    for key in saved:
+        del os.environ[key]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def free_or_any(port: int) -> int:
+    """``port`` when it can be bound on loopback, else 0 (any free port)."""
+    if port == 0:
+        return 0
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return 0
+    return port
+
+
+def build(settings: Settings) -> Daemon:
+    watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+    metrics = Metrics()
+    metrics.initialise(settings, all_rules().values())
+    return Daemon(settings, watcher, metrics)
+
+
+def _intro(console: Console, world: World, daemon: Daemon) -> None:
+    s, url = daemon.settings.schedule, daemon.http.url
+    console.say(console.paint("flex-watchdog demo", "bold") + ": the daemon watching a "
+                "simulated Twilio Flex account (no credentials needed)")
+    console.say()
+    console.say(f"  account   {world.account_sid} (simulated, healthy legacy Flex)")
+    console.say(f"            {len(world.flex_numbers)} Flex numbers, Chat, Proxy, TaskRouter, "
+                "Studio, polled through the real Twilio SDK")
+    console.say(f"  metrics   {url}/metrics   (also /healthz and /readyz)")
+    console.say(f"  polls     numbers and Flex Flows every {s.numbers_seconds:g}s, services "
+                f"{s.services_seconds:g}s, TaskRouter {s.taskrouter_seconds:g}s, Studio "
+                f"{s.studio_seconds:g}s")
+    console.say(f"  signals   Monitor Events every {s.events_seconds:g}s, Debugger alerts "
+                f"every {s.alerts_seconds:g}s: each refreshes its family at once")
+    console.say()
+
+
+def _outro(console: Console, daemon: Daemon, ok: bool) -> None:
+    latency = list(daemon.metrics.detection_latency.collect())[0].samples
+    count = next((s.value for s in latency if s.name.endswith("_count")), 0)
+    total = next((s.value for s in latency if s.name.endswith("_sum")), 0)
+    console.say()
+    if count:
+        console.say(f"  flex_watchdog_detection_latency_seconds: {int(count)} Monitor-event "
+                    f"change(s), found in {total / count:.1f}s on average")
+    console.say("  " + ("Every breakage was detected and cleared after the guide's repair."
+                        if ok else "Some breakage was not detected or did not clear (see above)."))
+    console.say("  Next: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, run `flex-watchdog check`, "
+                "then")
+    console.say("  `flex-watchdog run` (see README).")
+    logging.getLogger(__name__).debug("demo finished: ok=%s", ok)

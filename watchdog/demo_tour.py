@@ -1,0 +1,231 @@
+"""The demo's tour: break a simulated Flex account the way the recovery guide describes, one
+thing at a time, repair it the way the guide says, and show the running daemon's findings
+opening and clearing as they happen.
+
+``FindingLog`` is a cycle listener (it runs on the job threads and prints); ``Tour`` runs the
+steps on the main thread and waits on the log.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+from watchdog.cycle import CycleResult
+from watchdog.evidence import evidence_text
+from watchdog.fetchers import FetchContext, fetch_snapshot
+from watchdog.findings import Finding
+from watchdog.jobs import Jobs
+from watchdog.simulator.world import World
+from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY
+
+WIDTH = 100
+COLORS = {"critical": "31", "warning": "33", "info": "36", "cleared": "32", "dim": "2",
+          "bold": "1"}
+SOURCES = {"monitor": "a Monitor event", "debugger": "a Debugger alert", "webhook": "a webhook",
+           "demo": "an on-demand refresh"}
+
+
+class Console:
+    """Timestamped, thread-safe lines; colour only on a terminal (and never with NO_COLOR)."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.started = time.monotonic()
+        self.color = self.out.isatty() and not os.environ.get("NO_COLOR")
+        self._lock = threading.Lock()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def paint(self, text: str, style: str) -> str:
+        return f"\033[{COLORS[style]}m{text}\033[0m" if self.color else text
+
+    def line(self, label: str, text: str, style: str | None = None, more: tuple[str, ...] = ()
+             ) -> None:
+        first = textwrap.fill(text, WIDTH - 16, subsequent_indent=" " * 18)
+        tag = self.paint(f"{label:<7}", style) if style else f"{label:<7}"
+        body = [f"{self.elapsed():5.1f}s  {tag} {first}"]
+        body += [textwrap.fill(m, WIDTH, initial_indent=" " * 16, subsequent_indent=" " * 18)
+                 for m in more]
+        self.say("\n".join(body))
+
+    def say(self, text: str = "") -> None:
+        with self._lock:
+            print(text, file=self.out, flush=True)
+
+
+@dataclass
+class Seen:
+    at: float
+    kind: str  # opened | cleared
+    rule: str
+    how: str
+
+
+class FindingLog:
+    """Prints each opened and cleared finding as cycles record them; lets the tour wait."""
+
+    def __init__(self, console: Console, jobs: Jobs, open_count: Callable[[], int],
+                 intervals: dict[str, float]) -> None:
+        self.console, self.jobs, self.open_count = console, jobs, open_count
+        self.intervals = intervals  # family -> scheduled poll interval (s)
+        self.cond = threading.Condition()
+        self.seen: list[Seen] = []
+        self.cycles: list[tuple[str, tuple[str, ...]]] = []  # (reason, refreshed)
+        self.open = 0
+        self.mark = 0.0  # when the current step's change (or repair) was made
+        self.mark_label = "the change"
+
+    def __call__(self, result: CycleResult) -> None:
+        how = self._how()
+        for rule, findings in _by_rule(result.opened).items():
+            self._opened(rule, findings, how)
+        for rule, items in _by_rule(result.cleared).items():
+            sids = ", ".join(_short(i["resource_sid"]) for i in items[:3])
+            extra = f" (+{len(items) - 3} more)" if len(items) > 3 else ""
+            self.console.line("CLEARED", f"{rule}  {sids}{extra}  [{self._after()} via {how}]",
+                              "cleared")
+        with self.cond:
+            self.seen += [Seen(self.console.elapsed(), "opened", f.rule, how)
+                          for f in result.opened]
+            self.seen += [Seen(self.console.elapsed(), "cleared", c["rule"], how)
+                          for c in result.cleared]
+            self.cycles.append((self.jobs.current.__dict__.get("reason", ""), result.refreshed))
+            self.open = self.open_count()
+            self.cond.notify_all()
+
+    def _opened(self, rule: str, findings: list[Finding], how: str) -> None:
+        first = findings[0]
+        if len(findings) > 3:
+            sids = ", ".join(_short(f.resource_sid) for f in findings[:3])
+            self.console.line("OPENED", f"{first.severity} {rule} x{len(findings)}  {sids}...",
+                              first.severity, (first.summary,))
+            return
+        for finding in findings:
+            more = [finding.summary]
+            evidence = evidence_text(finding.details)
+            if evidence:
+                more.append(f"evidence: {evidence}")
+            more.append(f"detected {self._after()} via {how}{self._instead(finding, how)}")
+            self.console.line("OPENED", f"{finding.severity} {rule}  {finding.resource_sid}",
+                              finding.severity, tuple(more))
+
+    def _how(self) -> str:
+        current = self.jobs.current.__dict__
+        reason, job = current.get("reason", ""), current.get("job", "")
+        if reason.startswith("signal: "):
+            names = [SOURCES.get(s, s) for s in reason.removeprefix("signal: ").split(", ")]
+            return " and ".join(names)
+        return "the start-up poll" if reason == "start-up" else f"the scheduled {job} poll"
+
+    def _after(self) -> str:
+        return f"{self.console.elapsed() - self.mark:.1f}s after {self.mark_label}"
+
+    def _instead(self, finding: Finding, how: str) -> str:
+        family = RESOURCE_FAMILY.get(finding.resource_type, "")
+        if how.startswith("the ") or family not in self.intervals:
+            return ""
+        return f" (the scheduled {family} poll runs every {self.intervals[family]:g}s)"
+
+    def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        with self.cond:
+            return self.cond.wait_for(predicate, timeout)
+
+
+def _by_rule(items: list[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for item in items:
+        grouped[item.rule if isinstance(item, Finding) else item["rule"]].append(item)
+    return grouped
+
+
+def _short(sid: str) -> str:
+    return sid[:10] + "..." if len(sid) > 13 else sid
+
+
+class Step(Protocol):
+    title: str
+    guide: str
+    note: str
+    expect: tuple[str, ...]
+    accept_baseline: bool
+
+    def breaks(self, world: World) -> str: ...
+
+    def repair(self, world: World) -> list[str]: ...
+
+
+class Tour:
+    """Runs the steps against the running daemon; True when every breakage was detected and
+    every finding cleared after the repair."""
+
+    def __init__(self, daemon: Any, world: World, console: Console, log: FindingLog,
+                 pace: float, timeout: float = 20.0) -> None:
+        self.daemon, self.world, self.console, self.log = daemon, world, console, log
+        self.pace, self.timeout = pace, timeout
+
+    def run(self, steps: list[Any]) -> bool:
+        results = [self.step(n, len(steps), step) for n, step in enumerate(steps, 1)]
+        return all(results)
+
+    def step(self, n: int, total: int, step: Step) -> bool:
+        c = self.console
+        c.say()
+        c.say(c.paint(f"-- {n}/{total}  {step.title}", "bold"))
+        note = f'recovery guide: "{step.guide}". {step.note}'
+        c.say(c.paint(textwrap.fill(note, WIDTH, initial_indent=" " * 7,
+                                    subsequent_indent=" " * 7), "dim"))
+        start = len(self.log.seen)
+        self.log.mark, self.log.mark_label = c.elapsed(), "the change"
+        c.line("break", step.breaks(self.world))
+        detected = self.log.wait(lambda: any(
+            s.kind == "opened" and s.rule in step.expect for s in self.log.seen[start:]),
+            self.timeout)
+        if not detected:
+            c.line("MISSED", f"no {' or '.join(step.expect)} within {self.timeout:.0f}s",
+                   "critical")
+        time.sleep(self.pace)
+        self._repair(step)
+        cleared = self.log.wait(lambda: self.log.open == 0, self.timeout)
+        if cleared:
+            c.line("ok", "all findings cleared", "cleared")
+        else:
+            c.line("OPEN", f"{self.log.open} findings still open after {self.timeout:.0f}s",
+                   "critical")
+        time.sleep(self.pace)
+        return detected and cleared
+
+    def _repair(self, step: Step) -> None:
+        c = self.console
+        if not step.accept_baseline:
+            self.log.mark, self.log.mark_label = c.elapsed(), "the repair"
+            for text in step.repair(self.world):
+                c.line("repair", text)
+            return
+        # A repair in several moves: hold the polls so no cycle reads a half-repaired account.
+        self.daemon.scheduler.pause()
+        self.daemon.jobs.wait_idle(self.timeout)
+        c.line("hold", "polls held while the guide's repair is applied", "dim")
+        for text in step.repair(self.world):
+            c.line("repair", text)
+        c.line("repair", "$ flex-watchdog baseline accept  (the repaired account is the new "
+                         "baseline)")
+        self._accept_baseline()
+        self.log.mark, self.log.mark_label = c.elapsed(), "the repair"
+        self.daemon.scheduler.resume()
+        self.daemon.refresher.request(FAMILIES, "demo")
+
+    def _accept_baseline(self) -> None:
+        watcher = self.daemon.watcher
+        ctx = FetchContext(watcher.access.client, watcher.account_sid, watcher.settings.flex,
+                           watcher.settings.twilio.max_pages, dict(watcher.studio_cache))
+        snapshot = fetch_snapshot(ctx, self.daemon.clock())
+        watcher.store.adopt_baseline(snapshot)
