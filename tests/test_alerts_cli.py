@@ -48,3 +48,10 @@ def test_a_failure_exits_1_and_says_why(configured, capsys, fault):
     out = capsys.readouterr().out
     assert "FAILED" in out and configured.events() == []
     assert DEFAULT_KEY not in out
+
+
+def test_a_plain_http_base_url_is_a_config_error(monkeypatch, capsys):
+    monkeypatch.setenv("FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY", DEFAULT_KEY)
+    monkeypatch.setenv("FLEX_WATCHDOG_PAGERDUTY__BASE_URL", "http://127.0.0.1:1")
+    assert main(["alert", "test"]) == 2
+    assert "pagerduty.base_url: must be an https:// URL" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import pagerduty
 
+from watchdog.errors import ConfigError
 from watchdog.settings import PagerDutySettings
 
 # The client logs "exceeded maximum number of attempts" at ERROR for every 429 we hand back to
@@ -31,6 +32,13 @@ class Outcome:
     reason: str  # bounded: ok, rate_limited, server_error, http_<status>, invalid, network, other
     detail: str = ""
     retry_after: float | None = None
+
+
+def check_base_url(settings: PagerDutySettings) -> None:
+    """The client refuses anything but https://: say so as a config error, at start-up."""
+    if not settings.base_url.startswith("https://"):
+        raise ConfigError("config: pagerduty.base_url: must be an https:// URL "
+                          "(FLEX_WATCHDOG_PAGERDUTY__BASE_URL)")
 
 
 def make_client(routing_key: str, settings: PagerDutySettings) -> pagerduty.EventsApiV2Client:

@@ -17,7 +17,7 @@ import pagerduty
 import sentry_sdk
 
 from watchdog.alerts import events, routing
-from watchdog.alerts.client import Outcome, deliver, make_client
+from watchdog.alerts.client import Outcome, check_base_url, deliver, make_client
 from watchdog.alerts.outbox import IncidentBook, Outbox, OutboxItem
 from watchdog.alerts.plan import Planned, plan
 from watchdog.cycle import CycleResult
@@ -202,8 +202,12 @@ def _report(message: str, reason: str) -> None:
 
 def build_sink(settings: Settings, store: StateStore,
                metrics: Metrics | None = None) -> PagerDutySink | None:
-    """The sink, or None when paging is off (``pagerduty.routing_key`` unset)."""
+    """The sink, or None when paging is off (``pagerduty.routing_key`` unset).
+
+    Raises ConfigError for a base URL the client would refuse.
+    """
     key = settings.pagerduty.routing_key
     if key is None or not key.get_secret_value():
         return None
+    check_base_url(settings.pagerduty)
     return PagerDutySink(settings, store, metrics)

@@ -7,7 +7,7 @@ import argparse
 import pagerduty
 
 from watchdog.alerts import events, routing
-from watchdog.alerts.client import deliver, make_client
+from watchdog.alerts.client import check_base_url, deliver, make_client
 from watchdog.commands.common import settings_or_exit, utcnow
 from watchdog.errors import ConfigError
 from watchdog.logs import REDACTED
@@ -35,6 +35,7 @@ def run_test(args: argparse.Namespace) -> int:
     key = routing.routing_key(settings, args.route)
     if key is None:
         raise ConfigError(f"config: no routing key configured for route {args.route!r}")
+    check_base_url(settings.pagerduty)
     trigger = _test_event(settings, args.severity)
     client = make_client(key, settings.pagerduty)
     try:
