@@ -35,6 +35,7 @@ from watchdog.scheduler import (
     REFRESH,
     JobSpec,
     Refresher,
+    add_job,
     build_scheduler,
     job_groups,
     run_now,
@@ -72,6 +73,12 @@ class Daemon:
         self.refresher.wake = lambda: run_now(self.scheduler, REFRESH)
         self.http = HttpServer(settings.http.host, settings.http.port, metrics.registry,
                                self.healthz, self.readyz, self._webhook())
+
+    def add_periodic(self, name: str, func: Callable[[datetime], object],
+                     interval: float) -> None:
+        """Run ``func(now)`` every ``interval`` seconds, contained like the polls."""
+        add_job(self.scheduler, JobSpec(name, self.jobs.task(name, func), interval),
+                0, self.metrics, self.clock())
 
     def lookup(self, sid: str) -> set[str]:
         """The families of a watched resource (by SID) in the latest snapshot."""

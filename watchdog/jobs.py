@@ -69,6 +69,14 @@ class Jobs:
                 self.refresher.request(result.families, feed.source)
         return run
 
+    def task(self, name: str, func: Callable[[datetime], object]) -> Callable[[], None]:
+        """Any other periodic work (e.g. the PagerDuty outbox), contained like the polls."""
+        def run() -> None:
+            with self._contained(name, ()) as go:
+                if go:
+                    func(self.clock())
+        return run
+
     # -- containment, liveness, shutdown ---------------------------------------------------------
     @contextmanager
     def _contained(self, job: str, families: tuple[str, ...],

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 
+from watchdog.alerts.daemon import attach as attach_paging
 from watchdog.commands.common import open_watcher, settings_or_exit
 from watchdog.cycle import Watcher
 from watchdog.daemon import Daemon
 from watchdog.errors import ConfigError
+from watchdog.healing.auto import AutoHealer
 from watchdog.logs import setup_logging
 from watchdog.metrics import Metrics
 from watchdog.rules.registry import all_rules
@@ -17,10 +18,6 @@ from watchdog.sentry import init_sentry
 from watchdog.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Optional parts that attach to the watcher as cycle listeners, imported from this fixed list
-# when present: each module has ``attach(watcher, settings, metrics)``.
-ATTACHMENTS = ("watchdog.alerts.daemon", "watchdog.healing.daemon")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,22 +42,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def build_daemon(settings: Settings, watcher: Watcher | None = None) -> Daemon:
-    """Metrics initialised, optional parts attached, ready to ``start()``."""
+    """Metrics initialised, paging and healing attached, ready to ``start()``."""
     watcher = watcher or open_watcher(settings)
     metrics = Metrics()
     metrics.initialise(settings, all_rules().values())
     daemon = Daemon(settings, watcher, metrics)
-    attach_optional(watcher, settings, metrics)
+    sink = attach_paging(watcher, settings, metrics)
+    if sink is not None:
+        daemon.add_periodic("pagerduty", sink.send_pending,
+                            settings.pagerduty.send_interval_seconds)
+    watcher.listeners.append(AutoHealer(watcher, metrics=metrics,
+                                        on_change=sink.change_event if sink else None))
     return daemon
-
-
-def attach_optional(watcher: Watcher, settings: Settings, metrics: Metrics) -> None:
-    for name in ATTACHMENTS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
-        module.attach(watcher, settings, metrics)
-        log.info("attached %s", name)
