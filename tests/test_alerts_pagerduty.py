@@ -194,16 +194,12 @@ def test_a_rejected_event_is_dropped_and_the_rest_goes_on(make_rig, caplog):
 
 
 def test_the_daemon_attaches_the_sink_only_when_paging_is_on(make_watcher, fake_pd):
-    from watchdog.alerts.daemon import attached_sink
-    from watchdog.commands.run import attach_optional
+    from watchdog.alerts.daemon import attach, attached_sink
     from watchdog.metrics import Metrics
 
     off = make_watcher()
-    attach_optional(off, off.settings, Metrics())
-    assert attached_sink(off) is None
+    assert attach(off, off.settings, Metrics()) is None and attached_sink(off) is None
     off.store.close()
     on = make_watcher(pagerduty={"routing_key": DEFAULT_KEY, "base_url": fake_pd.base_url})
-    attach_optional(on, on.settings, Metrics())
-    sink = attached_sink(on)
-    assert sink is not None and sink.on_cycle in on.listeners
-
+    sink = attach(on, on.settings, Metrics())
+    assert sink is not None and attached_sink(on) is sink and sink.on_cycle in on.listeners
