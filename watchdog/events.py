@@ -17,6 +17,7 @@ from typing import Any
 from twilio.base.exceptions import TwilioException
 
 from watchdog.evidence import ALERT_WINDOW, Alert, Change, EvidenceCache
+from watchdog.settings import EventsSettings
 from watchdog.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -216,13 +217,16 @@ def _aware(moment: datetime | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def load_recent_evidence(client: Any, codes: Iterable[int], now: datetime,
-                         lookup: Lookup = lambda sid: set()) -> EvidenceCache:
+def load_recent_evidence(client: Any, events: EventsSettings, now: datetime) -> EvidenceCache:
     """The last hour of events and alerts, for one-shot commands (``check``); no cursor moves."""
     cache = EvidenceCache()
     start = now - ALERT_WINDOW - timedelta(seconds=1)
-    for feed in (MonitorFeed(client, None, cache, lookup),
-                 AlertFeed(client, None, cache, lookup, codes)):
+    feeds: list[Feed] = []
+    if events.monitor_enabled:
+        feeds.append(MonitorFeed(client, None, cache, lambda sid: set()))
+    if events.alerts_enabled:
+        feeds.append(AlertFeed(client, None, cache, lambda sid: set(), events.alert_error_codes))
+    for feed in feeds:
         try:
             for item in feed.list(start):
                 feed.remember(item)

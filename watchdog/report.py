@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from watchdog.cycle import CycleResult
+from watchdog.evidence import evidence_text
 from watchdog.findings import Finding
 from watchdog.topology import Topology
 
@@ -63,9 +64,12 @@ def _finding_lines(finding: Finding) -> list[str]:
     if finding.healable:
         extras.append("healable")
     extras.append(f"runbook: flex-watchdog explain {finding.rule}")
-    return [f"{finding.severity.upper():<9}{finding.rule}  {finding.resource_sid}",
-            f"         {finding.summary}",
-            f"         {' | '.join(extras)}"]
+    lines = [f"{finding.severity.upper():<9}{finding.rule}  {finding.resource_sid}",
+             f"         {finding.summary}"]
+    evidence = evidence_text(finding.details)
+    if evidence:
+        lines.append(f"         evidence: {evidence}")
+    return [*lines, f"         {' | '.join(extras)}"]
 
 
 def _totals(result: CycleResult) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
+from watchdog.events import load_recent_evidence
 from watchdog.report import exit_code, render_json, render_table
 from watchdog.topology import Topology
 
@@ -20,7 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     watcher = open_watcher(settings)
-    result = watcher.poll(utcnow())
+    now = utcnow()
+    evidence = load_recent_evidence(watcher.access.client, settings.events, now)
+    watcher.enrichers.append(evidence.enrich)
+    result = watcher.poll(now)
     if args.format == "json":
         print(render_json(result))
     else:
