@@ -79,8 +79,9 @@ def message_webhook_overwritten(ctx: RuleContext) -> Iterator[Hit]:
     `SmsUrl=https://webhooks.twilio.com/v1/Accounts/{AC}/Proxy/{KS}/Webhooks/Message`,
     `SmsMethod=POST` and, if set, `SmsApplicationSid=` (empty).
 
-    **Heal.** Sets `SmsUrl` to `details.expected_sms_url` and `SmsMethod=POST`, and clears
-    `SmsApplicationSid`, on legacy numbers only.
+    **Heal.** Sets `SmsUrl` to `details.expected_sms_url` and `SmsMethod=POST`, only on a number
+    positively legacy (a Flex Flow has it, no Conversations address does). A TwiML App
+    (`SmsApplicationSid`) on the number is left to a human: the heal refuses.
     """
     yield from checks.message_overwritten_hits(ctx)
 
