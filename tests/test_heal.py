@@ -145,3 +145,14 @@ def test_flow_chat_service_finding_heals_each_flow_it_lists(sim, tmp_path):
     assert rig.writes(FLEX_FLOW_POST) == 2
     assert sorted(h.resource_sid for h in rig.heals("applied")) == sorted(flows)
     assert CHAT not in {f.rule for f in rig.poll(8).findings}
+
+
+def test_every_healable_rule_has_one_healer_reading_at_least_the_rules_families():
+    from watchdog.healing.healers import all_healers
+    from watchdog.rules.registry import all_rules
+    from watchdog.snapshot import FAMILIES
+
+    rules, healers = all_rules(), all_healers()
+    assert {r.id for r in rules.values() if r.healable} == set(healers)
+    for rule_id, healer in healers.items():
+        assert set(rules[rule_id].families) <= set(healer.families) <= set(FAMILIES), rule_id

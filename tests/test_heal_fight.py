@@ -119,3 +119,25 @@ def test_flex_flow_fight_has_no_monitor_actor(sim, tmp_path):
     breaker = records.breaker(rig.store, CHAT, flow)
     assert breaker.tripped and breaker.actor is None
     assert "Monitor Events do not record flex_flow changes" in (breaker.tripped_reason or "")
+
+
+def test_fight_rule_is_one_finding_per_resource_and_silent_without_evidence():
+    from tests.conftest import NOW
+    from watchdog.rules.context import RuleContext
+    from watchdog.rules.heal import fight_detected
+    from watchdog.settings import Settings
+    from watchdog.snapshot import Snapshot
+
+    ctx = RuleContext(Snapshot("AC" + "0" * 32, NOW, {}), NOW, Settings())
+    assert list(fight_detected(ctx)) == []
+    actor = {"actor_type": "user", "actor_sid": "US1", "source": "web"}
+    ctx.extra[FIGHT] = [
+        {"rule": MESSAGE, "resource_type": "phone_number", "resource_sid": "PN1",
+         "label": "+1 (PN1)", "reason": "fight: x", "actor": actor},
+        {"rule": "numbers.proxy-registration-missing", "resource_type": "phone_number",
+         "resource_sid": "PN1", "label": "+1 (PN1)", "reason": "3 failed heals in a row",
+         "actor": None}]
+    [hit] = fight_detected(ctx)
+    assert (hit.resource_type, hit.resource_sid) == ("phone_number", "PN1")
+    assert hit.details["actor"] == actor and len(hit.details["breakers"]) == 2
+    assert "heal reset PN1" in hit.summary and "US1" in hit.summary

@@ -189,3 +189,17 @@ def test_disabled_rule_is_never_healed(sim, tmp_path, mode):
     result = rig.poll(7)
     assert MESSAGE not in {f.rule for f in result.findings}
     assert rig.run(result, mode) == [] and rig.writes() == 0
+
+
+def test_a_finding_that_comes_back_gets_a_new_dry_run_record(sim, tmp_path):
+    rig = Rig(sim, tmp_path)
+    world, sid = rig.world, rig.world.legacy_numbers[0]
+    _broken_and_due(rig, sid)
+    rig.poll(7)
+    world.set_number(sid, sms_url=proxy_webhook_url(world.account_sid, world.flex_proxy_sid or ""))
+    rig.poll(8)
+    break_sms(world, sid)
+    rig.poll(9)
+    rig.poll(15)
+    rig.poll(16)
+    assert [h.outcome for h in rig.heals()] == ["dry_run", "dry_run"]

@@ -29,12 +29,14 @@ class Journal:
         self.runbook_base = runbook_base
 
     def record(self, item: PlanItem, outcome: Outcome, mode: Mode, now: datetime,
-               dedupe: bool = False) -> bool:
-        """Record a decision that wrote nothing. ``dedupe``: skip it when the last record of
-        this (rule, resource) already says the same (the daemon re-decides every cycle)."""
-        if dedupe:
+               dedupe_since: datetime | None = None) -> bool:
+        """Record a decision that wrote nothing. ``dedupe_since`` (the daemon, which re-decides
+        every cycle): skip it when the last record of this (rule, resource), made since then
+        (the finding's first sighting), already says the same."""
+        if dedupe_since is not None:
             previous = records.last(self.store, item.rule, item.resource_sid)
-            if previous and (previous.outcome, previous.reason) == (outcome, item.reason):
+            if previous and previous.at >= dedupe_since and (
+                    previous.outcome, previous.reason) == (outcome, item.reason):
                 item.outcome = outcome
                 return False
         change = item.change

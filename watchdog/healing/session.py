@@ -36,13 +36,15 @@ class HealSession:
         self.journal = Journal(store, metrics, on_change, settings.pagerduty.runbook_base_url)
         self.executor = Executor(client, account_sid, store, self.journal, settings.healing,
                                  crash_hook)
+        self._seen: dict[str, datetime] = {}
 
     def reconcile(self, now: datetime) -> list[PlanItem]:
         return self.executor.reconcile(now)
 
     def plan(self, view: HealView, findings: Iterable[Finding], mode: Mode) -> list[PlanItem]:
         breaker = lambda rule, sid: records.breaker(self.store, rule, sid)  # noqa: E731
-        return plan(PlanInput(view, findings, first_seen(self.store), breaker, mode))
+        self._seen = first_seen(self.store)
+        return plan(PlanInput(view, findings, self._seen, breaker, mode))
 
     def run(self, view: HealView, findings: Iterable[Finding], mode: Mode) -> list[PlanItem]:
         items = self.plan(view, findings, mode)
@@ -57,8 +59,10 @@ class HealSession:
             self._trip(item, now)
         if item.state == "ready":
             self.executor.apply(item, mode, now)
-        else:
-            self.journal.record(item, item.state, mode, now, dedupe=mode == "auto")
+            return
+        # the daemon decides again every cycle: one record per finding and decision
+        since = self._seen.get(item.finding_id, now) if mode == "auto" else None
+        self.journal.record(item, item.state, mode, now, dedupe_since=since)
 
     def _may_write(self, rule: str, mode: Mode) -> bool:
         return guard.disarmed(self.settings, rule, mode) is None
