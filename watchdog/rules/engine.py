@@ -61,6 +61,9 @@ def _skip_reason(rule: Rule, ctx: RuleContext) -> str | None:
 
 def _finding(rule: Rule, hit, ctx: RuleContext) -> Finding:
     severity = ctx.settings.rule(rule.id).severity or rule.severity
+    details = dict(hit.details)
+    if hit.resource_type == "phone_number" and "stack" not in details:
+        details["stack"] = ctx.topology.stacks.get(hit.resource_sid, "none")  # every number finding
     return Finding(rule=rule.id, severity=severity, resource_type=hit.resource_type,
-                   resource_sid=hit.resource_sid, summary=hit.summary, details=dict(hit.details),
+                   resource_sid=hit.resource_sid, summary=hit.summary, details=details,
                    runbook=rule.runbook, healable=rule.healable)

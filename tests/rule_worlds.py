@@ -1,0 +1,280 @@
+"""The worlds table: each section of the recovery guide broken in the simulator as the guide
+describes, and exactly the findings it must produce.
+
+A ``Case`` starts from a healthy world (legacy, Conversations or mixed), is checked once (the
+baseline is adopted, no finding), broken by ``act``, and checked again: the findings must be
+exactly ``expect(world)`` as ``(rule, resource_sid)`` pairs. ``quiet`` names rules the case shows
+do *not* fire (a near miss: the other stack, a consequence already explained by its cause).
+
+A case with a ``timeline`` runs with healing armed (``settings``): ``act`` happens at minute 1,
+then each ``(minute, action)`` acts (if given) and polls; the last poll is compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from watchdog.simulator import World, healthy_conversations, healthy_legacy, mixed
+from watchdog.simulator import studio as st
+
+Pairs = set[tuple[str, str]]
+AC_OTHER = "AC" + "9" * 32
+CHANGED = "baseline.resource-changed"
+DELETED = "baseline.resource-deleted"
+LEGACY_RULES = ("numbers.message-webhook-overwritten", "numbers.flex-flow-missing",
+                "numbers.proxy-registration-missing", "flex.flow-chat-service-mismatch",
+                "flex.flow-studio-flow-missing", "proxy.service-missing")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    guide: str  # the recovery guide's section this case follows
+    world: Callable[[], World]
+    act: Callable[[World], None]
+    expect: Callable[[World], Pairs]
+    quiet: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+    timeline: tuple[tuple[float, Callable[[World], None] | None], ...] = ()
+
+
+def each(rule: str, sids: list[str]) -> Pairs:
+    return {(rule, s) for s in sids}
+
+
+def flows(w: World, *names: str) -> list[str]:
+    return [w.flows[n] for n in names]
+
+
+# -- break operations (what a person does in the console) -------------------------------------
+def delete_proxy(w: World) -> None:
+    w.saved = {"proxy": w.flex_proxy_sid}  # type: ignore[attr-defined]
+    w.delete(w.flex_proxy_sid)
+
+
+def checkup_after_proxy_deleted(w: World) -> None:
+    """Proxy deleted, then System Checkup: new service (empty pool), two new flows, new webchat
+    Flex Flow; the numbers still post to the old service."""
+    w.saved = {"proxy": w.flex_proxy_sid}  # type: ignore[attr-defined]
+    w.delete(w.flex_proxy_sid)
+    w.checkup = w.recreate_proxy_service()  # type: ignore[attr-defined]
+
+
+def checkup_then_new_flows_deleted(w: World) -> None:
+    """The guide: delete the two new Studio flows; the new Flex Flow is "Configuration Not Found"."""
+    checkup_after_proxy_deleted(w)
+    w.delete(w.checkup.messaging_flow_sid)  # type: ignore[attr-defined]
+    w.delete(w.checkup.webchat_flow_sid)  # type: ignore[attr-defined]
+
+
+def recreate_chat(w: World) -> None:
+    """Chat Service deleted, then System Checkup: a new one; Flex Flows keep the old SID."""
+    w.saved = {"chat": w.chat_service_sid}  # type: ignore[attr-defined]
+    w.recreate_chat_service()
+
+
+def duplicate_voice_ivr(w: World) -> None:
+    w.saved = {"copy": w.duplicate_flow("Voice IVR")}  # type: ignore[attr-defined]
+
+
+def recreate_workspace_and_fix_flows(publish: bool) -> Callable[[World], None]:
+    def act(w: World) -> None:
+        old = [w.workspace_sid or "", w.workflow_sid or "", *w.task_channels.values()]
+        w.saved = {"old_workspace": old}  # type: ignore[attr-defined]
+        w.recreate_workspace()
+        for name, channel in (("Voice IVR", "voice"), ("Messaging Flow", "chat"),
+                              ("Webchat Flow", "chat")):
+            w.edit_flow(w.flows[name], workflow=w.workflow_sid,
+                        channel=w.task_channels[channel], publish=publish)
+    return act
+
+
+def workflow_of_another_workspace(w: World) -> None:
+    other = w.add_workspace("Sandbox")
+    w.edit_flow(w.flows["Voice IVR"], workflow=w.add_workflow(other, "Sandbox", "{}"))
+
+
+def number_in_both_stacks(w: World) -> None:
+    pn = w.legacy_numbers[0]
+    w.add_address("sms", w.number(pn)["phone_number"], auto_creation={
+        "enabled": True, "type": "studio", "studio_flow_sid": w.flows["Conversations Messaging Flow"],
+        "conversation_service_sid": w.conversations_service_sid, "studio_retry_count": 3})
+
+
+def channel_sid(value: str) -> Callable[[World], None]:
+    return lambda w: w.edit_flow(w.flows["Messaging Flow"], attributes={
+        **st.CHAT_ATTRIBUTES, "channelSid": value})
+
+
+def sms_to(url: str) -> Callable[[World], None]:
+    return lambda w: w.set_number(w.legacy_numbers[0], sms_url=url)
+
+
+MESSAGE = "numbers.message-webhook-overwritten"
+HEAL_MESSAGE = {"healing": {"enabled": True}, "rules": {MESSAGE: {"autoheal": True}}}
+# Broken at minute 1, healed after the grace period (minute 7), verified at 8.
+HEALED = ((1.0, None), (7.0, None), (8.0, None))
+
+
+# -- the table -------------------------------------------------------------------------------
+CASES: list[Case] = [
+    # Servicio Proxy
+    Case("proxy-deleted", "Servicio Proxy", healthy_legacy, delete_proxy,
+         lambda w: {("proxy.service-missing", w.saved["proxy"])},  # type: ignore[attr-defined]
+         quiet=("numbers.message-webhook-overwritten", "numbers.proxy-registration-missing",
+                DELETED)),
+    Case("proxy-recreated-by-checkup", "Servicio Proxy", healthy_legacy,
+         checkup_after_proxy_deleted,
+         lambda w: each("numbers.message-webhook-overwritten", w.legacy_numbers)
+         | each("numbers.proxy-registration-missing", w.legacy_numbers)
+         | {("studio.flow-duplicate", w.checkup.messaging_flow_sid),  # type: ignore[attr-defined]
+            ("studio.flow-duplicate", w.checkup.webchat_flow_sid),  # type: ignore[attr-defined]
+            ("studio.flow-duplicate", w.flows["Webchat Flow"])},
+         quiet=("proxy.service-missing",)),
+    Case("checkup-flows-deleted", "Servicio Proxy", healthy_legacy, checkup_then_new_flows_deleted,
+         lambda w: each("numbers.message-webhook-overwritten", w.legacy_numbers)
+         | each("numbers.proxy-registration-missing", w.legacy_numbers)
+         | {("flex.flow-studio-flow-missing",
+             w.checkup.webchat_flex_flow_sid)}),  # type: ignore[attr-defined]
+    # Servicio de Chat
+    Case("chat-deleted", "Servicio de Chat", healthy_legacy, lambda w: w.delete(w.chat_service_sid),
+         lambda w: {("chat.service-missing", w.chat_service_sid or "")},
+         quiet=("flex.flow-chat-service-mismatch",)),
+    Case("chat-recreated-by-checkup", "Servicio de Chat", healthy_legacy, recreate_chat,
+         lambda w: {("flex.flow-chat-service-mismatch", w.saved["chat"]),  # type: ignore[attr-defined]
+                    (CHANGED, w.account_sid)},
+         quiet=("chat.service-missing",)),
+    # Espacio de trabajo de TaskRouter
+    Case("workspace-deleted", "Espacio de trabajo de TaskRouter", healthy_legacy,
+         lambda w: w.delete(w.workspace_sid),
+         lambda w: {("taskrouter.workspace-missing", w.workspace_sid or "")},
+         quiet=("studio.send-to-flex-workflow-invalid", "studio.send-to-flex-channel-invalid",
+                DELETED)),
+    Case("workspace-recreated-flows-not-updated", "Espacio de trabajo de TaskRouter",
+         healthy_legacy, lambda w: w.recreate_workspace(),
+         lambda w: each("studio.send-to-flex-workflow-invalid",
+                        flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
+         | each("studio.send-to-flex-channel-invalid",
+                flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
+         | {(CHANGED, w.account_sid)},
+         quiet=("taskrouter.workspace-missing",)),
+    Case("workspace-recreated-flows-fixed-not-published", "Espacio de trabajo de TaskRouter",
+         healthy_legacy, recreate_workspace_and_fix_flows(publish=False),
+         lambda w: each("studio.send-to-flex-workflow-invalid",
+                        flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
+         | each("studio.send-to-flex-channel-invalid",
+                flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
+         | each("studio.flow-unpublished", flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
+         | {(CHANGED, w.account_sid)}),
+    Case("workspace-recreated-flows-fixed-and-published", "Espacio de trabajo de TaskRouter",
+         healthy_legacy, recreate_workspace_and_fix_flows(publish=True),
+         lambda w: each(CHANGED, [w.account_sid,
+                                  *flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow")])
+         | each(DELETED, w.saved["old_workspace"]),  # type: ignore[attr-defined]
+         quiet=("studio.send-to-flex-workflow-invalid", "studio.send-to-flex-channel-invalid",
+                "studio.flow-unpublished")),
+    # Studio Flows
+    Case("voice-ivr-on-chat-channel", "Studio Flows", healthy_legacy,
+         lambda w: w.edit_flow(w.flows["Voice IVR"], channel=w.task_channels["chat"]),
+         lambda w: {("studio.send-to-flex-channel-invalid", w.flows["Voice IVR"])}),
+    Case("messaging-flow-on-sms-channel", "Studio Flows", healthy_legacy,
+         lambda w: w.edit_flow(w.flows["Messaging Flow"], channel=w.task_channels["sms"]),
+         lambda w: {("studio.send-to-flex-channel-invalid", w.flows["Messaging Flow"])}),
+    Case("conversations-flow-on-voice-channel", "Studio Flows", healthy_conversations,
+         lambda w: w.edit_flow(w.flows["Messaging Flow"], channel=w.task_channels["voice"]),
+         lambda w: {("studio.send-to-flex-channel-invalid", w.flows["Messaging Flow"])}),
+    Case("conversations-flow-on-sms-channel", "Studio Flows", healthy_conversations,
+         lambda w: w.edit_flow(w.flows["Messaging Flow"], channel=w.task_channels["sms"]),
+         lambda w: {(CHANGED, w.flows["Messaging Flow"])},
+         quiet=("studio.send-to-flex-channel-invalid",)),
+    Case("workflow-of-another-workspace", "Studio Flows", healthy_legacy,
+         workflow_of_another_workspace,
+         lambda w: {("studio.send-to-flex-workflow-invalid", w.flows["Voice IVR"])}),
+    Case("channel-sid-overridden", "Studio Flows", healthy_legacy, channel_sid("CH" + "1" * 32),
+         lambda w: {("studio.send-to-flex-channelsid-overridden", w.flows["Messaging Flow"])}),
+    Case("channel-sid-default-spelled-out", "Studio Flows", healthy_legacy,
+         channel_sid("{{ trigger.message.ChannelSid }}"),
+         lambda w: {(CHANGED, w.flows["Messaging Flow"])},
+         quiet=("studio.send-to-flex-channelsid-overridden",)),
+    Case("voice-ivr-draft", "Studio Flows", healthy_legacy,
+         lambda w: w.unpublish_flow(w.flows["Voice IVR"]),
+         lambda w: {("studio.flow-unpublished", w.flows["Voice IVR"])}),
+    Case("voice-ivr-duplicated", "Studio Flows", healthy_legacy,
+         duplicate_voice_ivr,
+         lambda w: {("studio.flow-duplicate", w.saved["copy"])}),  # type: ignore[attr-defined]
+    # Números de teléfono
+    Case("custom-flow-copied", "Studio Flows", mixed,
+         lambda w: w.duplicate_flow("Conversations Messaging Flow"), lambda w: set(),
+         quiet=("studio.flow-duplicate",)),
+    Case("voice-webhook-overwritten", "Números de teléfono", healthy_legacy,
+         lambda w: w.set_number(w.flex_numbers[0], voice_url="https://example.com/voice"),
+         lambda w: {("numbers.voice-webhook-overwritten", w.flex_numbers[0])}),
+    Case("voice-webhook-to-another-accounts-flow", "Números de teléfono", healthy_conversations,
+         lambda w: w.set_number(w.flex_numbers[1], voice_url=(
+             f"https://webhooks.twilio.com/v1/Accounts/{AC_OTHER}/Flows/{w.flows['Voice IVR']}")),
+         lambda w: {("numbers.voice-webhook-overwritten", w.flex_numbers[1])},
+         quiet=("numbers.voice-flow-missing",)),
+    Case("voice-ivr-deleted", "Números de teléfono", mixed,
+         lambda w: w.delete(w.flows["Voice IVR"]),
+         lambda w: each("numbers.voice-flow-missing", w.flex_numbers),
+         quiet=("numbers.voice-webhook-overwritten", DELETED)),
+    Case("message-webhook-overwritten", "Números de teléfono", healthy_legacy,
+         lambda w: w.set_number(w.legacy_numbers[1], sms_url="https://example.com/sms"),
+         lambda w: {("numbers.message-webhook-overwritten", w.legacy_numbers[1])}),
+    Case("message-webhook-on-conversations-number", "Números de teléfono", mixed,
+         lambda w: w.set_number(w.conversations_numbers[0], sms_url="https://example.com/sms"),
+         lambda w: {("numbers.message-webhook-set-on-conversations", w.conversations_numbers[0])},
+         quiet=("numbers.message-webhook-overwritten", "numbers.stack-conflict")),
+    Case("message-webhook-on-legacy-number-blanked", "Números de teléfono", mixed,
+         lambda w: w.set_number(w.legacy_numbers[0], sms_url=""),
+         lambda w: {("numbers.message-webhook-overwritten", w.legacy_numbers[0])},
+         quiet=("numbers.message-webhook-set-on-conversations",)),
+    Case("flex-flow-deleted", "Números de teléfono", healthy_legacy,
+         lambda w: w.delete(w.number_flex_flows[w.legacy_numbers[2]]),
+         lambda w: {("numbers.flex-flow-missing", w.legacy_numbers[2])}, quiet=(DELETED,)),
+    Case("removed-from-proxy-pool", "Números de teléfono", healthy_legacy,
+         lambda w: w.remove_from_proxy(w.legacy_numbers[0]),
+         lambda w: {("numbers.proxy-registration-missing", w.legacy_numbers[0])}),
+    Case("number-in-both-stacks", "Números de teléfono", mixed, number_in_both_stacks,
+         lambda w: {("numbers.stack-conflict", w.legacy_numbers[0])}, quiet=LEGACY_RULES),
+    Case("other-number-changed", "Números de teléfono", mixed,
+         lambda w: w.set_number(w.other_numbers[0], sms_url="", voice_url=""),
+         lambda w: set(), quiet=("numbers.message-webhook-overwritten",
+                                 "numbers.voice-webhook-overwritten", CHANGED)),
+    # Flex Flows pointing at Studio (legacy) and Conversations addresses
+    Case("messaging-flow-deleted", "Servicio de Chat / Flex Flows", healthy_legacy,
+         lambda w: w.delete(w.flows["Messaging Flow"]),
+         lambda w: each("flex.flow-studio-flow-missing",
+                        [w.number_flex_flows[n] for n in w.legacy_numbers]),
+         quiet=("conversations.address-studio-flow-missing",)),
+    Case("conversations-flow-deleted", "Flex Conversations", mixed,
+         lambda w: w.delete(w.flows["Conversations Messaging Flow"]),
+         lambda w: each("conversations.address-studio-flow-missing",
+                        [w.address_configs[n] for n in w.conversations_numbers]),
+         quiet=("flex.flow-studio-flow-missing", DELETED)),
+    # Healing's own finding: a heal undone again by someone (not a guide section: the daemon's)
+    Case("heal-undone-by-a-person", "Números de teléfono (auto-heal)", healthy_legacy,
+         sms_to("https://example.com/sms"),
+         lambda w: {("heal.fight-detected", w.legacy_numbers[0]), (MESSAGE, w.legacy_numbers[0])},
+         settings=HEAL_MESSAGE,
+         timeline=(*HEALED, (20.0, sms_to("https://example.com/again")), (21.0, None))),
+    Case("heal-holds", "Números de teléfono (auto-heal)", healthy_legacy,
+         sms_to("https://example.com/sms"), lambda w: set(), quiet=("heal.fight-detected", MESSAGE),
+         settings=HEAL_MESSAGE, timeline=(*HEALED, (21.0, None))),
+    # Baseline drift: what no rule above explains
+    Case("unused-task-channel-deleted", "Espacio de trabajo de TaskRouter", healthy_legacy,
+         lambda w: w.delete(w.task_channels["video"]),
+         lambda w: {(DELETED, w.task_channels["video"])}),
+]
+
+HEALTHY = {"healthy-legacy": healthy_legacy, "healthy-conversations": healthy_conversations,
+           "mixed": mixed}
+
+
+def expected_rules(case: Case) -> set[str]:
+    """The rules ``case`` expects to fire (breaks an in-memory world; no server needed)."""
+    world = case.world()
+    case.act(world)
+    return {rule for rule, _ in case.expect(world)}
