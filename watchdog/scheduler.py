@@ -107,7 +107,7 @@ def build_scheduler(specs: Iterable[JobSpec], jitter: float, metrics: Metrics,
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # misfires are logged below
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=len(specs) + 4)},
-        job_defaults={"coalesce": True, "max_instances": 1}, timezone=UTC)
+        timezone=UTC)
     for spec in specs:
         add_job(scheduler, spec, jitter, metrics, now or datetime.now(UTC))
     scheduler.add_listener(_misfire_listener(metrics), EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
@@ -119,13 +119,15 @@ def add_job(scheduler: BackgroundScheduler, spec: JobSpec, jitter: float, metric
     """Add one job: once at ``first_run``, or every ``interval`` seconds (plus jitter)."""
     if spec.interval is None:
         scheduler.add_job(spec.func, DateTrigger(spec.first_run or start, timezone=UTC),
-                          id=spec.id, name=spec.id, misfire_grace_time=None)
+                          id=spec.id, name=spec.id, misfire_grace_time=None, max_instances=1,
+                          coalesce=True)
         return
     trigger = IntervalTrigger(seconds=spec.interval, jitter=jitter or None, timezone=UTC,
                               start_date=start)
     first = spec.first_run or start + timedelta(seconds=spec.interval)
     scheduler.add_job(spec.func, trigger, id=spec.id, name=spec.id, next_run_time=first,
-                      misfire_grace_time=max(1, int(spec.interval / 2)))
+                      misfire_grace_time=max(1, int(spec.interval / 2)), max_instances=1,
+                      coalesce=True)
     metrics.misfires.labels(spec.id)
     metrics.job_errors.labels(spec.id)
 
