@@ -13,7 +13,7 @@ that data. Disarmed rules' findings are recorded as dry runs from the cycle's ow
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.findings import Finding
@@ -109,7 +109,7 @@ class AutoHealer:
         return snapshot, evaluate(rule_ctx, only=armed)
 
 
-def _finding(item: dict[str, object]) -> Finding:
-    return Finding(str(item["rule"]), item["severity"], str(item["resource_type"]),  # type: ignore[arg-type]
-                   str(item["resource_sid"]), str(item["summary"]),
-                   dict(item["details"]), healable=bool(item["healable"]))  # type: ignore[call-overload]
+def _finding(item: dict[str, Any]) -> Finding:
+    """A stored open finding as the engine would have produced it."""
+    return Finding(item["rule"], item["severity"], item["resource_type"], item["resource_sid"],
+                   item["summary"], dict(item["details"]), healable=bool(item["healable"]))

@@ -106,14 +106,14 @@ class Executor:
             except Exception as exc:  # try again next pass
                 log.warning("cannot reconcile heal %s yet: %s", row.id, short_error(exc))
                 continue
-            mode = row.mode if row.mode in ("auto", "apply") else "auto"
+            mode: Mode = "apply" if row.mode == "apply" else "auto"
             if change.satisfied_by(item.after):
                 item.reason = "interrupted between write and verify; verified after restart"
-                self.journal.finish_write(row.id, item, "applied", mode, now)  # type: ignore[arg-type]
+                self.journal.finish_write(row.id, item, "applied", mode, now)
                 self.note_applied(item, row.at)
             else:
                 item.reason = "interrupted between write and verify; not in effect after restart"
-                self._failed(row.id, item, mode, now)  # type: ignore[arg-type]
+                self._failed(row.id, item, mode, now)
             settled.append(item)
         return settled
 

@@ -63,14 +63,11 @@ def _decide(item: PlanItem, healer: Healer, inp: PlanInput, radius: str | None) 
     refused = item.state == "refused"
     off = guard.disarmed(settings, item.rule, inp.mode)
     breaker = inp.breaker(item.rule, item.resource_sid)
-    checks: list[tuple[str, str | None]] = [
-        ("refused", guard.disabled(settings, item.rule)),
-        ("refused", guard.breaker_open(breaker)),
-        ("refused", None if inp.mode == "auto" and off else guard.stale(view, healer.families)),
-    ]
-    for state, reason in checks:
+    # a disarmed daemon only records dry runs: it fetches nothing extra for them
+    stale = None if inp.mode == "auto" and off else guard.stale(view, healer.families)
+    for reason in (guard.disabled(settings, item.rule), guard.breaker_open(breaker), stale):
         if reason:
-            item.decide(state, reason)  # type: ignore[arg-type]
+            item.decide("refused", reason)
             return
     if refused or item.change is None:
         return
