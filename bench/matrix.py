@@ -1,0 +1,148 @@
+"""The fault matrix: every family × every fault the simulator can inject.
+
+Each case starts a fresh account with one open, paged finding per family, then runs two full
+cycles with the fault on (connection refused: the family's own job runs while the server is
+down), then one clean cycle. Two, because a finding is healed once it is past its grace period
+(zero here: from its second observation) and a deletion pages on its second observation.
+
+Counted as *false*: a finding opened or closed while the fault was on, a finding drawn from an
+unknown family, any heal attempted or written, any PagerDuty trigger or resolve after the setup.
+*Recovered*: the first clean cycle brings every family back up with the same open findings and
+incidents as before the fault, and nothing was written or paged.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.rig import Rig
+from bench.worlds import TARGETS, matrix_world, standing_changes
+from watchdog.cycle import CycleResult
+from watchdog.simulator import Fault, SimulatorServer
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
+from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY
+
+FAULTED_CYCLES = 2
+TIMEOUT = 0.3  # seconds: the client timeout in the matrix; "slow" answers after twice that
+
+# fault name -> Fault keyword arguments (None: connection refused, not a Fault)
+FAULTS: dict[str, dict[str, object] | None] = {
+    "429": {"kind": "429"},
+    "429+Retry-After": {"kind": "429", "retry_after": 1},
+    "500": {"kind": "500"},
+    "503": {"kind": "503"},
+    "slow": {"kind": "slow", "delay": 2 * TIMEOUT},
+    "truncated": {"kind": "truncated"},
+    "invalid-json": {"kind": "invalid_json"},
+    "disconnect": {"kind": "disconnect"},
+    "page-2": {"kind": "page", "page": 1},
+    "401": {"kind": "401"},
+    "refused": None,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    family: str
+    fault: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.family}-{self.fault}"
+
+
+@dataclass
+class Outcome:
+    case: Case
+    unknown: bool = False  # the family was unknown for the faulted cycle (metric at 0)
+    false_findings: int = 0
+    false_heals: int = 0
+    false_pages: int = 0  # triggers after the setup
+    false_resolves: int = 0  # resolves of the open incidents
+    recovered: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (self.unknown and self.recovered and not self.false_findings
+                and not self.false_heals and not self.false_pages and not self.false_resolves)
+
+
+def cases() -> list[Case]:
+    """Every family × fault; the Flex Configuration is a singleton, so it has no page 2."""
+    return [Case(family, fault) for family in FAMILIES for fault in FAULTS
+            if not (fault == "page-2" and family == "configuration")]
+
+
+def run_case(case: Case, fake: FakePagerDuty | None, workdir: Path) -> Outcome:
+    world = matrix_world(case.family if case.fault == "page-2" else None)
+    with SimulatorServer(world) as server:
+        rig = Rig(case.id, server, workdir / f"{case.id}.db", fake, timeout=TIMEOUT)
+        try:
+            return _run(case, rig, server)
+        finally:
+            rig.close()
+
+
+def _run(case: Case, rig: Rig, server: SimulatorServer) -> Outcome:
+    out = Outcome(case)
+    rig.cycle()  # baseline
+    standing_changes(server.world)
+    rig.cycle()  # one finding per family, paged
+    open_before, incidents_before = rig.open_ids(), rig.triggered()
+    if len(incidents_before) < len(FAMILIES):
+        out.notes.append(f"setup paged {len(incidents_before)} of {len(FAMILIES)} findings")
+    writes, heals, events = rig.writes(), rig.heals_attempted(), len(rig.pd_events())
+    out.unknown = True
+    for _ in range(FAULTED_CYCLES):
+        faulted = _faulted_cycle(case, rig, server)
+        out.unknown &= rig.family_up(case.family) == 0 and (
+            faulted is None or case.family in {s.family for s in faulted.unknown})
+        out.false_findings += _false_findings(faulted, open_before, rig.open_ids())
+    clean = rig.cycle()
+    new = rig.pd_events()[events:]
+    out.false_heals = rig.writes() - writes + rig.heals_attempted() - heals
+    out.false_pages = sum(1 for e in new if e.kind == "trigger")
+    out.false_resolves = sum(1 for e in new if e.kind == "resolve")
+    out.recovered = (clean is not None and not clean.unknown and not clean.opened
+                     and not clean.cleared and all(rig.family_up(f) == 1 for f in FAMILIES)
+                     and rig.open_ids() == open_before and rig.triggered() == incidents_before)
+    return out
+
+
+def _faulted_cycle(case: Case, rig: Rig, server: SimulatorServer) -> CycleResult | None:
+    spec = FAULTS[case.fault]
+    if spec is None:
+        server.stop()
+        try:
+            return rig.cycle([case.family])
+        finally:
+            server.start()
+    product, path = TARGETS[case.family]
+    server.faults.add(Fault(product=product, path_regex=path, **spec))  # type: ignore[arg-type]
+    try:
+        return rig.cycle()
+    finally:
+        server.faults.clear()
+
+
+def _false_findings(result: CycleResult | None, open_before: set[str], open_after: set[str]) -> int:
+    """Opened or closed while the fault was on, or about a resource of an unknown family."""
+    changed = len(open_before ^ open_after)
+    if result is None:
+        return changed
+    unknown = {s.family for s in result.unknown}
+    drawn = [f for f in result.findings if RESOURCE_FAMILY.get(f.resource_type) in unknown]
+    return changed + len(drawn)
+
+
+def run_matrix(fake: FakePagerDuty | None, workdir: Path | None = None,
+               progress: Callable[[Outcome], None] = lambda o: None) -> Iterator[Outcome]:
+    with tempfile.TemporaryDirectory(prefix="fault-matrix-") as tmp:
+        for case in cases():
+            outcome = run_case(case, fake, workdir or Path(tmp))
+            progress(outcome)
+            yield outcome

@@ -1,0 +1,131 @@
+"""A watched account, in-process: loopback Twilio plus the daemon's own wiring around a Watcher.
+
+``Rig`` builds what ``flex-watchdog run`` builds around the watcher (metrics through the
+``CycleObserver``, job containment through ``Jobs``, the PagerDuty sink, the auto-healer) but drives
+the cycles itself on a fake clock, so a fault can be put between two cycles and everything can
+be looked at after each one: the metrics registry, the state store, the requests the simulator
+served (writes are heals) and the events the fake PagerDuty received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from watchdog.alerts.pagerduty import PagerDutySink
+from watchdog.cycle import CycleResult, Watcher
+from watchdog.healing.auto import AutoHealer
+from watchdog.healing.healers import all_healers
+from watchdog.metrics import Metrics
+from watchdog.observe import CycleObserver
+from watchdog.rules.registry import all_rules
+from watchdog.scheduler import Refresher
+from watchdog.settings import Settings
+from watchdog.simulator import SimulatorServer
+from watchdog.simulator.pagerduty_fake import FakePagerDuty, Received
+from watchdog.snapshot import FAMILIES
+from watchdog.state import StateStore
+from watchdog.twilio_api import connect
+
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+READS = frozenset({"GET", "HEAD"})
+
+
+def routing_key(name: str) -> str:
+    """A 32-character routing key of its own for each rig, so one fake PagerDuty serves many."""
+    return hashlib.md5(name.encode()).hexdigest()  # noqa: S324 (a label, not security)
+
+
+def rig_settings(server: SimulatorServer, state_path: Path, fake: FakePagerDuty | None,
+                 key: str, timeout: float = 0.3, **overrides: Any) -> Settings:
+    """Fast retries (two attempts, zero backoff), healing armed for every healable rule with
+    zero grace, every finding paged (``send_info``) once seen."""
+    world = server.world
+    twilio = {"timeout_seconds": timeout, "max_attempts": 2, "backoff_base_seconds": 0,
+              "backoff_max_seconds": 0, "requests_per_second": 100_000}
+    rules = {rule: {"autoheal": True} for rule in all_healers()}
+    pagerduty: dict[str, Any] = {"send_info": True}
+    if fake is not None:
+        pagerduty |= {"routing_key": key, "base_url": fake.base_url}
+    values: dict[str, Any] = dict(
+        account_sid=world.account_sid, auth_token=world.auth_token, twilio_base_url=server.url,
+        state_path=state_path, twilio=twilio, rules=rules, pagerduty=pagerduty,
+        healing={"enabled": True, "grace_seconds": 0})
+    values.update(overrides)
+    return Settings(**values)
+
+
+class Rig:
+    """One account under watch; ``cycle()`` is one scheduled poll plus one outbox round."""
+
+    def __init__(self, name: str, server: SimulatorServer, state_path: Path,
+                 fake: FakePagerDuty | None = None, **overrides: Any) -> None:
+        from watchdog.jobs import Jobs  # the daemon's job containment (CredentialsRejected...)
+
+        self.name, self.server, self.fake = name, server, fake
+        self.key = routing_key(name)
+        self.settings = rig_settings(server, state_path, fake, self.key, **overrides)
+        self.now = T0
+        self.watcher = Watcher(self.settings, StateStore(state_path), connect(self.settings))
+        self.metrics = Metrics()
+        self.metrics.initialise(self.settings, all_rules().values())
+        self.watcher.listeners.append(CycleObserver(self.settings, self.watcher, self.metrics,
+                                                    T0, 60))
+        self.sink = PagerDutySink(self.settings, self.watcher.store, self.metrics)
+        if fake is not None:
+            self.watcher.listeners.append(self.sink.on_cycle)
+        self.watcher.listeners.append(AutoHealer(self.watcher, self.metrics,
+                                                 on_change=self.sink.change_event))
+        self.watcher.listeners.append(self._capture)
+        self.jobs = Jobs(self.watcher, self.metrics, Refresher(), lambda: self.now)
+        self.last: CycleResult | None = None
+
+    def _capture(self, result: CycleResult) -> None:
+        self.last = result
+
+    def cycle(self, families: Iterable[str] = FAMILIES) -> CycleResult | None:
+        """One contained poll a minute after the last, then deliver what it queued. None when
+        the poll produced no result (rejected credentials: the job logged and counted it)."""
+        self.now += timedelta(minutes=1)
+        self.last = None
+        self.jobs.poll("bench", tuple(families))
+        if self.fake is not None:
+            self.sink.send_pending(self.now)
+        return self.last
+
+    # -- what to look at -------------------------------------------------------------------------
+    def family_up(self, family: str) -> float | None:
+        return self.metrics.registry.get_sample_value("flex_watchdog_family_up",
+                                                      {"family": family})
+
+    def writes(self) -> int:
+        """Requests that could change the account (a heal), served so far."""
+        return sum(1 for r in self.server.requests.entries() if r.method not in READS)
+
+    def heals_attempted(self) -> int:
+        """Heals that got as far as the executor (applied, failed, or found already correct on
+        the re-read before writing): each one was planned from data the rig believed."""
+        rows = self.watcher.store.execute(
+            "SELECT count(*) FROM heals WHERE outcome IN ('applied', 'failed', 'noop')")
+        return int(rows[0][0])
+
+    def pd_events(self) -> list[Received]:
+        """Events the fake PagerDuty accepted for this rig's routing key."""
+        if self.fake is None:
+            return []
+        return [r for r in self.fake.events() if r.routing_key == self.key]
+
+    def open_ids(self) -> set[str]:
+        return set(self.watcher.store.open_findings())
+
+    def triggered(self) -> set[str]:
+        rows = self.watcher.store.execute(
+            "SELECT dedup_key FROM incidents WHERE status = 'triggered'")
+        return {str(r[0]) for r in rows}
+
+    def close(self) -> None:
+        self.sink.close()
+        self.watcher.store.close()
