@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -129,7 +130,15 @@ class Snapshot:
     def get(self, type_: str, sid: str | None) -> Resource | None:
         if not sid:
             return None
-        return next((r for r in self.resources(type_) if r.sid == sid), None)
+        return self._index.get((type_, sid))
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], Resource]:
+        """(type, sid) -> resource of the complete families: ``get`` is O(1), rules call it a lot."""
+        index: dict[tuple[str, str], Resource] = {}
+        for resource in self.resources():
+            index.setdefault((resource.type, resource.sid), resource)
+        return index
 
     def merged(self, newer: Snapshot) -> Snapshot:
         """This snapshot with the families ``newer`` fetched completely replaced (the daemon)."""
