@@ -108,7 +108,7 @@ def legacy(numbers: int = 2) -> Account:
             integration={"flow_sid": acc.webchat, "retry_count": 3})
     for n in range(1, numbers + 1):
         add_legacy_number(acc, n)
-    acc.other = acc.number(50, sms_url="https://example.com/sms",
+    acc.other = acc.number(9999, sms_url="https://example.com/sms",
                            voice_url="https://example.com/voice")
     acc.numbers.remove(acc.other)
     return acc
@@ -131,7 +131,7 @@ def conversations(numbers: int = 2) -> Account:
                              studio.conversation_flow(acc.ww, acc.tc["chat"]))
     for n in range(1, numbers + 1):
         add_conversations_number(acc, n)
-    acc.other = acc.number(50, sms_url="https://example.com/sms",
+    acc.other = acc.number(9999, sms_url="https://example.com/sms",
                            voice_url="https://example.com/voice")
     acc.numbers.remove(acc.other)
     return acc

@@ -74,3 +74,12 @@ def test_docs_anchor_per_rule():
     for rule in RULES.values():
         assert f'<a id="{rule.id.replace(".", "-")}"></a>' in text
     assert '<a id="numbers-message-webhook-overwritten"></a>' in text
+
+
+def test_docs_command_rewrites_and_checks(tmp_path, capsys):
+    target = tmp_path / "rules.md"
+    assert docs.main(["--check", "--path", str(target)]) == 1
+    assert docs.main(["--path", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == docs.render()
+    assert docs.main(["--check", "--path", str(target)]) == 0
+    assert "out of date" in capsys.readouterr().err

@@ -202,3 +202,14 @@ def test_number_rules_skip_when_a_stack_family_failed():
     for family in ("numbers", "proxy", "flex_flows", "conversations", "configuration"):
         rules = {r for r, _ in fired(evaluate(acc.copy().fail(family)))}
         assert not any(r.startswith("numbers.") for r in rules), family
+
+
+def test_rules_scale_to_thousands_of_numbers():
+    import time
+
+    acc = legacy(numbers=1500)
+    for n in range(2000, 3500):
+        acc.number(n, sms_url="https://example.com/sms", voice_url="https://example.com/voice")
+    started = time.perf_counter()
+    assert evaluate(acc, baseline=acc.copy()) == []
+    assert time.perf_counter() - started < 5, "rules must stay linear in the number of resources"

@@ -36,8 +36,10 @@ def flow_chat_service_mismatch(ctx: RuleContext) -> Iterator[Hit]:
            --data-urlencode "ChatServiceSid=IS..."   # the Flex Configuration's Chat Service
     done
     ```
-    Then recreate the Flex Proxy Service if it still names the old service (`proxy.service-missing`)
-    and reload every open Flex UI so it gets a token for the new service.
+    Then, as the guide says, delete and recreate the Flex Proxy Service so that its
+    `chat_instance_sid` is the new service (`details.flex_proxy_chat_instance_sid` shows the
+    current one; the steps are under `proxy.service-missing`), and reload every open Flex UI so
+    it gets a token for the new service.
 
     **Heal.** Sets `ChatServiceSid` to the Flex Configuration's Chat Service on each flow listed
     in `details.flex_flows` (`POST /v1/FlexFlows/{FO}`), once per flow.
@@ -56,6 +58,7 @@ def flow_chat_service_mismatch(ctx: RuleContext) -> Iterator[Hit]:
 
 def _mismatch_hit(ctx: RuleContext, expected: str, actual: str, flows: list[Resource]) -> Hit:
     exists = actual != UNSET and ctx.snapshot.get("chat_service", actual) is not None
+    proxy = ctx.topology.flex_proxy
     state = "exists" if exists else "no longer exists" if actual != UNSET else "is not set"
     names = ", ".join(f'"{f.name}"' for f in flows[:5]) + (" ..." if len(flows) > 5 else "")
     summary = (f"{len(flows)} Flex Flow(s) ({names}) use Chat Service {actual}, which {state}, "
@@ -63,6 +66,7 @@ def _mismatch_hit(ctx: RuleContext, expected: str, actual: str, flows: list[Reso
     details = {
         "expected_chat_service_sid": expected, "actual_chat_service_sid": actual,
         "actual_chat_service_exists": exists,
+        "flex_proxy_chat_instance_sid": proxy.get("chat_instance_sid") if proxy else None,
         "flex_flows": [{"sid": f.sid, "friendly_name": f.name,
                         "contact_identity": f.get("contact_identity")} for f in flows],
         "affected": affected("flex_flow", [f.sid for f in flows]),
