@@ -82,7 +82,9 @@ def render_history(rows: list[HealRecord], tripped: list[Breaker]) -> str:
         desired = (row.request or {}).get("desired") or {}
         for field, value in desired.items():
             before = (row.before or {}).get(field)
-            after = (row.after or {}).get(field, "(not read back)") if row.after else None
+            after = (row.after or {}).get(field) if row.after is not None else value
+            if before == value and after == value:
+                continue  # sent unchanged (e.g. SmsMethod=POST): not part of the diff
             shown = f" (read back: {_value(after)})" if row.after is not None else ""
             out.append(f"    {field}: {_value(before)} -> {_value(value)}{shown}")
     return "\n".join(out)
