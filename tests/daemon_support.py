@@ -7,10 +7,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from watchdog.cycle import Watcher
 from watchdog.daemon import Daemon
@@ -87,6 +87,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10) -> bool:
     return predicate()
 
 
-def products(server: Any) -> set[str]:
-    """The Twilio products the simulator was asked about since its counts were reset."""
-    return {entry.product for entry in server.requests.entries()}
+@contextmanager
+def requests_made(daemon: Daemon) -> Iterator[set[str]]:
+    """The Twilio products the daemon asked about inside the block (its own client-side
+    counts, recorded before each call returns, so no race with the server's log)."""
+    seen: set[str] = set()
+    before = Counter(daemon.watcher.access.stats.counts)
+    yield seen
+    after = Counter(daemon.watcher.access.stats.counts)
+    seen |= {product for (product, _, _), n in (after - before).items() if n}

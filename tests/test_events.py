@@ -11,7 +11,7 @@ from tests.daemon_support import (
     LOCAL_HTTP,
     QUIET_SCHEDULE,
     build_daemon,
-    products,
+    requests_made,
     run_job,
     sample,
 )
@@ -73,16 +73,16 @@ def daemon(make_watcher):
     return built
 
 
-def test_a_number_event_refreshes_only_numbers_with_evidence(daemon, sim, world):
+def test_a_number_event_refreshes_only_numbers_with_evidence(daemon, world):
     number = world.flex_numbers[0]
     world.set_number(number, sms_url="https://example.com/bot")
-    sim.reset_counts()
-    run_job(daemon, "events")
+    with requests_made(daemon) as products:
+        run_job(daemon, "events")
     assert daemon.refresher.pending == {"numbers"}
-    assert products(sim) == {"monitor"}
-    sim.reset_counts()
-    run_job(daemon, "refresh")
-    assert products(sim) == {"api"}, "only the numbers family was fetched"
+    assert products == {"monitor"}
+    with requests_made(daemon) as products:
+        run_job(daemon, "refresh")
+    assert products == {"api"}, "only the numbers family was fetched"
     assert daemon.refresher.pending == set()
     finding = daemon.watcher.store.open_findings()[f"numbers.message-webhook-overwritten:{number}"]
     change = finding["details"]["evidence"]["last_change"]
@@ -113,13 +113,13 @@ def test_the_cursor_is_persisted_and_survives_a_restart(daemon, make_watcher, wo
     pytest.param(80620, "proxy", "proxy", id="80620"),
     pytest.param(11200, "numbers", "api", id="11200"),
 ])
-def test_a_debugger_alert_refreshes_its_family(daemon, sim, world, code, family, product):
+def test_a_debugger_alert_refreshes_its_family(daemon, world, code, family, product):
     world.add_alert(code, resource_sid=world.flex_numbers[1])
     run_job(daemon, "alerts")
     assert daemon.refresher.pending == {family}
-    sim.reset_counts()
-    run_job(daemon, "refresh")
-    assert products(sim) == {product}
+    with requests_made(daemon) as products:
+        run_job(daemon, "refresh")
+    assert products == {product}
     assert daemon.watcher.store.get_cursor(ALERTS_CURSOR)
     assert sample(daemon, "flex_watchdog_events_received_total", source="debugger") == 1
 

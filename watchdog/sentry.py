@@ -88,7 +88,6 @@ def sentry_options(settings: Settings) -> dict[str, Any]:
         "environment": settings.sentry.environment,
         "before_send": before_send,
         "before_breadcrumb": before_breadcrumb,
-        "send_default_pii": False,
         "event_scrubber": EventScrubber(denylist=DEFAULT_DENYLIST + list(SECRET_KEYS),
                                         recursive=True),
         "integrations": [LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
