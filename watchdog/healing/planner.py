@@ -14,7 +14,7 @@ from datetime import datetime
 from watchdog.findings import Finding
 from watchdog.healing import guard
 from watchdog.healing.healers import Healer, all_healers
-from watchdog.healing.model import Change, HealView, Mode, PlanItem, Refusal
+from watchdog.healing.model import Change, HealView, Mode, PlanItem, Refusal, State
 from watchdog.healing.records import Breaker
 from watchdog.snapshot import RESOURCE_FAMILY
 
@@ -74,25 +74,33 @@ def _decide(item: PlanItem, healer: Healer, inp: PlanInput, radius: str | None) 
     if item.change.satisfied_by(item.change.before):
         item.decide("noop", "already correct in this snapshot")
         return
-    family = RESOURCE_FAMILY.get(item.resource_type, "")
-    if guard.fight_suspected(breaker, view, family, settings.healing.fight_window_seconds):
-        healed = breaker.last_applied_at.isoformat() if breaker.last_applied_at else "?"
+    fight = _fight(item, breaker, view)
+    if fight:
         item.fight = True
-        item.decide("refused", f"undone again after the heal at {healed} (within "
-                    f"{settings.healing.fight_window_seconds:.0f} s): someone or something is "
-                    "fighting it")
+        item.decide("refused", fight)
         return
-    left = guard.grace_left(inp.first_seen.get(item.finding_id), view.now,
-                            settings.healing.grace_seconds)
-    if left:
-        item.decide("waiting", f"grace period: {left:.0f} s left "
-                    f"(healing.grace_seconds={settings.healing.grace_seconds:.0f})")
-        return
-    if radius:
-        item.decide("refused", radius)
-        return
-    if off:
-        item.decide("dry_run", off)
+    steps: tuple[tuple[State, str | None], ...] = (
+        ("waiting", _waiting(item, inp)), ("refused", radius), ("dry_run", off))
+    for state, reason in steps:
+        if reason:
+            item.decide(state, reason)
+            return
+
+
+def _fight(item: PlanItem, breaker: Breaker, view: HealView) -> str | None:
+    window = view.settings.healing.fight_window_seconds
+    family = RESOURCE_FAMILY.get(item.resource_type, "")
+    if not guard.fight_suspected(breaker, view, family, window):
+        return None
+    healed = breaker.last_applied_at.isoformat() if breaker.last_applied_at else "?"
+    return (f"undone again after the heal at {healed} (within {window:.0f} s): someone or "
+            "something is fighting it")
+
+
+def _waiting(item: PlanItem, inp: PlanInput) -> str | None:
+    grace = inp.view.settings.healing.grace_seconds
+    left = guard.grace_left(inp.first_seen.get(item.finding_id), inp.view.now, grace)
+    return f"grace period: {left:.0f} s left (healing.grace_seconds={grace:.0f})" if left else None
 
 
 def _budget(items: list[PlanItem], inp: PlanInput) -> None:
