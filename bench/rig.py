@@ -1,10 +1,11 @@
 """A watched account, in-process: loopback Twilio plus the daemon's own wiring around a Watcher.
 
-``Rig`` builds what ``flex-watchdog run`` builds around the watcher (metrics through the
-``CycleObserver``, job containment through ``Jobs``, the PagerDuty sink, the auto-healer) but drives
-the cycles itself on a fake clock, so a fault can be put between two cycles and everything can
-be looked at after each one: the metrics registry, the state store, the requests the simulator
-served (writes are heals) and the events the fake PagerDuty received.
+``Rig`` builds the daemon ``flex-watchdog run`` builds around the watcher (``build_daemon``:
+metrics through the ``CycleObserver``, job containment, the PagerDuty sink, the auto-healer) but
+never starts its scheduler: it runs the job bodies itself on a fake clock, so a fault can be put
+between two cycles and everything can be looked at after each one: the metrics registry, the
+state store, the requests the simulator served (writes are heals) and the events the fake
+PagerDuty received.
 """
 
 from __future__ import annotations
@@ -15,14 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from watchdog.alerts.pagerduty import PagerDutySink
+from watchdog.alerts.daemon import attached_sink
+from watchdog.commands.run import build_daemon
 from watchdog.cycle import CycleResult, Watcher
-from watchdog.healing.auto import AutoHealer
 from watchdog.healing.healers import all_healers
-from watchdog.metrics import Metrics
-from watchdog.observe import CycleObserver
-from watchdog.rules.registry import all_rules
-from watchdog.scheduler import Refresher
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty, Received
@@ -63,24 +60,18 @@ class Rig:
 
     def __init__(self, name: str, server: SimulatorServer, state_path: Path,
                  fake: FakePagerDuty | None = None, **overrides: Any) -> None:
-        from watchdog.jobs import Jobs  # the daemon's job containment (CredentialsRejected...)
-
         self.name, self.server, self.fake = name, server, fake
         self.key = routing_key(name)
         self.settings = rig_settings(server, state_path, fake, self.key, **overrides)
         self.now = T0
         self.watcher = Watcher(self.settings, StateStore(state_path), connect(self.settings))
-        self.metrics = Metrics()
-        self.metrics.initialise(self.settings, all_rules().values())
-        self.watcher.listeners.append(CycleObserver(self.settings, self.watcher, self.metrics,
-                                                    T0, 60))
-        self.sink = PagerDutySink(self.settings, self.watcher.store, self.metrics)
-        if fake is not None:
-            self.watcher.listeners.append(self.sink.on_cycle)
-        self.watcher.listeners.append(AutoHealer(self.watcher, self.metrics,
-                                                 on_change=self.sink.change_event))
+        # Exactly what `flex-watchdog run` attaches (observer, paging, healing), never started:
+        # the rig runs the job bodies itself, on its own clock.
+        self.daemon = build_daemon(self.settings, self.watcher)
+        self.daemon.jobs.clock = lambda: self.now
+        self.metrics = self.daemon.metrics
+        self.sink = attached_sink(self.watcher)
         self.watcher.listeners.append(self._capture)
-        self.jobs = Jobs(self.watcher, self.metrics, Refresher(), lambda: self.now)
         self.last: CycleResult | None = None
 
     def _capture(self, result: CycleResult) -> None:
@@ -91,8 +82,8 @@ class Rig:
         the poll produced no result (rejected credentials: the job logged and counted it)."""
         self.now += timedelta(minutes=1)
         self.last = None
-        self.jobs.poll("bench", tuple(families))
-        if self.fake is not None:
+        self.daemon.jobs.poll("bench", tuple(families))
+        if self.sink is not None:
             self.sink.send_pending(self.now)
         return self.last
 
@@ -127,5 +118,6 @@ class Rig:
         return {str(r[0]) for r in rows}
 
     def close(self) -> None:
-        self.sink.close()
+        if self.sink is not None:
+            self.sink.close()
         self.watcher.store.close()
