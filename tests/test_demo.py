@@ -1,0 +1,47 @@
+"""``flex-watchdog demo`` runs to completion, shows findings opening and clearing, exits 0."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+from watchdog.commands.demo import free_or_any
+
+
+def test_the_readme_command_without_credentials(tmp_path):
+    """What a person sees first: the full tour, in well under a minute, exit 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
+    env["FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY"] = "a" * 32  # a real key must be ignored
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "watchdog", "demo", "--pace", "0", "--port",
+                           "0"], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert time.monotonic() - started < 45
+    out = proc.stdout
+    assert re.search(r"metrics   http://127\.0\.0\.1:\d+/metrics", out)
+    for rule in ("numbers.message-webhook-overwritten", "proxy.service-missing",
+                 "studio.send-to-flex-channel-invalid", "taskrouter.workspace-missing"):
+        assert re.search(rf"OPENED  critical {re.escape(rule)}", out), rule
+        assert re.search(rf"CLEARED {re.escape(rule)}", out), rule
+    assert "via a Monitor event" in out and "via a Debugger alert" in out
+    assert "via the scheduled studio poll" in out
+    assert "evidence: phone-number.updated" in out
+    assert "MISSED" not in out and "still open" not in out
+    assert "Every breakage was detected and cleared" in out
+    assert "\033[" not in out, "no colour codes when not on a terminal"
+    assert proc.stderr == "", "the daemon's log stays out of the tour"
+    assert list(tmp_path.iterdir()) == [], "no state file left behind"
+
+
+def test_a_busy_port_falls_back_to_any():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert free_or_any(busy.getsockname()[1]) == 0
+    assert free_or_any(0) == 0
