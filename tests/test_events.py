@@ -155,11 +155,15 @@ def test_evidence_counts_matching_alerts_of_the_last_hour(daemon, world):
     assert finding["details"]["evidence"]["debugger_alerts_last_hour"] == 2
 
 
-def test_an_unavailable_feed_is_a_warning_not_an_error(daemon, sim, caplog):
+def test_an_unavailable_feed_is_one_warning_not_an_error(daemon, sim, caplog):
     sim.faults.add(Fault("500", product="monitor"))
     with caplog.at_level(logging.WARNING):
         run_job(daemon, "events")
-    assert "monitor feed unavailable" in caplog.text
+        run_job(daemon, "events")
+        sim.faults.clear()
+        run_job(daemon, "events")
+    assert caplog.text.count("monitor feed unavailable") == 1
+    assert "monitor feed available again" in caplog.text
     assert sample(daemon, "flex_watchdog_job_errors_total", job="events") == 0
 
 

@@ -77,7 +77,7 @@ def test_release_and_environment(transport):
     sentry_sdk.capture_message("hello")
     sentry_sdk.flush()
     event = transport.events()[0]
-    assert event["release"] == f"flex-watchdog@{__version__}"
+    assert event["release"] == __version__
     assert event["environment"] == "test"
 
 

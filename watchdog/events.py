@@ -108,6 +108,7 @@ class Feed:
     def __init__(self, client: Any, store: Any, evidence: EvidenceCache, lookup: Lookup) -> None:
         self.client, self.store, self.evidence, self.lookup = client, store, evidence, lookup
         self._warmed = False
+        self._down = False
 
     def poll(self, now: datetime) -> FeedResult:
         """Read what is new since the cursor; on the first poll also the last hour (evidence)."""
@@ -118,8 +119,14 @@ class Feed:
         try:
             items = list(self.list(start))
         except TwilioException as exc:
-            log.warning("%s feed unavailable: %s", self.source, str(exc).splitlines()[0])
+            # Once per outage, not every poll: polling stays the ground truth meanwhile.
+            level = logging.DEBUG if self._down else logging.WARNING
+            log.log(level, "%s feed unavailable: %s", self.source, str(exc).splitlines()[0])
+            self._down = True
             return FeedResult()
+        if self._down:
+            log.warning("%s feed available again", self.source)
+        self._down = False
         self._warmed = True
         result = FeedResult()
         stamped = sorted(((self.sid_of(i), self.time_of(i), i) for i in items),

@@ -84,7 +84,7 @@ def sentry_options(settings: Settings) -> dict[str, Any]:
         return redact(crumb)
 
     return {
-        "release": f"flex-watchdog@{__version__}",
+        "release": __version__,
         "environment": settings.sentry.environment,
         "before_send": before_send,
         "before_breadcrumb": before_breadcrumb,
