@@ -44,7 +44,8 @@ def render_table(result: CycleResult, topology: Topology | None = None) -> str:
     if topology is not None and result.snapshot.complete("numbers"):
         stacks = Counter(topology.stacks.values())
         lines.append(f"Numbers: {stacks['legacy']} legacy Flex, {stacks['conversations']} Flex "
-                     f"Conversations, {stacks['both']} in both stacks, {stacks['none']} not Flex")
+                     f"Conversations, {stacks['both']} in both stacks, {stacks['voice']} voice-only "
+                     f"Flex, {stacks['none']} not Flex")
     for state in result.unknown:
         lines.append(f"  unknown {state.family}: {state.error} (no finding is drawn from it)")
     lines.append("")

@@ -3,7 +3,9 @@
 A phone number is **legacy** Flex when a Flex Flow has it as ``contact_identity``, or it is in
 the Flex Proxy Service's pool, or its "A message comes in" points at the Flex Proxy Service;
 **conversations** when an address configuration has it as ``address``; **both** (a
-mis-configuration); or **none**. The Flex Proxy Service is found by unique name or by its
+mis-configuration); **voice** when it has no Flex messaging but "A call comes in" runs a Studio flow
+that sends calls to Flex (the Voice IVR by name, or a Send to Flex widget reached by
+``incomingCall``); or **none**. The Flex Proxy Service is found by unique name or by its
 ``chat_instance_sid`` matching the Flex Configuration's chat service.
 """
 
@@ -17,7 +19,7 @@ from watchdog.settings import FlexSettings
 from watchdog.snapshot import Resource, Snapshot
 from watchdog.urls import classify
 
-LEGACY, CONVERSATIONS, BOTH, NONE = "legacy", "conversations", "both", "none"
+LEGACY, CONVERSATIONS, BOTH, VOICE, NONE = "legacy", "conversations", "both", "voice", "none"
 
 
 @dataclass
@@ -83,7 +85,7 @@ class Topology:
         return dict(out)
 
     def stack_of(self, number: Resource) -> str:
-        """legacy | conversations | both | none, for a ``phone_number`` resource."""
+        """legacy | conversations | both | voice | none, for a ``phone_number`` resource."""
         phone = str(number.get("phone_number"))
         target = classify(number.get("sms_url"))
         proxy = self.flex_proxy
@@ -94,7 +96,34 @@ class Topology:
         conversations = phone in self.addresses_by_number
         if legacy and conversations:
             return BOTH
-        return LEGACY if legacy else CONVERSATIONS if conversations else NONE
+        if legacy or conversations:
+            return LEGACY if legacy else CONVERSATIONS
+        return VOICE if self.routes_calls_to_flex(number) else NONE
+
+    def routes_calls_to_flex(self, number: Resource) -> bool:
+        """Whether "A call comes in" runs a Studio flow that hands calls to Flex."""
+        if number.get("voice_application_sid") or number.get("trunk_sid"):
+            return False  # either one overrides voice_url
+        target = classify(number.get("voice_url"))
+        return target.kind == "studio" and target.sid in self.voice_flex_flows
+
+    @cached_property
+    def voice_flex_flows(self) -> set[str]:
+        """Studio flows named as the Voice IVR, or whose calls reach a Send to Flex widget."""
+        from watchdog.studio_def import FlowDefError, parse
+
+        found = set()
+        for flow in self.snapshot.of_type("studio_flow"):
+            if flow.get("friendly_name") == self.flex.voice_flow_name:
+                found.add(flow.sid)
+                continue
+            try:
+                parsed = parse(flow.get("definition")) if flow.get("definition") else None
+            except FlowDefError:
+                continue
+            if parsed and any("incomingCall" in w.triggers for w in parsed.send_to_flex):
+                found.add(flow.sid)
+        return found
 
     @cached_property
     def stacks(self) -> dict[str, str]:

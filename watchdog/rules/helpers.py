@@ -8,7 +8,7 @@ from typing import Any
 from watchdog.rules.context import RuleContext
 from watchdog.snapshot import Resource
 from watchdog.studio_def import FlowDef, FlowDefError, parse
-from watchdog.topology import BOTH, CONVERSATIONS, LEGACY, NONE
+from watchdog.topology import BOTH, CONVERSATIONS, LEGACY, NONE, VOICE
 
 _PARSED: dict[str, FlowDef | None] = {}
 _PARSED_MAX = 2048
@@ -19,7 +19,7 @@ class FlexNumber:
     """A phone number Flex uses now, or used in the baseline (``from_baseline``)."""
 
     resource: Resource
-    stack: str  # legacy | conversations | both
+    stack: str  # legacy | conversations | both | voice
     from_baseline: bool = False
 
     @property
@@ -47,13 +47,16 @@ def flex_numbers(ctx: RuleContext) -> list[FlexNumber]:
     out = []
     for number in ctx.snapshot.of_type("phone_number"):
         stack = topo.stacks.get(number.sid, NONE)
-        if stack != NONE:
+        if stack not in (NONE, VOICE):
             out.append(FlexNumber(number, stack))
             continue
+        # Lost its messaging plumbing (or everything): the baseline says what it was.
         old = ctx.baseline.get("phone_number", number.sid) if ctx.baseline else None
         old_stack = base.stack_of(old) if base is not None and old is not None else NONE
-        if old_stack != NONE:
+        if old_stack not in (NONE, VOICE):
             out.append(FlexNumber(number, old_stack, from_baseline=True))
+        elif stack == VOICE or old_stack == VOICE:
+            out.append(FlexNumber(number, VOICE, from_baseline=stack != VOICE))
     return out
 
 
