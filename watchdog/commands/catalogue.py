@@ -57,7 +57,7 @@ def run_lint(args: argparse.Namespace) -> int:
         from watchdog.commands.common import open_watcher, utcnow
 
         snapshot = open_watcher(settings).poll(utcnow(), ("configuration", "taskrouter")).snapshot
-    findings = lint_file(text, snapshot=snapshot, settings=settings)
+    findings = lint_file(text, snapshot=snapshot, settings=settings, source=str(args.file))
     if args.format == "json":
         print(json.dumps({"file": str(args.file), "findings": [f.to_json() for f in findings]},
                          indent=2))
