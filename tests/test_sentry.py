@@ -60,7 +60,8 @@ def transport(settings):
     recorder = RecordingTransport()
     assert init_sentry(settings, transport=recorder)
     yield recorder
-    sentry_sdk.init()  # back to a client with no DSN: inactive
+    sentry_sdk.get_client().close()
+    sentry_sdk.get_global_scope().set_client(None)  # back to the non-recording client
 
 
 def secrets(settings) -> list[str]:
@@ -69,8 +70,9 @@ def secrets(settings) -> list[str]:
 
 
 def test_off_without_a_dsn():
+    before = sentry_sdk.get_client()
     assert init_sentry(Settings()) is False
-    assert not sentry_sdk.get_client().is_active()
+    assert sentry_sdk.get_client() is before, "no client was made"
 
 
 def test_release_and_environment(transport):
@@ -148,3 +150,8 @@ def test_a_cron_check_in_per_cycle(transport, settings):
     assert body["monitor_slug"] == "flex-watchdog" and body["status"] == "ok"
     assert body["monitor_config"]["schedule"] == {"type": "interval", "value": 1,
                                                   "unit": "minute"}
+
+
+def test_no_check_in_without_sentry():
+    sentry_sdk.get_global_scope().set_client(None)
+    check_in(Settings(sentry={"cron_monitor_slug": "flex-watchdog"}), 60)  # nothing to send to

@@ -119,7 +119,8 @@ def capture_job_error(exc: BaseException, job: str, families: Iterable[str],
 def check_in(settings: Settings, smallest_interval: float, status: str = "ok") -> None:
     """A Sentry Crons heartbeat, so a daemon that stops finishing cycles is noticed."""
     slug = settings.sentry.cron_monitor_slug
-    if not slug or not sentry_sdk.get_client().is_active():
+    client = sentry_sdk.get_client()
+    if not slug or not client.is_active() or client.transport is None:
         return
     minutes = max(1, math.ceil(smallest_interval / 60))
     config = {"schedule": {"type": "interval", "value": minutes, "unit": "minute"},
