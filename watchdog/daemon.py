@@ -120,7 +120,7 @@ class Daemon:
     # -- probes ----------------------------------------------------------------------------------
     def healthz(self) -> tuple[bool, str]:
         """Live while the scheduler runs and a poll ended within N × the largest interval."""
-        thread = getattr(self.scheduler, "_thread", None)
+        thread = getattr(self.scheduler, "_thread", None)  # BackgroundScheduler's loop thread
         if not self.scheduler.running or thread is None or not thread.is_alive():
             return False, "scheduler not running"
         last = self.jobs.last_poll_end or self.started_at
