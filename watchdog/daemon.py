@@ -88,7 +88,8 @@ class Daemon:
         s, jobs = self.settings, self.jobs
         specs = [JobSpec(INITIAL, lambda: jobs.poll(INITIAL, FAMILIES, "start-up"), None,
                          self.started_at)]
-        specs += [JobSpec(g.name, jobs.poll_group(g), g.interval) for g in self.groups]
+        specs += [JobSpec(g.name, jobs.poll_group(g), g.interval, jitter=True)
+                  for g in self.groups]
         specs.append(JobSpec(REFRESH, jobs.refresh, s.schedule.events_seconds))
         client, store = self.watcher.access.client, self.watcher.store
         if s.events.monitor_enabled:

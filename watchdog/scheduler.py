@@ -99,6 +99,7 @@ class JobSpec:
     func: Callable[[], None]
     interval: float | None  # None: run once, at ``first_run``
     first_run: datetime | None = None  # None: after one interval
+    jitter: bool = False  # family polls spread out; the change feeds keep their pace
 
 
 def build_scheduler(specs: Iterable[JobSpec], jitter: float, metrics: Metrics,
@@ -122,7 +123,8 @@ def add_job(scheduler: BackgroundScheduler, spec: JobSpec, jitter: float, metric
                           id=spec.id, name=spec.id, misfire_grace_time=None, max_instances=1,
                           coalesce=True)
         return
-    trigger = IntervalTrigger(seconds=spec.interval, jitter=jitter or None, timezone=UTC,
+    spread = min(jitter, spec.interval / 2) if spec.jitter else 0
+    trigger = IntervalTrigger(seconds=spec.interval, jitter=spread or None, timezone=UTC,
                               start_date=start)
     first = spec.first_run or start + timedelta(seconds=spec.interval)
     scheduler.add_job(spec.func, trigger, id=spec.id, name=spec.id, next_run_time=first,
