@@ -17,6 +17,7 @@ import tempfile
 import time
 
 from bench.matrix import FAULTS, Outcome, cases, run_matrix
+from bench.tables import render
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 
 COLUMNS = ("family", "fault", "unknown", "findings", "heals", "pages", "resolves", "recovered")
@@ -29,12 +30,7 @@ def row(o: Outcome) -> tuple[str, ...]:
 
 
 def table(outcomes: list[Outcome]) -> str:
-    rows = [COLUMNS, *(row(o) for o in outcomes)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-             for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return render(COLUMNS, [row(o) for o in outcomes])
 
 
 def summary(outcomes: list[Outcome]) -> str:

@@ -1,0 +1,65 @@
+"""Detection latency: from an SMS webhook overwritten through the API to the daemon's
+``finding opened`` log line, polling only vs with the Monitor Events feed."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from dataclasses import dataclass
+
+from twilio.rest import Client
+
+from bench.daemonproc import READY, DaemonProcess, scaled_schedule
+from bench.measure import BareHttpClient
+from bench.simproc import SimProcess
+
+RULE = "numbers.message-webhook-overwritten"
+
+
+@dataclass(frozen=True)
+class Latency:
+    mode: str
+    seconds: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def max(self) -> float:
+        return max(self.seconds)
+
+
+def flex_numbers(sim: SimProcess, count: int, offset: int) -> list[str]:
+    """SIDs of ``count`` numbers whose SMS goes to the Flex Proxy Service (skip ``offset``)."""
+    client = Client(sim.account_sid, sim.auth_token, http_client=BareHttpClient(sim.url))
+    numbers = client.api.v2010.accounts(sim.account_sid).incoming_phone_numbers
+    flex = [n.sid for n in numbers.stream(page_size=1000) if "/Proxy/" in (n.sms_url or "")]
+    if len(flex) < offset + count:
+        raise RuntimeError(f"only {len(flex)} Flex numbers; need {offset + count}")
+    return flex[offset:offset + count]
+
+
+def detection_latency(sim: SimProcess, events: bool, changes: int = 20, scale: float = 0.1,
+                      seed: int = 9, offset: int = 0) -> Latency:
+    """Overwrite ``changes`` numbers one at a time, each at a random moment of the poll cycle
+    (the same moments in both modes), and time each one to its finding."""
+    env = scaled_schedule(scale) | {
+        "FLEX_WATCHDOG_EVENTS__MONITOR_ENABLED": str(events).lower(),
+        "FLEX_WATCHDOG_EVENTS__ALERTS_ENABLED": "false"}
+    interval = 60 * scale
+    targets = flex_numbers(sim, changes, offset)
+    client = Client(sim.account_sid, sim.auth_token, http_client=BareHttpClient(sim.url))
+    numbers = client.api.v2010.accounts(sim.account_sid).incoming_phone_numbers
+    rng, seconds = random.Random(seed), []
+    with DaemonProcess(sim, env) as daemon:
+        daemon.wait_for(READY, timeout=300)
+        for sid in targets:
+            time.sleep(rng.uniform(0, interval))
+            mark = daemon.mark()
+            changed = time.monotonic()
+            numbers(sid).update(sms_url="https://example.com/bench-overwrite")
+            found = daemon.wait_for(f"finding opened: {RULE} {sid}", 3 * interval + 120, mark)
+            seconds.append(found - changed)
+    return Latency("Monitor Events feed" if events else "polling only", seconds)

@@ -1,0 +1,177 @@
+"""The benchmark: ``python -m bench.perf`` (from the repository root) prints the figures as tables.
+
+Against ``large(numbers, 300 Studio flows, 500 Flex Flows)`` served from a separate process, at
+each size (default 1,000 and 10,000 numbers), measured in one run:
+
+* Twilio requests per cold and warm cycle next to the minimum possible (list pages at the largest
+  page size each API allows, plus one definition fetch per new or changed Studio flow);
+* CPU seconds per warm cycle (``Watcher.poll``) next to the bare twilio SDK reading the same pages;
+* the peak RSS of ``flex-watchdog run`` through its start-up poll and a few scheduled polls;
+* at the largest size: detection latency of an overwritten SMS webhook, polling only vs with the
+  Monitor Events feed (p50 and max; shipped intervals scaled by ``--scale`` for both);
+* the state file over ``--cycles`` fast cycles against a small world with churn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.daemonproc import peak_rss
+from bench.growth import Sample, state_growth
+from bench.latency import Latency, detection_latency
+from bench.measure import Cycles, measure_cycles
+from bench.simproc import SimProcess, minimum_requests
+from bench.tables import render
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
+
+GOALS = {"warm requests / minimum": 1.10, "CPU ratio": 1.5, "RSS MB": 150.0, "latency ratio": 4.0}
+
+
+@dataclass
+class Size:
+    numbers: int
+    cycles: Cycles
+    cold_min: int
+    warm_min: int
+    rss_mb: float | None
+
+
+def measure_size(numbers: int, args: argparse.Namespace, workdir: Path) -> tuple[Size, list[Latency]]:
+    latencies: list[Latency] = []
+    with SimProcess(numbers, args.studio_flows, args.flex_flows) as sim:
+        cycles = measure_cycles(sim, workdir, warm=args.warm)
+        rss = None if args.no_daemon else peak_rss(sim, scale=args.scale)
+        if numbers == max(args.sizes) and args.changes and not args.no_daemon:
+            latencies = [detection_latency(sim, False, args.changes, args.scale, offset=0),
+                         detection_latency(sim, True, args.changes, args.scale,
+                                           offset=args.changes)]
+        size = Size(numbers, cycles, minimum_requests(sim.inventory, args.studio_flows),
+                    minimum_requests(sim.inventory, 0), rss)
+    return size, latencies
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def requests_table(sizes: list[Size]) -> str:
+    rows = []
+    for s in sizes:
+        warm = max(s.cycles.warm_requests)
+        ratio = warm / s.warm_min
+        rows.append((f"{s.numbers:,}", s.cycles.cold_requests, s.cold_min, warm, s.warm_min,
+                     f"{ratio:.2f}", verdict(ratio <= GOALS["warm requests / minimum"])))
+    return render(("numbers", "cold", "cold min", "warm", "warm min", "warm/min (<=1.10)", "goal"),
+                  rows)
+
+
+def cpu_table(sizes: list[Size]) -> str:
+    rows = []
+    for s in sizes:
+        c = s.cycles
+        ratio = c.warm_cpu_median / c.bare_cpu_median
+        rows.append((f"{s.numbers:,}", f"{c.cold_cpu:.3f}", f"{c.warm_cpu_median:.3f}",
+                     f"{c.bare_cpu_median:.3f}", f"{ratio:.2f}", verdict(ratio <= GOALS["CPU ratio"])))
+    return render(("numbers", "cold cycle s", "warm cycle s", "bare SDK s", "ratio (<=1.5)", "goal"),
+                  rows)
+
+
+def memory_table(sizes: list[Size]) -> str:
+    rows = [(f"{s.numbers:,}", f"{s.rss_mb:.0f}", verdict(s.rss_mb < GOALS["RSS MB"]),
+             f"{s.cycles.state_bytes / 1e6:.1f}") for s in sizes if s.rss_mb is not None]
+    return render(("numbers", "daemon peak RSS MB (<150)", "goal", "state file MB"), rows)
+
+
+def growth_lines(sizes: list[Size]) -> list[str]:
+    if len(sizes) < 2:
+        return []
+    a, b = sizes[0], sizes[-1]
+    factor = b.numbers / a.numbers
+    req = max(b.cycles.warm_requests) / max(a.cycles.warm_requests)
+    cpu = b.cycles.warm_cpu_median / a.cycles.warm_cpu_median
+    shape = "linear or better" if cpu <= factor * 1.1 else "WORSE than linear"
+    return [f"growth {a.numbers:,} -> {b.numbers:,} numbers (x{factor:g}): warm requests "
+            f"x{req:.2f}, warm CPU x{cpu:.2f} ({shape})"]
+
+
+def latency_table(latencies: list[Latency], numbers: int) -> str:
+    rows = [(lat.mode, f"{lat.p50:.2f}", f"{lat.max:.2f}", len(lat.seconds)) for lat in latencies]
+    text = render((f"detection at {numbers:,} numbers", "p50 s", "max s", "changes"), rows)
+    if len(latencies) == 2:
+        ratio = latencies[0].p50 / latencies[1].p50
+        text += (f"\npolling p50 / event-driven p50 = {ratio:.2f} (>=4) "
+                 f"{verdict(ratio >= GOALS['latency ratio'])}")
+    return text
+
+
+def growth_table(samples: list[Sample]) -> str:
+    rows = [(s.cycle, s.kib, s.findings, s.heals, s.outbox) for s in samples]
+    return render(("cycles", "state KiB (db+wal+shm)", "findings rows", "heal rows", "outbox rows"),
+                  rows)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.perf", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 10000])
+    p.add_argument("--studio-flows", type=int, default=300)
+    p.add_argument("--flex-flows", type=int, default=500)
+    p.add_argument("--warm", type=int, default=5, help="warm cycles measured (median CPU)")
+    p.add_argument("--changes", type=int, default=20, help="overwrites timed per latency mode")
+    p.add_argument("--scale", type=float, default=0.1, help="factor on the shipped intervals")
+    p.add_argument("--cycles", type=int, default=1000, help="cycles of the state-file run")
+    p.add_argument("--no-daemon", action="store_true", help="skip RSS and latency")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    logging.basicConfig(level=logging.CRITICAL)
+    started = time.monotonic()
+    sizes: list[Size] = []
+    latencies: list[Latency] = []
+    with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:
+        for numbers in args.sizes:
+            size, found = measure_size(numbers, args, Path(tmp))
+            sizes.append(size)
+            latencies += found
+        with FakePagerDuty(cert_dir=tmp) as fake:
+            os.environ["SSL_CERT_FILE"] = str(fake.ca_file)
+            marks = tuple(sorted({min(10, args.cycles), min(100, args.cycles), args.cycles}))
+            samples = state_growth(fake, args.cycles, marks=marks)
+    print(f"flex-watchdog benchmark: {args.studio_flows} Studio flows, {args.flex_flows} Flex "
+          f"Flows; intervals x{args.scale:g} for the daemon ({time.monotonic() - started:.0f} s)\n")
+    sections = [requests_table(sizes), cpu_table(sizes)]
+    sections += [memory_table(sizes)] if not args.no_daemon else []
+    sections += ["\n".join(growth_lines(sizes))] if len(sizes) > 1 else []
+    sections += [latency_table(latencies, max(args.sizes))] if latencies else []
+    sections.append(growth_table(samples))
+    print("\n\n".join(sections))
+    missed = _missed(sizes, latencies)
+    print("\ngoals missed: " + (", ".join(missed) if missed else "none"))
+    return 1 if args.strict and missed else 0
+
+
+def _missed(sizes: list[Size], latencies: list[Latency]) -> list[str]:
+    big = sizes[-1]
+    out = []
+    if max(big.cycles.warm_requests) / big.warm_min > GOALS["warm requests / minimum"]:
+        out.append("warm requests")
+    if big.cycles.warm_cpu_median / big.cycles.bare_cpu_median > GOALS["CPU ratio"]:
+        out.append("CPU ratio")
+    if big.rss_mb is not None and big.rss_mb >= GOALS["RSS MB"]:
+        out.append("peak RSS")
+    if len(latencies) == 2 and latencies[0].p50 / latencies[1].p50 < GOALS["latency ratio"]:
+        out.append("detection latency ratio")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The loopback Twilio in a process of its own, so its CPU never counts against flex-watchdog.
+
+``python -m bench.simproc --numbers 10000 --studio-flows 300 --flex-flows 500`` builds
+``large(...)``, serves it, prints one JSON line (base URL, credentials, what the account holds)
+and serves until its standard input closes. ``SimProcess`` runs it from the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from watchdog.simulator import SimulatorServer, World, large
+
+#: list -> records per page at the largest PageSize the API allows (Proxy clamps pages to 100).
+PAGE = {"numbers": 1000, "flex_flows": 1000, "chat": 100, "proxy_services": 100,
+        "proxy_pool": 100, "workspaces": 1000, "workflows": 1000, "flows": 1000,
+        "addresses": 50}
+
+
+def inventory(world: World) -> dict[str, Any]:
+    """How many records each list holds: what the minimum number of requests depends on."""
+    s = world.store
+    flex_proxies = [sid for sid, svc in s.proxy_services.items()
+                    if svc["unique_name"] == "Flex Proxy Service" or svc["chat_instance_sid"]]
+    return {
+        "numbers": len(s.numbers), "flex_flows": len(s.flex_flows),
+        "chat": len(s.chat_services), "proxy_services": len(s.proxy_services),
+        "proxy_pools": [len(s.proxy_pools.get(sid, {})) for sid in flex_proxies],
+        "workspaces": len(s.workspaces),
+        "workflows": [len(s.workflows.get(sid, {})) for sid in s.workspaces],
+        "flows": len(s.flows),
+        "drafts": sum(1 for flow in s.flows.values() if flow["status"] != "published"),
+        "addresses": len(s.addresses)}
+
+
+def pages(count: int, size: int) -> int:
+    """A list costs one request even when it is empty."""
+    return max(1, -(-count // size))
+
+
+def minimum_requests(inv: dict[str, Any], definitions: int) -> int:
+    """List pages at the largest page size each API allows, plus ``definitions`` flow fetches."""
+    total = 1  # the Flex Configuration
+    total += pages(inv["flex_flows"], PAGE["flex_flows"]) + pages(inv["chat"], PAGE["chat"])
+    total += pages(inv["proxy_services"], PAGE["proxy_services"])
+    total += sum(pages(n, PAGE["proxy_pool"]) for n in inv["proxy_pools"])
+    total += pages(inv["workspaces"], PAGE["workspaces"])
+    total += sum(pages(n, PAGE["workflows"]) + 1 for n in inv["workflows"])  # + task channels
+    total += pages(inv["flows"], PAGE["flows"]) + definitions
+    total += pages(inv["numbers"], PAGE["numbers"]) + pages(inv["addresses"], PAGE["addresses"])
+    return total
+
+
+@dataclass
+class SimProcess:
+    """``with SimProcess(numbers=...) as sim:`` then ``sim.url``, ``sim.account_sid``..."""
+
+    numbers: int
+    studio_flows: int = 300
+    flex_flows: int = 500
+
+    def __enter__(self) -> SimProcess:
+        started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.simproc", "--numbers", str(self.numbers),
+             "--studio-flows", str(self.studio_flows), "--flex-flows", str(self.flex_flows)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the simulator process did not start")
+        info = json.loads(line)
+        self.url, self.account_sid, self.auth_token = info["url"], info["account_sid"], info["token"]
+        self.inventory: dict[str, Any] = info["inventory"]
+        self.build_seconds = time.monotonic() - started
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.simproc")
+    parser.add_argument("--numbers", type=int, required=True)
+    parser.add_argument("--studio-flows", type=int, default=300)
+    parser.add_argument("--flex-flows", type=int, default=500)
+    args = parser.parse_args()
+    world = large(args.numbers, args.studio_flows, args.flex_flows)
+    with SimulatorServer(world) as server:
+        print(json.dumps({"url": server.url, "account_sid": world.account_sid,
+                          "token": world.auth_token, "inventory": inventory(world)}), flush=True)
+        sys.stdin.read()  # until the parent closes our standard input (or dies)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""The benchmark script keeps working: ``python -m bench.perf`` at a very small size (not timed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_perf_script_prints_every_table_at_a_tiny_size():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.perf", "--sizes", "60,120", "--studio-flows", "4",
+         "--flex-flows", "10", "--warm", "2", "--changes", "1", "--scale", "0.02",
+         "--cycles", "12"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    for heading in ("warm/min (<=1.10)", "ratio (<=1.5)", "daemon peak RSS MB (<150)",
+                    "polling p50 / event-driven p50", "state KiB (db+wal+shm)", "goals missed:"):
+        assert heading in out, out
+    requests = next(line.split() for line in out.splitlines() if line.startswith("120 "))
+    cold, cold_min, warm, warm_min = (int(x) for x in requests[1:5])
+    assert (cold, warm) == (cold_min, warm_min), "no request beyond the minimum"
