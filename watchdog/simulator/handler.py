@@ -98,8 +98,10 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a simulator bug: answer like Twilio's 500, keep serving
             log.exception("simulator error on %s %s", self.command, self.path)
             reply = Reply(500, error_body(500, 20500, "Internal Server Error"))
-        self._send(reply, fault)
+        # Logged before the answer leaves, so a client that counts requests right after its
+        # call returns never misses this one.
         self.owner.requests.add(RequestRecord(self.command, product, template, reply.status))
+        self._send(reply, fault)
 
     def _fault_reply(self, fault: Fault | None) -> Reply | None:
         if fault is None:

@@ -197,7 +197,7 @@ class World(Catalog):
         """System Checkup after the workspace is gone: a new "Flex Task Assignment" (workflow,
         queue, channels) in Flex Configuration; Studio flows still point at the old one."""
         with self.lock:
-            if self.workspace_sid:
+            if self.workspace_sid and self.workspace_sid in self.store.workspaces:
                 self.delete(self.workspace_sid)
             return self.add_flex_workspace()
 
