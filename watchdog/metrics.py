@@ -20,6 +20,9 @@ from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY, Snapshot
 SEVERITIES = ("critical", "warning", "info")
 HEAL_OUTCOMES = ("applied", "dry_run", "refused", "failed", "noop")
 ALERT_ACTIONS = ("trigger", "resolve", "change", "error")
+# FetchError reasons (watchdog/errors.py): bounded, so every series can exist from start-up.
+POLL_ERROR_REASONS = ("rate_limited", "server_error", "timeout", "connection", "auth",
+                      "bad_response", "client_error", "pagination", "other")
 PRODUCTS = ("api", "flex-api", "chat", "proxy", "taskrouter", "studio", "conversations", "monitor")
 
 _LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
@@ -97,6 +100,8 @@ class Metrics:
                     self.heals.labels(rule.id, outcome)
         for family in FAMILIES:
             self.family_up.labels(family)
+            for reason in POLL_ERROR_REASONS:
+                self.poll_errors.labels(family, reason)
             self.poll_duration.labels(family)
             self.family_interval.labels(family).set(family_interval(settings, family))
         for type_ in RESOURCE_FAMILY:

@@ -10,7 +10,7 @@ from typing import Any
 
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
-from watchdog.snapshot import RESOURCE_FAMILY, thaw
+from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY, thaw
 
 
 def diff_essence(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -29,7 +29,9 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): value}
 
 
-@rule("baseline.resource-deleted", severity="warning", families=())
+# Drift is only judged when every family is known: a specific rule skipped for an unknown family
+# could not say what it explains, and the drift rule would echo its cause.
+@rule("baseline.resource-deleted", severity="warning", families=FAMILIES)
 def resource_deleted(ctx: RuleContext) -> Iterator[Hit]:
     """A Flex resource in the accepted baseline no longer exists.
 
@@ -56,7 +58,7 @@ def resource_deleted(ctx: RuleContext) -> Iterator[Hit]:
                   {"last_known": thaw(old.essence)})
 
 
-@rule("baseline.resource-changed", severity="info", families=(), kind="overwrite")
+@rule("baseline.resource-changed", severity="info", families=FAMILIES, kind="overwrite")
 def resource_changed(ctx: RuleContext) -> Iterator[Hit]:
     """A Flex resource differs from the accepted baseline.
 
