@@ -19,6 +19,7 @@ from typing import Any
 from watchdog.errors import StateError
 from watchdog.findings import Finding
 from watchdog.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
+from watchdog.state_memo import StoreMemo
 
 APPLICATION_ID = 0x46574447  # "FWDG"
 
@@ -81,6 +82,7 @@ class StateStore:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._conn = self._open()
+        self._memo = StoreMemo()
 
     def _open(self) -> sqlite3.Connection:
         if self.path.exists() and not self.path.is_file():
@@ -139,8 +141,13 @@ class StateStore:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                self._memo.clear()
                 raise
             self._conn.execute("COMMIT")
+
+    def _synced_memo(self) -> StoreMemo:
+        with self._lock:
+            return self._memo.sync(int(self._conn.execute("PRAGMA data_version").fetchone()[0]))
 
     def execute(self, sql: str, params: Any = ()) -> list[sqlite3.Row | tuple[Any, ...]]:
         with self._lock:
@@ -190,8 +197,12 @@ class StateStore:
     # -- snapshot and baseline ----------------------------------------------------------------
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Replace the stored resources of every family fetched completely; record statuses."""
+        """Replace the stored resources of every family fetched completely; record statuses.
+
+        A family whose resources are exactly those this store wrote last time is not rewritten.
+        """
         with self.transaction() as conn:
+            memo = self._synced_memo()
             for state in snapshot.families.values():
                 last_success = _iso(snapshot.taken_at) if state.complete else None
                 conn.execute(
@@ -202,8 +213,9 @@ class StateStore:
                     "coalesce(excluded.last_success_at, families.last_success_at)",
                     (state.family, state.status, state.reason, state.error,
                      _iso(snapshot.taken_at), last_success))
-                if not state.complete:
+                if not state.complete or memo.unchanged(state.family, state.resources):
                     continue
+                memo.saved[state.family] = state.resources
                 conn.execute("DELETE FROM resources WHERE family = ?", (state.family,))
                 conn.executemany(
                     "INSERT INTO resources (type, sid, family, fingerprint, essence, meta) "
@@ -230,6 +242,17 @@ class StateStore:
         return Snapshot(account_sid, taken, families)
 
     def baseline(self, account_sid: str) -> Snapshot | None:
+        """The adopted baseline; read from the file once, then again only after a change."""
+        with self._lock:
+            memo = self._synced_memo()
+            if account_sid in memo.baselines:
+                return memo.baselines[account_sid]
+            baseline = self._load_baseline(account_sid)
+            if not self._conn.in_transaction:  # uncommitted rows could still roll back
+                memo.baselines[account_sid] = baseline
+            return baseline
+
+    def _load_baseline(self, account_sid: str) -> Snapshot | None:
         adopted = self.execute("SELECT family, adopted_at FROM baseline_families")
         if not adopted:
             return None
@@ -243,6 +266,7 @@ class StateStore:
         """Adopt the complete families of ``snapshot`` (all, or only those named)."""
         chosen = [s for s in snapshot.families.values()
                   if s.complete and (families is None or s.family in families)]
+        self._memo.baselines.clear()
         with self.transaction() as conn:
             for state in chosen:
                 conn.execute("DELETE FROM baseline WHERE family = ?", (state.family,))
