@@ -45,7 +45,13 @@ def fingerprint(essence: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(essence).encode()).hexdigest()
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def _freeze(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return MappingProxyType({k: _freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
@@ -55,6 +61,8 @@ def _freeze(value: Any) -> Any:
 
 def thaw(value: Any) -> Any:
     """A plain JSON-able copy of a frozen value."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple):
@@ -73,8 +81,13 @@ class Resource:
     @classmethod
     def make(cls, type_: str, sid: str, essence: Mapping[str, Any],
              meta: Mapping[str, Any] | None = None) -> Resource:
-        plain = thaw(essence)
-        return cls(type_, sid, _freeze(plain), _freeze(meta or {}), fingerprint(plain))
+        if type(essence) is dict and _SCALARS.issuperset(map(type, essence.values())):
+            plain = dict(essence)  # flat (a phone number): one copy, frozen as it is
+            frozen: Mapping[str, Any] = MappingProxyType(plain)
+        else:
+            plain = thaw(essence)
+            frozen = _freeze(plain)
+        return cls(type_, sid, frozen, _freeze(meta) if meta else _EMPTY, fingerprint(plain))
 
     @property
     def family(self) -> str:
@@ -120,12 +133,23 @@ class Snapshot:
         return [s for s in self.families.values() if not s.complete]
 
     def resources(self, type_: str | None = None) -> Iterator[Resource]:
+        if type_ is not None:
+            yield from self._by_type.get(type_, ())
+            return
         for state in self.families.values():
             if state.complete:
-                yield from (r for r in state.resources if type_ is None or r.type == type_)
+                yield from state.resources
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[Resource]]:
+        """type -> resources of the complete families, in family order: rules ask by type a lot."""
+        index: dict[str, list[Resource]] = {}
+        for resource in self.resources():
+            index.setdefault(resource.type, []).append(resource)
+        return index
 
     def of_type(self, type_: str) -> list[Resource]:
-        return list(self.resources(type_))
+        return list(self._by_type.get(type_, ()))
 
     def get(self, type_: str, sid: str | None) -> Resource | None:
         if not sid:
