@@ -14,12 +14,14 @@ from watchdog.snapshot import Resource
 NOISE = frozenset({"url", "links", "uri", "date_updated", "date_created", "account_sid"})
 
 
-def record(instance: Any) -> dict[str, Any]:
-    """The public fields of an SDK instance as plain JSON-able values."""
+def record(instance: Any, keep: Iterable[str] | None = None) -> dict[str, Any]:
+    """The public fields of an SDK instance (or only ``keep``) as plain JSON-able values."""
+    fields = vars(instance)
     out: dict[str, Any] = {}
-    for key, value in vars(instance).items():
+    for key in fields if keep is None else keep:
         if key.startswith("_"):
             continue
+        value = fields.get(key)
         out[key] = value.isoformat() if isinstance(value, datetime) else value
     return out
 

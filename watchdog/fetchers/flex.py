@@ -22,5 +22,5 @@ def fetch_configuration(ctx: FetchContext) -> list[Resource]:
 
 def fetch_flex_flows(ctx: FetchContext) -> list[Resource]:
     lister = ctx.client.flex_api.v1.flex_flow
-    return [make("flex_flow", record(r), FLOW_FIELDS)
+    return [make("flex_flow", record(r, FLOW_FIELDS), FLOW_FIELDS)
             for r in read_all(lister, 1000, ctx.max_pages)]

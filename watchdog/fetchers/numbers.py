@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from watchdog.fetchers.common import make, read_all, record
+from watchdog.fetchers.common import make, read_all
 from watchdog.fetchers.context import FetchContext
 from watchdog.snapshot import Resource
 
@@ -13,12 +13,14 @@ NUMBER_FIELDS = ("sid", "phone_number", "friendly_name", "voice_url", "voice_met
                  "sms_method", "sms_fallback_url", "sms_application_sid", "status_callback")
 
 
-def _normalise(data: dict[str, Any]) -> dict[str, Any]:
+def _number(instance: Any) -> Resource:
     # Twilio returns unset fields as "" or null: one spelling, so a fingerprint does not flap.
-    return {k: (None if v == "" else v) for k, v in data.items()}
+    # None of these fields is a date, so the instance's values are taken as they are.
+    fields = vars(instance)
+    data = {k: (None if fields.get(k) == "" else fields.get(k)) for k in NUMBER_FIELDS}
+    return make("phone_number", data)
 
 
 def fetch_numbers(ctx: FetchContext) -> list[Resource]:
     lister = ctx.client.api.v2010.accounts(ctx.account_sid).incoming_phone_numbers
-    return [make("phone_number", _normalise(record(r)), NUMBER_FIELDS)
-            for r in read_all(lister, 1000, ctx.max_pages)]
+    return [_number(r) for r in read_all(lister, 1000, ctx.max_pages)]
