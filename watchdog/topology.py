@@ -179,17 +179,21 @@ class Topology:
 
     def flex_flow_sids(self) -> set[str]:
         """Studio flows that Flex traffic reaches, or that carry a default Flex flow name."""
+        return set(self._flex_flow_sids)
+
+    @cached_property
+    def _flex_flow_sids(self) -> frozenset[str]:  # is_watched asks once per flow
         names = {self.flex.voice_flow_name, self.flex.messaging_flow_name,
                  self.flex.webchat_flow_name}
         named = {f.sid for f in self.flows.values() if f.get("friendly_name") in names}
-        return set(self.flex_flow_refs) | named
+        return frozenset(self.flex_flow_refs) | named
 
     def is_watched(self, resource: Resource) -> bool:
         """Whether baseline drift applies: Flex plumbing only, never unrelated resources."""
         if resource.type == "phone_number":
             return self.stacks.get(resource.sid, NONE) != NONE
         if resource.type == "studio_flow":
-            return resource.sid in self.flex_flow_sids()
+            return resource.sid in self._flex_flow_sids
         if resource.type == "chat_service":
             return resource.sid == self.chat_service_sid
         if resource.type in ("proxy_service", "proxy_phone_number"):

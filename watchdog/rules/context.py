@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from watchdog.settings import Settings
+from watchdog.settings import FlexSettings, Settings
 from watchdog.snapshot import Snapshot
 from watchdog.topology import Topology
 
@@ -29,8 +29,24 @@ class RuleContext:
 
     @cached_property
     def baseline_topology(self) -> Topology | None:
-        return Topology(self.baseline, self.settings.flex) if self.baseline else None
+        if self.baseline is None:
+            return None
+        return _baseline_topology(self.baseline, self.settings.flex)
 
     @property
     def account_sid(self) -> str:
         return self.snapshot.account_sid
+
+
+_LAST_BASELINE: list[Topology] = []
+
+
+def _baseline_topology(baseline: Snapshot, flex: FlexSettings) -> Topology:
+    """The state store hands out the same baseline object until it changes: derive its topology
+    (every number's stack...) once for it, not once per cycle."""
+    last = _LAST_BASELINE[0] if _LAST_BASELINE else None
+    if last is not None and last.snapshot is baseline and last.flex == flex:
+        return last
+    topology = Topology(baseline, flex)
+    _LAST_BASELINE[:] = [topology]
+    return topology

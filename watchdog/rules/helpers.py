@@ -43,6 +43,13 @@ class FlexNumber:
 
 def flex_numbers(ctx: RuleContext) -> list[FlexNumber]:
     """Every current number whose stack is not ``none``, now or (failing that) in the baseline."""
+    memo = vars(ctx)  # computed once per context: most number rules start from this list
+    if "_flex_numbers" not in memo:
+        memo["_flex_numbers"] = _flex_numbers(ctx)
+    return list(memo["_flex_numbers"])
+
+
+def _flex_numbers(ctx: RuleContext) -> list[FlexNumber]:
     topo, base = ctx.topology, ctx.baseline_topology
     out = []
     for number in ctx.snapshot.of_type("phone_number"):
@@ -51,8 +58,7 @@ def flex_numbers(ctx: RuleContext) -> list[FlexNumber]:
             out.append(FlexNumber(number, stack))
             continue
         # Lost its messaging plumbing (or everything): the baseline says what it was.
-        old = ctx.baseline.get("phone_number", number.sid) if ctx.baseline else None
-        old_stack = base.stack_of(old) if base is not None and old is not None else NONE
+        old_stack = base.stacks.get(number.sid, NONE) if base is not None else NONE  # cached
         if old_stack not in (NONE, VOICE):
             out.append(FlexNumber(number, old_stack, from_baseline=True))
         elif stack == VOICE or old_stack == VOICE:
