@@ -51,19 +51,23 @@ def bench_settings(sim: SimProcess, state_path: Path, **overrides: Any) -> Setti
     return Settings(**(values | overrides))
 
 
-def measure_cycles(sim: SimProcess, workdir: Path, warm: int = 5) -> Cycles:
-    """One cold cycle (empty state), then ``warm`` cycles with nothing changed."""
+def measure_cycles(sim: SimProcess, workdir: Path, warm: int = 7) -> Cycles:
+    """One cold cycle (empty state), then ``warm`` cycles with nothing changed, each next to
+    the bare SDK reading the same pages."""
     settings = bench_settings(sim, workdir / f"bench-{sim.numbers}.db")
     watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+    http = BareHttpClient(sim.url)
+    bare = Client(sim.account_sid, sim.auth_token, http_client=http)
     out = Cycles()
     out.cold_requests, out.cold_cpu = _poll(watcher, T0)
-    for minute in range(1, warm + 1):
+    for minute in range(1, warm + 1):  # interleaved, so both see the same machine load
         requests, cpu = _poll(watcher, T0 + timedelta(minutes=minute))
         out.warm_requests.append(requests)
         out.warm_cpu.append(cpu)
+        out.bare_requests, bare_cpu = _bare(bare, http, sim)
+        out.bare_cpu.append(bare_cpu)
     watcher.store.close()
     out.state_bytes = sum(p.stat().st_size for p in workdir.glob(f"bench-{sim.numbers}.db*"))
-    out.bare_requests, out.bare_cpu = measure_bare(sim, warm)
     return out
 
 
@@ -88,17 +92,13 @@ class BareHttpClient(TwilioHttpClient):
         return super().request(method, rewrite_url(url, self.base_url), *args, **kwargs)
 
 
-def measure_bare(sim: SimProcess, reps: int) -> tuple[int, list[float]]:
-    """CPU seconds of the bare SDK reading every page a warm cycle reads (median of ``reps``)."""
-    http = BareHttpClient(sim.url)
-    client = Client(sim.account_sid, sim.auth_token, http_client=http)
-    cpu = []
-    for _ in range(reps):
-        http.requests = 0
-        started = time.process_time()
-        records = sum(1 for _ in bare_listing(client, sim.account_sid))
-        cpu.append(time.process_time() - started)
-        assert records > sim.numbers
+def _bare(client: Client, http: BareHttpClient, sim: SimProcess) -> tuple[int, float]:
+    """Requests and CPU seconds of the bare SDK reading every page a warm cycle reads."""
+    http.requests = 0
+    started = time.process_time()
+    records = sum(1 for _ in bare_listing(client, sim.account_sid))
+    cpu = time.process_time() - started
+    assert records > sim.numbers
     return http.requests, cpu
 
 

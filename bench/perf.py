@@ -122,7 +122,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 10000])
     p.add_argument("--studio-flows", type=int, default=300)
     p.add_argument("--flex-flows", type=int, default=500)
-    p.add_argument("--warm", type=int, default=5, help="warm cycles measured (median CPU)")
+    p.add_argument("--warm", type=int, default=7, help="warm cycles measured (median CPU)")
     p.add_argument("--changes", type=int, default=20, help="overwrites timed per latency mode")
     p.add_argument("--scale", type=float, default=0.1, help="factor on the shipped intervals")
     p.add_argument("--cycles", type=int, default=1000, help="cycles of the state-file run")
