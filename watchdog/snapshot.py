@@ -46,7 +46,7 @@ def fingerprint(essence: Mapping[str, Any]) -> str:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
+EMPTY_META: Mapping[str, Any] = MappingProxyType({})
 
 
 def _freeze(value: Any) -> Any:
@@ -87,7 +87,7 @@ class Resource:
         else:
             plain = thaw(essence)
             frozen = _freeze(plain)
-        return cls(type_, sid, frozen, _freeze(meta) if meta else _EMPTY, fingerprint(plain))
+        return cls(type_, sid, frozen, _freeze(meta) if meta else EMPTY_META, fingerprint(plain))
 
     @property
     def family(self) -> str:

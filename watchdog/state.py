@@ -20,6 +20,8 @@ from watchdog.errors import StateError
 from watchdog.findings import Finding
 from watchdog.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
 from watchdog.state_memo import StoreMemo
+from watchdog.state_rows import dump as _dump
+from watchdog.state_rows import row_resource
 
 APPLICATION_ID = 0x46574447  # "FWDG"
 
@@ -220,8 +222,8 @@ class StateStore:
                 conn.executemany(
                     "INSERT INTO resources (type, sid, family, fingerprint, essence, meta) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(r.type, r.sid, state.family, r.fingerprint, _dump(r.essence), _dump(r.meta))
-                     for r in state.resources])
+                    ((r.type, r.sid, state.family, r.fingerprint, _dump(r.essence), _dump(r.meta))
+                     for r in state.resources))  # a generator: no list of 10,000 rows
 
     def load_snapshot(self, account_sid: str) -> Snapshot | None:
         """The last complete data of each family, as stored (None before the first poll)."""
@@ -229,12 +231,15 @@ class StateStore:
                             "FROM families")
         if not rows:
             return None
-        resources = self._resources("resources", with_meta=True)
+        with self._lock:
+            memo = self._synced_memo()
+            resources = self._resources("resources", with_meta=True)
         families = {}
         for family, _status, _reason, _error, _fetched, last_success in rows:
             if last_success is None:
                 continue
-            families[family] = FamilyState(family, "complete", tuple(resources.get(family, ())),
+            stored = memo.saved[family] = tuple(resources.get(family, ()))
+            families[family] = FamilyState(family, "complete", stored,
                                            fetched_at=datetime.fromisoformat(last_success))
         taken = max((f.fetched_at for f in families.values() if f.fetched_at), default=None)
         if taken is None:
@@ -273,8 +278,8 @@ class StateStore:
                 conn.executemany(
                     "INSERT INTO baseline (type, sid, family, fingerprint, essence) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [(r.type, r.sid, state.family, r.fingerprint, _dump(r.essence))
-                     for r in state.resources])
+                    ((r.type, r.sid, state.family, r.fingerprint, _dump(r.essence))
+                     for r in state.resources))
                 conn.execute("INSERT OR REPLACE INTO baseline_families (family, adopted_at) "
                              "VALUES (?, ?)", (state.family, _iso(snapshot.taken_at)))
         return [s.family for s in chosen]
@@ -283,12 +288,17 @@ class StateStore:
         return {str(r[0]) for r in self.execute("SELECT family FROM baseline_families")}
 
     def _resources(self, table: str, with_meta: bool = False) -> dict[str, list[Resource]]:
+        """Rows as resources. A baseline row whose fingerprint matches the resource stored now
+        shares its essence: an unchanged account costs no second copy of every resource."""
         cols = "type, sid, family, fingerprint, essence" + (", meta" if with_meta else "")
+        shared = {} if with_meta else self._synced_memo().by_key()
+        strings: dict[str, str] = {}  # one copy of each repeated key and value (URLs, methods)
         out: dict[str, list[Resource]] = {}
-        for row in self.execute(f"SELECT {cols} FROM {table} ORDER BY type, sid"):
-            meta = json.loads(row[5]) if with_meta else {}
-            resource = Resource.make(row[0], row[1], json.loads(row[4]), meta)
-            out.setdefault(RESOURCE_FAMILY.get(row[0], row[2]), []).append(resource)
+        with self._lock:  # row by row: the rows of 10,000 numbers never sit in one list
+            rows = self._conn.execute(f"SELECT {cols} FROM {table} ORDER BY type, sid")
+            for row in rows:
+                out.setdefault(RESOURCE_FAMILY.get(row[0], row[2]), []).append(
+                    row_resource(row, shared, strings, with_meta))
         return out
 
     # -- findings ------------------------------------------------------------------------------
@@ -340,9 +350,3 @@ class StateStore:
             conn.executemany("UPDATE findings SET status='closed', closed_at=? WHERE id=?",
                              [(stamp, item["id"]) for item in cleared])
         return opened, cleared
-
-
-def _dump(value: Any) -> str:
-    from watchdog.snapshot import canonical_json, thaw
-
-    return canonical_json(thaw(value))

@@ -17,7 +17,7 @@ from watchdog.snapshot import Resource, Snapshot
 class StoreMemo:
     version: int | None = None
     baselines: dict[str, Snapshot | None] = field(default_factory=dict)  # by account
-    saved: dict[str, tuple[Resource, ...]] = field(default_factory=dict)  # family -> as written
+    saved: dict[str, tuple[Resource, ...]] = field(default_factory=dict)  # family -> as stored
 
     def sync(self, version: int) -> StoreMemo:
         """Forget everything if another connection committed since we last looked."""
@@ -29,6 +29,10 @@ class StoreMemo:
     def clear(self) -> None:
         self.baselines.clear()
         self.saved.clear()
+
+    def by_key(self) -> dict[tuple[str, str], Resource]:
+        """(type, sid) -> the resource as last written or read, to share its essence."""
+        return {(r.type, r.sid): r for family in self.saved.values() for r in family}
 
     def unchanged(self, family: str, resources: tuple[Resource, ...]) -> bool:
         """Whether ``resources`` are exactly what this store last wrote for ``family``."""
