@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from watchdog.snapshot import Resource
 from watchdog.studio_def import FlowDef, FlowDefError, parse
 from watchdog.topology import BOTH, CONVERSATIONS, LEGACY, NONE, VOICE
 
+log = logging.getLogger(__name__)
 _PARSED: dict[str, FlowDef | None] = {}
 _PARSED_MAX = 2048
 
@@ -87,7 +89,9 @@ def parsed(flow: Resource) -> FlowDef | None:
         definition = flow.get("definition")
         try:
             _PARSED[key] = parse(definition) if definition is not None else None
-        except FlowDefError:
+        except FlowDefError as exc:  # logged once per revision: the result is cached
+            log.warning("studio flow %s: definition not analysable (%s); its Send to Flex "
+                        "checks are skipped", flow.sid, exc)
             _PARSED[key] = None
     return _PARSED[key]
 
