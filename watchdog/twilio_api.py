@@ -96,11 +96,17 @@ class WatchdogHttpClient(TwilioHttpClient):
         super().__init__(timeout=config.timeout_seconds, logger=quiet)
         self.config, self.base_url, self.stats, self.sleep = config, base_url, stats, sleep
         self.pacer = Pacer(config.requests_per_second, sleep=sleep)
+        self._last = threading.local()
+
+    def last_response(self) -> tuple[str, str] | None:
+        """(URL, body) of the last request this thread made: fetchers reuse unchanged pages."""
+        return getattr(self._last, "response", None)
 
     def request(self, method: str, url: str, params: Any = None, data: Any = None,
                 headers: Any = None, auth: Any = None, timeout: float | None = None,
                 allow_redirects: bool = False) -> Response:
         product, target = product_of(url), rewrite_url(url, self.base_url)
+        self._last.response = None
         attempts = self.config.max_attempts
         for attempt in range(1, attempts + 1):
             self.pacer.wait(product)
@@ -116,6 +122,7 @@ class WatchdogHttpClient(TwilioHttpClient):
                 self._back_off(attempt, None, f"{method} {product}: {type(exc).__name__}")
                 continue
             status = response.status_code
+            self._last.response = (url, response.text) if status == 200 else None
             self.stats.record(product, method, str(status), time.monotonic() - started)
             log.debug("twilio %s %s -> %s", method, urlsplit(target).path, status)
             if status not in RETRY_STATUSES or attempt == attempts:

@@ -9,6 +9,7 @@ from typing import Any
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from watchdog.errors import CredentialsRejected, FetchError
+from watchdog.fetchers.pages import read_pages
 from watchdog.snapshot import Resource
 
 NOISE = frozenset({"url", "links", "uri", "date_updated", "date_created", "account_sid"})
@@ -42,21 +43,8 @@ def make(type_: str, data: dict[str, Any], keep: Iterable[str] | None = None,
 
 def read_all(lister: Any, page_size: int, max_pages: int, **filters: Any) -> Iterator[Any]:
     """Every record of a list, page by page; a list that never ends is an error, not data."""
-    page = lister.page(page_size=page_size, **filters)
-    seen_urls: set[str] = set()
-    pages = 1
-    while True:
+    for page in read_pages(lister, page_size, max_pages, **filters):
         yield from page
-        next_url = page.next_page_url
-        if not next_url:
-            return
-        if next_url in seen_urls or pages >= max_pages:
-            raise FetchError(f"pagination did not end after {pages} pages", reason="pagination")
-        seen_urls.add(next_url)
-        page = page.next_page()
-        if page is None:
-            return
-        pages += 1
 
 
 def classify_error(exc: BaseException, account_sid: str) -> FetchError:

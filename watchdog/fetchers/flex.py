@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from watchdog.fetchers.common import make, read_all, record
+from typing import Any
+
+from watchdog.fetchers.common import make, record
 from watchdog.fetchers.context import FetchContext
+from watchdog.fetchers.pages import read_converted
 from watchdog.snapshot import Resource
 
 CONFIG_FIELDS = ("chat_service_instance_sid", "flex_service_instance_sid",
@@ -22,5 +25,8 @@ def fetch_configuration(ctx: FetchContext) -> list[Resource]:
 
 def fetch_flex_flows(ctx: FetchContext) -> list[Resource]:
     lister = ctx.client.flex_api.v1.flex_flow
-    return [make("flex_flow", record(r, FLOW_FIELDS), FLOW_FIELDS)
-            for r in read_all(lister, 1000, ctx.max_pages)]
+    return read_converted(ctx.client, ctx.account_sid, lister, 1000, ctx.max_pages, _flex_flow)
+
+
+def _flex_flow(instance: Any) -> Resource:
+    return make("flex_flow", record(instance, FLOW_FIELDS), FLOW_FIELDS)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from watchdog.fetchers.common import make, read_all
+from watchdog.fetchers.common import make
 from watchdog.fetchers.context import FetchContext
+from watchdog.fetchers.pages import read_converted
 from watchdog.snapshot import Resource
 
 NUMBER_FIELDS = ("sid", "phone_number", "friendly_name", "voice_url", "voice_method",
@@ -23,4 +24,4 @@ def _number(instance: Any) -> Resource:
 
 def fetch_numbers(ctx: FetchContext) -> list[Resource]:
     lister = ctx.client.api.v2010.accounts(ctx.account_sid).incoming_phone_numbers
-    return [_number(r) for r in read_all(lister, 1000, ctx.max_pages)]
+    return read_converted(ctx.client, ctx.account_sid, lister, 1000, ctx.max_pages, _number)

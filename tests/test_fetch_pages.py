@@ -1,0 +1,53 @@
+"""Unchanged list pages reuse the resources built from them before; a changed page is rebuilt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import NOW, sim_settings
+from watchdog.cycle import Watcher
+from watchdog.simulator import SimulatorServer, large
+from watchdog.state import StateStore
+from watchdog.twilio_api import connect
+
+
+def _numbers(result):
+    return {r.sid: r for r in result.snapshot.resources("phone_number")}
+
+
+def test_unchanged_pages_reuse_their_resources_and_a_changed_page_is_rebuilt(tmp_path):
+    world = large(numbers=1500, studio_flows=3, flex_flows=3)
+    with SimulatorServer(world) as server:
+        settings = sim_settings(server, tmp_path / "s.db")
+        watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+        first = _numbers(watcher.poll(NOW))
+        second = _numbers(watcher.poll(NOW + timedelta(minutes=1)))
+        assert all(second[sid] is first[sid] for sid in first), "nothing changed: same objects"
+        on_page_two = list(world.store.numbers)[1200]
+        world.set_number(on_page_two, sms_url="https://example.com/changed")
+        third = _numbers(watcher.poll(NOW + timedelta(minutes=2)))
+    page_one = list(world.store.numbers)[:1000]
+    assert all(third[sid] is first[sid] for sid in page_one)
+    assert third[on_page_two].get("sms_url") == "https://example.com/changed"
+    assert len(third) == 1500
+
+
+def test_a_client_that_does_not_say_what_it_read_still_reads_every_page(tmp_path):
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    from watchdog.fetchers.context import FetchContext
+    from watchdog.fetchers.numbers import fetch_numbers
+    from watchdog.twilio_api import rewrite_url
+
+    class Plain(TwilioHttpClient):
+        def request(self, method, url, *args, **kwargs):
+            return super().request(method, rewrite_url(url, base), *args, **kwargs)
+
+    world = large(numbers=1100, studio_flows=3, flex_flows=3)
+    with SimulatorServer(world) as server:
+        base = server.url
+        client = Client(world.account_sid, world.auth_token, http_client=Plain())
+        settings = sim_settings(server, tmp_path / "s.db")
+        found = fetch_numbers(FetchContext(client, world.account_sid, settings.flex, 10))
+    assert len(found) == 1100
