@@ -11,7 +11,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from bench.simproc import SimProcess
@@ -91,14 +90,17 @@ class DaemonProcess:
                 self.proc.wait()
 
 
-def peak_rss(sim: SimProcess, cycles: int = 3, scale: float = 0.05,
-             log: Callable[[str], None] = lambda s: None) -> float:
-    """Peak RSS (MB) of the daemon through its start-up poll and ``cycles`` numbers polls."""
-    with DaemonProcess(sim, scaled_schedule(scale)) as daemon:
-        daemon.wait_for(READY, timeout=300)
-        mark = daemon.mark()
-        for _ in range(cycles):  # each scheduled numbers poll logs nothing when all is well,
-            time.sleep(60 * scale)  # so wait for its interval instead
-        if daemon.proc.poll() is not None:
-            raise RuntimeError("the daemon exited:\n" + "\n".join(t for _, t in daemon.lines[mark:]))
-        return daemon.peak_rss_mb()
+def peak_rss(sim: SimProcess, cycles: int = 3, scale: float = 0.05) -> tuple[float, float]:
+    """Peak RSS (MB) of the daemon through its start-up poll and ``cycles`` numbers polls: on an
+    empty state file, then once more restarted on the state file the first life left."""
+    state = Path(tempfile.mkdtemp(prefix="bench-rss-")) / "state.db"
+    env = scaled_schedule(scale) | {"FLEX_WATCHDOG_STATE_PATH": str(state)}
+    peaks = []
+    for _life in range(2):
+        with DaemonProcess(sim, env) as daemon:
+            daemon.wait_for(READY, timeout=300)
+            time.sleep(60 * scale * cycles)  # scheduled polls log nothing when all is well
+            if daemon.proc.poll() is not None:
+                raise RuntimeError("the daemon exited:\n" + "\n".join(t for _, t in daemon.lines))
+            peaks.append(daemon.peak_rss_mb())
+    return peaks[0], peaks[1]

@@ -41,19 +41,20 @@ class Size:
     cold_min: int
     warm_min: int
     rss_mb: float | None
+    restart_rss_mb: float | None
 
 
 def measure_size(numbers: int, args: argparse.Namespace, workdir: Path) -> tuple[Size, list[Latency]]:
     latencies: list[Latency] = []
     with SimProcess(numbers, args.studio_flows, args.flex_flows) as sim:
         cycles = measure_cycles(sim, workdir, warm=args.warm)
-        rss = None if args.no_daemon else peak_rss(sim, scale=args.scale)
+        rss, restart = (None, None) if args.no_daemon else peak_rss(sim, scale=args.scale)
         if numbers == max(args.sizes) and args.changes and not args.no_daemon:
             latencies = [detection_latency(sim, False, args.changes, args.scale, offset=0),
                          detection_latency(sim, True, args.changes, args.scale,
                                            offset=args.changes)]
         size = Size(numbers, cycles, minimum_requests(sim.inventory, args.studio_flows),
-                    minimum_requests(sim.inventory, 0), rss)
+                    minimum_requests(sim.inventory, 0), rss, restart)
     return size, latencies
 
 
@@ -85,8 +86,10 @@ def cpu_table(sizes: list[Size]) -> str:
 
 def memory_table(sizes: list[Size]) -> str:
     rows = [(f"{s.numbers:,}", f"{s.rss_mb:.0f}", verdict(s.rss_mb < GOALS["RSS MB"]),
-             f"{s.cycles.state_bytes / 1e6:.1f}") for s in sizes if s.rss_mb is not None]
-    return render(("numbers", "daemon peak RSS MB (<150)", "goal", "state file MB"), rows)
+             f"{s.restart_rss_mb:.0f}", f"{s.cycles.state_bytes / 1e6:.1f}")
+            for s in sizes if s.rss_mb is not None and s.restart_rss_mb is not None]
+    return render(("numbers", "daemon peak RSS MB (<150)", "goal", "after a restart MB",
+                   "state file MB"), rows)
 
 
 def growth_lines(sizes: list[Size]) -> list[str]:
