@@ -42,12 +42,15 @@ def flex_numbers(sim: SimProcess, count: int, offset: int) -> list[str]:
 
 
 def detection_latency(sim: SimProcess, events: bool, changes: int = 20, scale: float = 0.1,
-                      seed: int = 9, offset: int = 0) -> Latency:
+                      seed: int = 9, offset: int = 0, events_seconds: float | None = None) -> Latency:
     """Overwrite ``changes`` numbers one at a time, each at a random moment of the poll cycle
-    (the same moments in both modes), and time each one to its finding."""
+    (the same moments in every mode), and time each one to its finding. ``events_seconds``
+    replaces the shipped Monitor Events interval (before scaling)."""
     env = scaled_schedule(scale) | {
         "FLEX_WATCHDOG_EVENTS__MONITOR_ENABLED": str(events).lower(),
         "FLEX_WATCHDOG_EVENTS__ALERTS_ENABLED": "false"}
+    if events_seconds is not None:
+        env["FLEX_WATCHDOG_SCHEDULE__EVENTS_SECONDS"] = f"{events_seconds * scale:g}"
     interval = 60 * scale
     targets = flex_numbers(sim, changes, offset)
     client = Client(sim.account_sid, sim.auth_token, http_client=BareHttpClient(sim.url))
@@ -62,4 +65,7 @@ def detection_latency(sim: SimProcess, events: bool, changes: int = 20, scale: f
             numbers(sid).update(sms_url="https://example.com/bench-overwrite")
             found = daemon.wait_for(f"finding opened: {RULE} {sid}", 3 * interval + 120, mark)
             seconds.append(found - changed)
-    return Latency("Monitor Events feed" if events else "polling only", seconds)
+    mode = "Monitor Events feed" if events else "polling only"
+    if events_seconds is not None:
+        mode += f", events every {events_seconds:g} s"
+    return Latency(mode, seconds)

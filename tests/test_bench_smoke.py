@@ -23,7 +23,9 @@ def test_perf_script_prints_every_table_at_a_tiny_size():
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     for heading in ("warm/min (<=1.10)", "ratio (<=1.5)", "daemon peak RSS MB (<150)",
-                    "polling p50 / event-driven p50", "state KiB (db+wal+shm)", "goals missed:"):
+                    "p50 polling only / p50 Monitor Events feed =",
+                    "p50 polling only / p50 Monitor Events feed, events every 5 s =",
+                    "state KiB (db+wal+shm)", "goals missed:"):
         assert heading in out, out
     requests = next(line.split() for line in out.splitlines() if line.startswith("120 "))
     cold, cold_min, warm, warm_min = (int(x) for x in requests[1:5])
