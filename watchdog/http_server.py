@@ -29,6 +29,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.owner = owner
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up before the answer (a scraper's timeout, a hostile sender) is
+        # routine: one debug line, not a traceback on stderr.
+        log.debug("http: request from %s ended early", client_address, exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
