@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from watchdog.findings import Finding, sort_key
 from watchdog.rules.context import RuleContext
-from watchdog.rules.registry import Rule, all_rules
+from watchdog.rules.registry import Hit, Rule, all_rules
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,19 @@ class Evaluation:
 
 
 def evaluate(ctx: RuleContext, only: set[str] | None = None) -> Evaluation:
-    """Run the rules in registry order, drift rules last. ``only`` limits to those rule IDs."""
+    """Run the rules in registry order, drift rules last. ``only`` limits to those rule IDs.
+
+    When ``only`` holds drift rules, the other rules still run, silently, so that what they
+    explain is explained: a partial cycle (the daemon's Studio job) must not report as drift a
+    deletion that a rule of another family already reports (one cause, one page).
+    """
     result = Evaluation()
     rules = sorted(all_rules().values(), key=lambda r: (r.id.startswith("baseline."), r.id))
+    explain = only is not None and any(r.startswith("baseline.") for r in only)
     for rule in rules:
         if only is not None and rule.id not in only:
+            if explain and not rule.id.startswith("baseline.") and not _skip_reason(rule, ctx):
+                _explain(rule, ctx)
             continue
         reason = _skip_reason(rule, ctx)
         if reason:
@@ -42,13 +50,25 @@ def evaluate(ctx: RuleContext, only: set[str] | None = None) -> Evaluation:
             continue
         result.evaluated.add(rule.id)
         for hit in hits:
-            finding = _finding(rule, hit, ctx)
-            result.findings.append(finding)
-            ctx.explained.add((hit.resource_type, hit.resource_sid))
-            for affected in hit.details.get("affected", []):
-                ctx.explained.add((affected["type"], affected["sid"]))
+            result.findings.append(_finding(rule, hit, ctx))
+            _mark_explained(ctx, hit)
     result.findings.sort(key=sort_key)
     return result
+
+
+def _mark_explained(ctx: RuleContext, hit: Hit) -> None:
+    ctx.explained.add((hit.resource_type, hit.resource_sid))
+    for affected in hit.details.get("affected", []):
+        ctx.explained.add((affected["type"], affected["sid"]))
+
+
+def _explain(rule: Rule, ctx: RuleContext) -> None:
+    """Run a rule for what it explains only: no finding, no observation, no skip recorded."""
+    try:
+        for hit in rule.func(ctx):
+            _mark_explained(ctx, hit)
+    except Exception:  # its own cycle logs it; here it explains nothing
+        log.debug("rule %s failed while explaining", rule.id, exc_info=True)
 
 
 def _skip_reason(rule: Rule, ctx: RuleContext) -> str | None:
