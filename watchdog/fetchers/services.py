@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from watchdog.fetchers.common import make, read_all, record
 from watchdog.fetchers.context import FetchContext
+from watchdog.fetchers.pages import read_converted
 from watchdog.snapshot import Resource
 
 CHAT_FIELDS = ("sid", "friendly_name", "pre_webhook_url", "post_webhook_url", "webhook_method")
@@ -31,12 +35,14 @@ def fetch_proxy(ctx: FetchContext) -> list[Resource]:
         if service.get("unique_name") == ctx.flex.proxy_service_name or service.get(
                 "chat_instance_sid"):
             numbers = ctx.client.proxy.v1.services(service.sid).phone_numbers
-            for r in read_all(numbers, 1000, ctx.max_pages):
-                data = record(r)
-                data["service_sid"] = service.sid
-                out.append(make("proxy_phone_number", data, PROXY_NUMBER_FIELDS,
-                                meta={"service_sid": service.sid}))
+            out += read_converted(ctx.client, ctx.account_sid, numbers, 1000, ctx.max_pages,
+                                  partial(_pool_number, service.sid))
     return out
+
+
+def _pool_number(service_sid: str, instance: Any) -> Resource:
+    data = record(instance, PROXY_NUMBER_FIELDS) | {"service_sid": service_sid}
+    return make("proxy_phone_number", data, PROXY_NUMBER_FIELDS, meta={"service_sid": service_sid})
 
 
 def fetch_conversations(ctx: FetchContext) -> list[Resource]:
