@@ -39,6 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "flex-watchdog"
     protocol_version = "HTTP/1.1"
+    timeout = 10  # seconds a client may stall (a webhook body that never arrives frees its thread)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         owner, path = self.server.owner, self.path.split("?", 1)[0]

@@ -15,8 +15,11 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+from watchdog.alerts.daemon import attach as attach_paging
+from watchdog.alerts.pagerduty import PagerDutySink
 from watchdog.cycle import Watcher
 from watchdog.daemon import Daemon
 from watchdog.demo_steps import tour_steps
@@ -26,6 +29,7 @@ from watchdog.metrics import Metrics, family_interval
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
 from watchdog.snapshot import FAMILIES
 from watchdog.state import StateStore
 from watchdog.twilio_api import connect
@@ -53,9 +57,11 @@ def run(args: argparse.Namespace) -> int:
     setup_logging("INFO" if args.verbose else "CRITICAL")
     world = healthy_legacy()
     console = Console()
-    with SimulatorServer(world) as server, tempfile.TemporaryDirectory() as tmp:
-        settings = demo_settings(world, server.url, Path(tmp), free_or_any(args.port))
-        daemon = build(settings)
+    with tempfile.TemporaryDirectory() as tmp, SimulatorServer(world) as server, \
+            FakePagerDuty(cert_dir=tmp) as pagerduty, _trusting(pagerduty):
+        settings = demo_settings(world, server.url, Path(tmp), free_or_any(args.port),
+                                 pagerduty.base_url)
+        daemon, sink = build(settings)
         log = FindingLog(console, daemon.jobs, lambda: len(daemon.watcher.store.open_findings()),
                          {f: family_interval(settings, f) for f in FAMILIES})
         daemon.observer.on_cycle.append(log)
@@ -68,13 +74,42 @@ def run(args: argparse.Namespace) -> int:
             console.line("ready", "first complete snapshot loaded and adopted as the baseline; "
                                   f"{log.open} findings")
             ok = Tour(daemon, world, console, log, args.pace).run(tour_steps())
+            if sink is not None:
+                sink.send_pending(datetime.now(UTC))  # the last resolves, before stopping
         finally:
             daemon.stop()
         _outro(console, daemon, ok)
+        _pages(console, pagerduty)
         return 0 if ok else 1
 
 
-def demo_settings(world: World, base_url: str, state_dir: Path, port: int) -> Settings:
+@contextmanager
+def _trusting(pagerduty: FakePagerDuty) -> Iterator[None]:
+    """Trust the fake PagerDuty's throwaway CA for this process only (the client honours it)."""
+    saved = os.environ.get("SSL_CERT_FILE")
+    os.environ["SSL_CERT_FILE"] = str(pagerduty.ca_file)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = saved
+
+
+def _pages(console: Console, pagerduty: FakePagerDuty) -> None:
+    rendered = pagerduty.render()
+    console.say()
+    console.say("  PagerDuty (a local fake; nothing left this machine): the events it received.")
+    console.say("  Overwrites page at once; deletions page after 2 consecutive complete polls, so a "
+                "deletion")
+    console.say("  repaired sooner never paged.")
+    for line in rendered.splitlines() or ["(none)"]:
+        console.say("    " + line)
+
+
+def demo_settings(world: World, base_url: str, state_dir: Path, port: int,
+                  pagerduty_url: str | None = None) -> Settings:
     """Settings for the demo only: the user's FLEX_WATCHDOG_*/TWILIO_* environment is ignored
     (a real PagerDuty key or account must never see the demo's breakages)."""
     with _clean_environment():
@@ -82,7 +117,9 @@ def demo_settings(world: World, base_url: str, state_dir: Path, port: int) -> Se
             account_sid=world.account_sid, auth_token=world.auth_token,
             twilio_base_url=base_url, state_path=state_dir / "demo.db",
             shutdown_timeout_seconds=5, schedule=SCHEDULE,
-            http={"host": "127.0.0.1", "port": port}, log={"level": "WARNING"})
+            http={"host": "127.0.0.1", "port": port}, log={"level": "WARNING"},
+            pagerduty=({"routing_key": "demo" + "0" * 28, "base_url": pagerduty_url,
+                        "send_interval_seconds": 0.5} if pagerduty_url else {}))
 
 
 @contextmanager
@@ -109,11 +146,16 @@ def free_or_any(port: int) -> int:
     return port
 
 
-def build(settings: Settings) -> Daemon:
+def build(settings: Settings) -> tuple[Daemon, PagerDutySink | None]:
     watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
     metrics = Metrics()
     metrics.initialise(settings, all_rules().values())
-    return Daemon(settings, watcher, metrics)
+    daemon = Daemon(settings, watcher, metrics)
+    sink = attach_paging(watcher, settings, metrics)
+    if sink is not None:
+        daemon.add_periodic("pagerduty", sink.send_pending,
+                            settings.pagerduty.send_interval_seconds)
+    return daemon, sink
 
 
 def _intro(console: Console, world: World, daemon: Daemon) -> None:
