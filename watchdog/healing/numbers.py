@@ -52,17 +52,17 @@ class NumberHealer(Healer):
         return [Refusal(self.resource_type, sid, number_label(number, sid), reason)]
 
 
-@register
-class MessageWebhookHealer(NumberHealer):
-    """``numbers.message-webhook-overwritten``: ``SmsUrl`` = the Flex Proxy Service webhook."""
+class LegacyNumberHealer(NumberHealer):
+    """A heal that only a legacy Flex number with an existing Flex Proxy Service may get."""
 
-    rule = "numbers.message-webhook-overwritten"
     families = NUMBER_FAMILIES
 
     def population(self, view: HealView) -> set[str]:
         return legacy_population(view)
 
-    def plan(self, finding: Finding, view: HealView) -> list[Change | Refusal]:
+    def legacy_target(self, finding: Finding,
+                      view: HealView) -> tuple[Resource, Resource] | list[Change | Refusal]:
+        """(the number, the Flex Proxy Service), or the refusal when either is not there."""
         sid = finding.resource_sid
         number = view.snapshot.get("phone_number", sid)
         if number is None:
@@ -71,11 +71,27 @@ class MessageWebhookHealer(NumberHealer):
         proxy = view.topology.flex_proxy
         if reason is None and proxy is None:
             reason = "no Flex Proxy Service exists: services are never created by a heal"
-        if reason is None and number.get("sms_application_sid"):
-            reason = (f"a TwiML App ({number.get('sms_application_sid')}) handles messages and "
-                      "overrides SmsUrl: removing it is left to a human")
         if reason or proxy is None:
             return self.refuse(sid, number, reason or "no Flex Proxy Service")
+        return number, proxy
+
+
+@register
+class MessageWebhookHealer(LegacyNumberHealer):
+    """``numbers.message-webhook-overwritten``: ``SmsUrl`` = the Flex Proxy Service webhook."""
+
+    rule = "numbers.message-webhook-overwritten"
+
+    def plan(self, finding: Finding, view: HealView) -> list[Change | Refusal]:
+        target = self.legacy_target(finding, view)
+        if isinstance(target, list):
+            return target
+        number, proxy = target
+        sid = number.sid
+        if number.get("sms_application_sid"):
+            return self.refuse(sid, number, (
+                f"a TwiML App ({number.get('sms_application_sid')}) handles messages and "
+                "overrides SmsUrl: removing it is left to a human"))
         expected = proxy_message_url(view.account_sid, proxy.sid)
         claimed = finding.details.get("expected_sms_url")
         if claimed and claimed != expected:
@@ -131,34 +147,28 @@ class VoiceWebhookHealer(NumberHealer):
 
 
 @register
-class ProxyRegistrationHealer(NumberHealer):
+class ProxyRegistrationHealer(LegacyNumberHealer):
     """``numbers.proxy-registration-missing``: add the number to the Flex Proxy Service pool."""
 
     rule = "numbers.proxy-registration-missing"
-    families = NUMBER_FAMILIES
-
-    def population(self, view: HealView) -> set[str]:
-        return legacy_population(view)
 
     def plan(self, finding: Finding, view: HealView) -> list[Change | Refusal]:
-        sid = finding.resource_sid
-        number = view.snapshot.get("phone_number", sid)
-        if number is None:
-            return self.refuse(sid, None, "the number is not in the snapshot")
-        proxy = view.topology.flex_proxy
-        reason = legacy_refusal(view, number)
-        if reason is None and proxy is None:
-            reason = "no Flex Proxy Service exists: services are never created by a heal"
+        target = self.legacy_target(finding, view)
+        if isinstance(target, list):
+            return target
+        number, proxy = target
+        sid = number.sid
         elsewhere = [r.get("service_sid") for r in view.snapshot.of_type("proxy_phone_number")
-                     if r.sid == sid and (proxy is None or r.get("service_sid") != proxy.sid)]
-        if reason is None and elsewhere:
+                     if r.sid == sid and r.get("service_sid") != proxy.sid]
+        reason = None
+        if elsewhere:
             reason = (f"the number is in Proxy Service {elsewhere[0]}'s pool; a number can be in "
                       "one Proxy Service only")
         claimed = finding.details.get("proxy_service_sid")
-        if reason is None and proxy is not None and claimed and claimed != proxy.sid:
+        if reason is None and claimed and claimed != proxy.sid:
             reason = f"the rule names Proxy Service {claimed}, the healer {proxy.sid}"
-        if reason or proxy is None:
-            return self.refuse(sid, number, reason or "no Flex Proxy Service")
+        if reason:
+            return self.refuse(sid, number, reason)
         url = f"https://proxy.twilio.com/v1/Services/{proxy.sid}/PhoneNumbers"
         return [Change(self.rule, self.resource_type, sid, number_label(number, sid),
                        Request("POST", url, {"Sid": sid}), {"in_flex_proxy_pool": True},
