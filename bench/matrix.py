@@ -21,9 +21,9 @@ from pathlib import Path
 from bench.rig import Rig
 from bench.worlds import TARGETS, matrix_world, standing_changes
 from watchdog.cycle import CycleResult
+from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.simulator import Fault, SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
-from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY
 
 FAULTED_CYCLES = 2
 TIMEOUT = 0.3  # seconds: the client timeout in the matrix; "slow" answers after twice that

@@ -18,7 +18,7 @@ from twilio.rest import Client
 from bench.simproc import SimProcess
 from watchdog.cycle import Watcher
 from watchdog.settings import Settings
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 from watchdog.twilio_api import connect, rewrite_url
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

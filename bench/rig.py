@@ -20,11 +20,11 @@ from watchdog.alerts.daemon import attached_sink
 from watchdog.commands.run import build_daemon
 from watchdog.cycle import CycleResult, Watcher
 from watchdog.healing.healers import all_healers
+from watchdog.model.snapshot import FAMILIES
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty, Received
-from watchdog.snapshot import FAMILIES
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 from watchdog.twilio_api import connect
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ import pytest
 from watchdog.cycle import Watcher
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 from watchdog.twilio_api import connect
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from watchdog.cycle import Watcher
-from watchdog.daemon import Daemon
-from watchdog.metrics import Metrics
+from watchdog.daemon.service import Daemon
 from watchdog.rules.registry import all_rules
+from watchdog.telemetry.metrics import Metrics
 
 # Long intervals: nothing runs on its own during a test unless the test says so.
 QUIET_SCHEDULE = {"numbers_seconds": 3600, "flex_flows_seconds": 3600, "services_seconds": 3600,

@@ -13,16 +13,16 @@ from prometheus_client import CollectorRegistry
 
 from tests.conftest import NOW, sim_settings
 from watchdog.cycle import CycleResult, Watcher
-from watchdog.findings import Finding
 from watchdog.healing import records
 from watchdog.healing.auto import AutoHealer
 from watchdog.healing.executor import CrashHook
 from watchdog.healing.model import HealView, Mode, PlanItem
 from watchdog.healing.session import HealSession
-from watchdog.metrics import Metrics
+from watchdog.model.findings import Finding
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
+from watchdog.telemetry.metrics import Metrics
 from watchdog.twilio_api import connect
 
 MESSAGE = "numbers.message-webhook-overwritten"

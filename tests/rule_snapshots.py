@@ -11,13 +11,13 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from watchdog.findings import Finding
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, FamilyState, Resource, Snapshot
+from watchdog.model.urls import flow_url, proxy_message_url
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import evaluate as run_rules
 from watchdog.settings import Settings
 from watchdog.simulator import studio
-from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY, FamilyState, Resource, Snapshot
-from watchdog.urls import flow_url, proxy_message_url
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 AC = "AC" + "0" * 32

@@ -195,7 +195,7 @@ def test_a_rejected_event_is_dropped_and_the_rest_goes_on(make_rig, caplog):
 
 def test_the_daemon_attaches_the_sink_only_when_paging_is_on(make_watcher, fake_pd):
     from watchdog.alerts.daemon import attach, attached_sink
-    from watchdog.metrics import Metrics
+    from watchdog.telemetry.metrics import Metrics
 
     off = make_watcher()
     assert attach(off, off.settings, Metrics()) is None and attached_sink(off) is None

@@ -15,11 +15,11 @@ import pytest
 
 from watchdog.alerts import DeliveryReport, PagerDutySink
 from watchdog.cycle import CycleResult, Watcher
-from watchdog.metrics import Metrics
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
+from watchdog.telemetry.metrics import Metrics
 from watchdog.twilio_api import connect
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from test_alerts_support import (
 
 from watchdog.alerts import events, routing
 from watchdog.alerts.client import deliver, make_client
-from watchdog.findings import Finding
+from watchdog.model.findings import Finding
 from watchdog.rules.registry import all_rules
 from watchdog.settings import PagerDutySettings, Settings
 

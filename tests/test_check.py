@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import NOW
-from watchdog.report import exit_code, to_json
+from watchdog.commands.report import exit_code, to_json
+from watchdog.model.snapshot import FAMILIES
 from watchdog.simulator import Fault, large
 from watchdog.simulator import SimulatorServer as Server
-from watchdog.snapshot import FAMILIES
 
 DELETION_RULES = {"baseline.resource-deleted", "chat.service-missing", "proxy.service-missing",
                   "taskrouter.workspace-missing", "flex.flow-studio-flow-missing",
@@ -49,7 +49,7 @@ def test_snapshot_holds_every_family(make_watcher, world):
 def test_pagination_reads_every_page(tmp_path):
     from tests.conftest import sim_settings
     from watchdog.cycle import Watcher
-    from watchdog.state import StateStore
+    from watchdog.store.store import StateStore
     from watchdog.twilio_api import connect
 
     world = large(numbers=2100, studio_flows=5, flex_flows=10)
@@ -112,7 +112,7 @@ def test_a_failed_family_is_unknown_never_deleted(make_watcher, sim, world, fami
 def test_failure_on_page_two_is_unknown_not_a_short_list(tmp_path):
     from tests.conftest import sim_settings
     from watchdog.cycle import Watcher
-    from watchdog.state import StateStore
+    from watchdog.store.store import StateStore
     from watchdog.twilio_api import connect
 
     world = large(numbers=1500, studio_flows=3, flex_flows=5)

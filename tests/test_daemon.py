@@ -22,13 +22,13 @@ from tests.daemon_support import (
     sample,
     started,
 )
-from watchdog.jobs import Jobs
-from watchdog.logs import setup_logging
-from watchdog.metrics import Metrics
-from watchdog.scheduler import JobGroup, JobSpec, Refresher, build_scheduler, job_groups
+from watchdog.daemon.jobs import Jobs
+from watchdog.daemon.scheduler import JobGroup, JobSpec, Refresher, build_scheduler, job_groups
+from watchdog.model.snapshot import FAMILIES
 from watchdog.settings import Settings
 from watchdog.simulator import Fault
-from watchdog.snapshot import FAMILIES
+from watchdog.telemetry.logs import setup_logging
+from watchdog.telemetry.metrics import Metrics
 
 SERVICES = ("configuration", "chat", "proxy", "conversations")
 

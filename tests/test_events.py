@@ -16,7 +16,7 @@ from tests.daemon_support import (
     sample,
 )
 from watchdog.cli import main
-from watchdog.events import (
+from watchdog.signals.events import (
     ALERTS_CURSOR,
     MONITOR_CURSOR,
     Cursor,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from tests.conftest import NOW, sim_settings
 from watchdog.cycle import Watcher
 from watchdog.simulator import SimulatorServer, large
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 from watchdog.twilio_api import connect
 
 

@@ -149,8 +149,8 @@ def test_flow_chat_service_finding_heals_each_flow_it_lists(sim, tmp_path):
 
 def test_every_healable_rule_has_one_healer_reading_at_least_the_rules_families():
     from watchdog.healing.healers import all_healers
+    from watchdog.model.snapshot import FAMILIES
     from watchdog.rules.registry import all_rules
-    from watchdog.snapshot import FAMILIES
 
     rules, healers = all_rules(), all_healers()
     assert {r.id for r in rules.values() if r.healable} == set(healers)

@@ -15,7 +15,7 @@ from watchdog.cli import main
 from watchdog.healing import records
 from watchdog.simulator import SimulatorServer
 from watchdog.simulator.records import proxy_webhook_url
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 
 
 @pytest.fixture

@@ -123,10 +123,10 @@ def test_flex_flow_fight_has_no_monitor_actor(sim, tmp_path):
 
 def test_fight_rule_is_one_finding_per_resource_and_silent_without_evidence():
     from tests.conftest import NOW
+    from watchdog.model.snapshot import Snapshot
     from watchdog.rules.context import RuleContext
     from watchdog.rules.heal import fight_detected
     from watchdog.settings import Settings
-    from watchdog.snapshot import Snapshot
 
     ctx = RuleContext(Snapshot("AC" + "0" * 32, NOW, {}), NOW, Settings())
     assert list(fight_detected(ctx)) == []

@@ -21,12 +21,12 @@ from twilio.request_validator import RequestValidator
 
 from tests.conftest import NOW
 from tests.daemon_support import LOCAL_HTTP, QUIET_SCHEDULE, build_daemon, http, run_job, sample, started
-from watchdog.daemon import Daemon
+from watchdog.daemon.service import Daemon
+from watchdog.model.snapshot import FamilyState, Resource, Snapshot
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import evaluate
 from watchdog.settings import Settings
 from watchdog.simulator import World, routes
-from watchdog.snapshot import FamilyState, Resource, Snapshot
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from tests.rule_snapshots import Account, legacy
 from tests.test_studio_def import load, reference_flows
 from watchdog.errors import ConfigError
-from watchdog.lint_flow import RESOURCE_TYPE, FlowDefError, lint_file, lint_flow
+from watchdog.rules.lint import RESOURCE_TYPE, FlowDefError, lint_file, lint_flow
 from watchdog.settings import Settings
 
 WORKFLOW = "studio.send-to-flex-workflow-invalid"

@@ -12,7 +12,7 @@ from tests.rule_snapshots import (
     legacy,
     sid,
 )
-from watchdog.urls import flow_url, proxy_message_url
+from watchdog.model.urls import flow_url, proxy_message_url
 
 VOICE = "numbers.voice-webhook-overwritten"
 VOICE_FLOW = "numbers.voice-flow-missing"

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tests.rule_snapshots import AC, conversations, evaluate, fired, legacy, sid
+from watchdog.model.urls import flow_url
 from watchdog.simulator import studio
-from watchdog.urls import flow_url
 
 WORKFLOW = "studio.send-to-flex-workflow-invalid"
 CHANNEL = "studio.send-to-flex-channel-invalid"

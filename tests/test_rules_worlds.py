@@ -16,10 +16,10 @@ from tests.conftest import NOW, sim_settings
 from tests.heal_support import Rig
 from tests.rule_worlds import CASES, HEALTHY, Case, expected_rules
 from watchdog.cycle import CycleResult, Watcher
+from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import all_rules
 from watchdog.simulator import Fault, SimulatorServer, World
-from watchdog.snapshot import RESOURCE_FAMILY
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 from watchdog.twilio_api import connect
 
 FAMILY_REQUESTS = {  # family -> (simulator product, path) that makes its fetch fail

@@ -12,11 +12,11 @@ from sentry_sdk.transport import Transport
 
 from tests.daemon_support import Clock
 from watchdog import __version__
-from watchdog.jobs import Jobs
-from watchdog.metrics import Metrics
-from watchdog.scheduler import JobGroup, Refresher
-from watchdog.sentry import Redactor, check_in, init_sentry, secret_variants
+from watchdog.daemon.jobs import Jobs
+from watchdog.daemon.scheduler import JobGroup, Refresher
 from watchdog.settings import Settings
+from watchdog.telemetry.metrics import Metrics
+from watchdog.telemetry.sentry import Redactor, check_in, init_sentry, secret_variants
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "tok3n-f0r-twilio-0123456789abcdef"

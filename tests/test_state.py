@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from watchdog.errors import StateError
-from watchdog.findings import Finding
-from watchdog.snapshot import FamilyState, Resource, Snapshot
-from watchdog.state import MIGRATIONS, StateStore
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import FamilyState, Resource, Snapshot
+from watchdog.store.store import MIGRATIONS, StateStore
 
 AC = "AC" + "1" * 32
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

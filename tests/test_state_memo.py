@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.test_state import AC, NOW, snap
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 
 
 def _changes(store: StateStore) -> int:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from watchdog.snapshot import Resource
-from watchdog.studio_checks import check_widget
-from watchdog.studio_def import FlowDefError, attribute, parse
-from watchdog.urls import classify, flow_url, proxy_message_url
+from watchdog.model.flowdef import FlowDefError, attribute, parse
+from watchdog.model.snapshot import Resource
+from watchdog.model.urls import classify, flow_url, proxy_message_url
+from watchdog.rules.send_to_flex import check_widget
 
 FLOWS = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "studio-flows"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from watchdog.urls import blank, classify, flow_url, proxy_message_url
+from watchdog.model.urls import blank, classify, flow_url, proxy_message_url
 
 AC = "AC" + "a" * 32
 KS = "KS" + "b" * 32

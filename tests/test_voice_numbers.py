@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import NOW
-from watchdog.topology import Topology
-from watchdog.urls import flow_url
+from watchdog.model.topology import Topology
+from watchdog.model.urls import flow_url
 
 
 def _voice_only(world) -> str:

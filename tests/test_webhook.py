@@ -12,12 +12,12 @@ from twilio.request_validator import RequestValidator
 
 from tests.daemon_support import LOCAL_HTTP, QUIET_SCHEDULE, build_daemon, http, sample
 from watchdog.cycle import Watcher
+from watchdog.daemon.http import HttpServer
 from watchdog.errors import ConfigError
-from watchdog.http_server import HttpServer
 from watchdog.settings import Settings
-from watchdog.state import StateStore
+from watchdog.signals.webhook import WebhookReceiver, candidate_urls
+from watchdog.store.store import StateStore
 from watchdog.twilio_api import connect
-from watchdog.webhook import WebhookReceiver, candidate_urls
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 ACCOUNT = "AC" + "1" * 32

@@ -15,16 +15,16 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.errors import CredentialsRejected
-from watchdog.evidence import evidence_text
 from watchdog.fetchers import FetchContext, fetch_snapshot
-from watchdog.findings import Finding
 from watchdog.healing.records import FIGHT_RULE, fight_evidence
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import Evaluation, evaluate
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings
-from watchdog.snapshot import FAMILIES, FamilyState, Snapshot
-from watchdog.state import StateStore
+from watchdog.signals.evidence import evidence_text
+from watchdog.store.store import StateStore
 from watchdog.twilio_api import TwilioAccess
 
 log = logging.getLogger(__name__)

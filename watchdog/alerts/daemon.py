@@ -11,8 +11,8 @@ import logging
 
 from watchdog.alerts.pagerduty import PagerDutySink, build_sink
 from watchdog.cycle import Watcher
-from watchdog.metrics import Metrics
 from watchdog.settings import Settings
+from watchdog.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

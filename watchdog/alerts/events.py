@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from watchdog.findings import Finding
-from watchdog.logs import REDACTED
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import Rule
-from watchdog.snapshot import RESOURCE_FAMILY
+from watchdog.telemetry.logs import REDACTED
 
 MAX_DEDUP_KEY = 255
 MAX_SUMMARY = 1024

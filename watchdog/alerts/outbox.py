@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from watchdog.alerts.client import Outcome, check_base_url, deliver, make_client
 from watchdog.alerts.outbox import IncidentBook, Outbox, OutboxItem
 from watchdog.alerts.plan import Planned, plan
 from watchdog.cycle import CycleResult
-from watchdog.logs import REDACTED
-from watchdog.metrics import Metrics
 from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import Settings
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
+from watchdog.telemetry.logs import REDACTED
+from watchdog.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 SINK = "pagerduty"

@@ -19,10 +19,10 @@ from typing import Any
 from watchdog.alerts import events, routing
 from watchdog.alerts.outbox import Incident
 from watchdog.cycle import CycleResult
-from watchdog.findings import Finding
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
-from watchdog.snapshot import RESOURCE_FAMILY
 
 
 @dataclass(frozen=True)

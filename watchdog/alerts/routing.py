@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from watchdog.findings import Severity
+from watchdog.model.findings import Severity
 from watchdog.rules.registry import Kind
 from watchdog.settings import Settings
 

@@ -10,8 +10,8 @@ from watchdog.alerts import events, routing
 from watchdog.alerts.client import check_base_url, deliver, make_client
 from watchdog.commands.common import settings_or_exit, utcnow
 from watchdog.errors import ConfigError
-from watchdog.logs import REDACTED
 from watchdog.settings import Settings
+from watchdog.telemetry.logs import REDACTED
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from watchdog.baseline_diff import compare, render
+from watchdog.commands.baseline_diff import compare, render
 from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
 from watchdog.fetchers import FetchContext, fetch_snapshot
 

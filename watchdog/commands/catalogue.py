@@ -45,7 +45,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    from watchdog.lint_flow import lint_file
+    from watchdog.rules.lint import lint_file
 
     settings = settings_or_exit()
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
-from watchdog.events import load_recent_evidence
-from watchdog.report import exit_code, render_json, render_table
-from watchdog.topology import Topology
+from watchdog.commands.report import exit_code, render_json, render_table
+from watchdog.model.topology import Topology
+from watchdog.signals.events import load_recent_evidence
 
 
 def register(sub: argparse._SubParsersAction) -> None:

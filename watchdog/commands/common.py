@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from watchdog.cycle import Watcher
 from watchdog.errors import ConfigError
-from watchdog.logs import setup_logging
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
+from watchdog.telemetry.logs import setup_logging
 from watchdog.twilio_api import connect
 
 

@@ -21,17 +21,17 @@ from pathlib import Path
 from watchdog.alerts.daemon import attach as attach_paging
 from watchdog.alerts.pagerduty import PagerDutySink
 from watchdog.cycle import Watcher
-from watchdog.daemon import Daemon
-from watchdog.demo_steps import tour_steps
-from watchdog.demo_tour import Console, FindingLog, Tour
-from watchdog.logs import setup_logging
-from watchdog.metrics import Metrics, family_interval
+from watchdog.daemon.service import Daemon
+from watchdog.demo.steps import tour_steps
+from watchdog.demo.tour import Console, FindingLog, Tour
+from watchdog.model.snapshot import FAMILIES
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
-from watchdog.snapshot import FAMILIES
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
+from watchdog.telemetry.logs import setup_logging
+from watchdog.telemetry.metrics import Metrics, family_interval
 from watchdog.twilio_api import connect
 
 SCHEDULE = {"numbers_seconds": 30, "flex_flows_seconds": 30, "services_seconds": 10,

@@ -19,7 +19,7 @@ from watchdog.healing.render import (
     render_plan,
 )
 from watchdog.healing.session import HealSession
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 
 EPILOG = ("Exit codes: --plan 0; --apply 0, or 1 when a heal failed; history 0; reset 0, or 1 "
           "when the resource had no circuit breaker; 2 bad config or credentials.")

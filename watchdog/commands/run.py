@@ -8,14 +8,14 @@ import logging
 from watchdog.alerts.daemon import attach as attach_paging
 from watchdog.commands.common import open_watcher, settings_or_exit
 from watchdog.cycle import Watcher
-from watchdog.daemon import Daemon
+from watchdog.daemon.service import Daemon
 from watchdog.errors import ConfigError
 from watchdog.healing.auto import AutoHealer
-from watchdog.logs import setup_logging
-from watchdog.metrics import Metrics
 from watchdog.rules.registry import all_rules
-from watchdog.sentry import init_sentry
 from watchdog.settings import Settings
+from watchdog.telemetry.logs import setup_logging
+from watchdog.telemetry.metrics import Metrics
+from watchdog.telemetry.sentry import init_sentry
 
 log = logging.getLogger(__name__)
 

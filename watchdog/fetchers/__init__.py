@@ -18,7 +18,7 @@ from watchdog.fetchers.numbers import fetch_numbers
 from watchdog.fetchers.services import fetch_chat, fetch_conversations, fetch_proxy
 from watchdog.fetchers.studio import fetch_studio
 from watchdog.fetchers.taskrouter import fetch_taskrouter
-from watchdog.snapshot import FAMILIES, FamilyState, Resource, Snapshot
+from watchdog.model.snapshot import FAMILIES, FamilyState, Resource, Snapshot
 
 log = logging.getLogger(__name__)
 Fetcher = Callable[[FetchContext], list[Resource]]

@@ -10,7 +10,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from watchdog.errors import CredentialsRejected, FetchError
 from watchdog.fetchers.pages import read_pages
-from watchdog.snapshot import Resource
+from watchdog.model.snapshot import Resource
 
 NOISE = frozenset({"url", "links", "uri", "date_updated", "date_created", "account_sid"})
 

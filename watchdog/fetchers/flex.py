@@ -7,7 +7,7 @@ from typing import Any
 from watchdog.fetchers.common import make, record
 from watchdog.fetchers.context import FetchContext
 from watchdog.fetchers.pages import read_converted
-from watchdog.snapshot import Resource
+from watchdog.model.snapshot import Resource
 
 CONFIG_FIELDS = ("chat_service_instance_sid", "flex_service_instance_sid",
                  "taskrouter_workspace_sid", "taskrouter_target_workflow_sid",

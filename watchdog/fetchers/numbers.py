@@ -7,7 +7,7 @@ from typing import Any
 from watchdog.fetchers.common import make
 from watchdog.fetchers.context import FetchContext
 from watchdog.fetchers.pages import read_converted
-from watchdog.snapshot import Resource
+from watchdog.model.snapshot import Resource
 
 NUMBER_FIELDS = ("sid", "phone_number", "friendly_name", "voice_url", "voice_method",
                  "voice_fallback_url", "voice_application_sid", "trunk_sid", "sms_url",

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from watchdog.errors import FetchError
-from watchdog.snapshot import Resource
+from watchdog.model.snapshot import Resource
 
 _SLOTS: dict[tuple[str, str], tuple[bytes, list[Resource]]] = {}
 _SLOTS_MAX = 4096

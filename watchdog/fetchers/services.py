@@ -8,7 +8,7 @@ from typing import Any
 from watchdog.fetchers.common import make, read_all, record
 from watchdog.fetchers.context import FetchContext
 from watchdog.fetchers.pages import read_converted
-from watchdog.snapshot import Resource
+from watchdog.model.snapshot import Resource
 
 CHAT_FIELDS = ("sid", "friendly_name", "pre_webhook_url", "post_webhook_url", "webhook_method")
 PROXY_FIELDS = ("sid", "unique_name", "chat_instance_sid", "callback_url",

@@ -14,7 +14,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from watchdog.fetchers.common import make, read_all, record
 from watchdog.fetchers.context import FetchContext
-from watchdog.snapshot import Resource
+from watchdog.model.snapshot import Resource
 
 # (sid, revision|status|date_updated, friendly_name, webhook_url) -> (the studio cache entry,
 # the resource built from them): reused only while the cache holds that same entry object.

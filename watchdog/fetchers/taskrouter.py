@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from watchdog.fetchers.common import make, read_all, record
 from watchdog.fetchers.context import FetchContext
-from watchdog.snapshot import Resource
+from watchdog.model.snapshot import Resource
 
 WORKSPACE_FIELDS = ("sid", "friendly_name")
 WORKFLOW_FIELDS = ("sid", "friendly_name", "workspace_sid", "configuration",

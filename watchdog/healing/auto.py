@@ -16,17 +16,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from watchdog.fetchers import FetchContext, fetch_snapshot
-from watchdog.findings import Finding
 from watchdog.healing import guard, records
 from watchdog.healing.executor import CrashHook
 from watchdog.healing.healers import all_healers
 from watchdog.healing.journal import ChangeCallback
 from watchdog.healing.model import HealView, PlanItem
 from watchdog.healing.session import HealSession, first_seen
-from watchdog.metrics import Metrics
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import Snapshot
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import Evaluation, evaluate
-from watchdog.snapshot import Snapshot
+from watchdog.telemetry.metrics import Metrics
 
 if TYPE_CHECKING:
     from watchdog.cycle import CycleResult, Watcher

@@ -18,7 +18,7 @@ from watchdog.healing.healers import healer_for
 from watchdog.healing.journal import Journal
 from watchdog.healing.model import Change, Mode, PlanItem
 from watchdog.settings import HealingSettings
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 
 log = logging.getLogger(__name__)
 #: Called between a write and its verification; tests raise from it to simulate kill -9.

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.healing.model import Change
-from watchdog.urls import blank
+from watchdog.model.urls import blank
 
 log = logging.getLogger(__name__)
 ACTOR_FIELDS = ("actor_sid", "actor_type", "source", "source_ip_address", "event_type",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from watchdog.findings import Finding
 from watchdog.healing.healers import Healer, pick, register
 from watchdog.healing.model import Change, HealView, Refusal, Request
+from watchdog.model.findings import Finding
 
 
 @register

@@ -12,10 +12,10 @@ import importlib
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from watchdog.findings import Finding
 from watchdog.healing.model import Change, HealView, Refusal
-from watchdog.snapshot import Resource
-from watchdog.urls import blank
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import Resource
+from watchdog.model.urls import blank
 
 MODULES = ("numbers", "flex")
 NUMBER_FIELDS = ("sms_url", "sms_method", "sms_application_sid", "voice_url", "voice_method",

@@ -11,8 +11,8 @@ from typing import Any
 
 from watchdog.healing import records
 from watchdog.healing.model import Mode, Outcome, PlanItem
-from watchdog.metrics import Metrics
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
+from watchdog.telemetry.metrics import Metrics
 
 log = logging.getLogger("watchdog.healing")
 

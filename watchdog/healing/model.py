@@ -7,9 +7,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
 
+from watchdog.model.snapshot import Snapshot
+from watchdog.model.topology import Topology
 from watchdog.settings import Settings
-from watchdog.snapshot import Snapshot
-from watchdog.topology import Topology
 
 Mode = Literal["auto", "apply", "plan"]
 Outcome = Literal["applied", "dry_run", "refused", "failed", "noop"]

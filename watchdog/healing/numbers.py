@@ -6,7 +6,6 @@ from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
 
-from watchdog.findings import Finding
 from watchdog.healing.healers import (
     Healer,
     legacy_population,
@@ -19,8 +18,9 @@ from watchdog.healing.healers import (
     update_number,
 )
 from watchdog.healing.model import Change, HealView, Refusal, Request
-from watchdog.snapshot import Resource
-from watchdog.urls import classify, proxy_message_url
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import Resource
+from watchdog.model.urls import classify, proxy_message_url
 
 NUMBER_FAMILIES = ("configuration", "numbers", "flex_flows", "proxy", "conversations")
 FORM_FIELDS = {"SmsUrl": "sms_url", "SmsMethod": "sms_method", "VoiceUrl": "voice_url",

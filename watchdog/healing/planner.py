@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from watchdog.findings import Finding
 from watchdog.healing import guard
 from watchdog.healing.healers import Healer, all_healers
 from watchdog.healing.model import Change, HealView, Mode, PlanItem, Refusal, State
 from watchdog.healing.records import Breaker
-from watchdog.snapshot import RESOURCE_FAMILY
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import RESOURCE_FAMILY
 
 
 @dataclass

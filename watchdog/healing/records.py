@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
 
 FIGHT_RULE = "heal.fight-detected"
 _HEAL_COLS = ("id", "at", "rule", "resource_type", "resource_sid", "label", "finding_id", "mode",

@@ -9,15 +9,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from watchdog.findings import Finding
 from watchdog.healing import fight, guard, records
 from watchdog.healing.executor import CrashHook, Executor
 from watchdog.healing.journal import ChangeCallback, Journal
 from watchdog.healing.model import HealView, Mode, PlanItem
 from watchdog.healing.planner import PlanInput, plan
-from watchdog.metrics import Metrics
+from watchdog.model.findings import Finding
 from watchdog.settings import Settings
-from watchdog.state import StateStore
+from watchdog.store.store import StateStore
+from watchdog.telemetry.metrics import Metrics
 
 
 def first_seen(store: StateStore) -> dict[str, datetime]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, thaw
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
-from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY, thaw
 
 
 def diff_essence(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -7,9 +7,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from watchdog.model.snapshot import Snapshot
+from watchdog.model.topology import Topology
 from watchdog.settings import FlexSettings, Settings
-from watchdog.snapshot import Snapshot
-from watchdog.topology import Topology
 
 
 @dataclass

@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from watchdog.findings import Finding, sort_key
+from watchdog.model.findings import Finding, sort_key
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, Rule, all_rules
 

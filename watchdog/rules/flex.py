@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from watchdog.model.snapshot import Resource
 from watchdog.rules.context import RuleContext
 from watchdog.rules.helpers import affected, flow_label
 from watchdog.rules.registry import Hit, rule
-from watchdog.snapshot import Resource
 
 UNSET = "unset"
 

@@ -6,10 +6,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from watchdog.model.flowdef import FlowDef, FlowDefError, parse
+from watchdog.model.snapshot import Resource
+from watchdog.model.topology import BOTH, CONVERSATIONS, LEGACY, NONE, VOICE
 from watchdog.rules.context import RuleContext
-from watchdog.snapshot import Resource
-from watchdog.studio_def import FlowDef, FlowDefError, parse
-from watchdog.topology import BOTH, CONVERSATIONS, LEGACY, NONE, VOICE
 
 log = logging.getLogger(__name__)
 _PARSED: dict[str, FlowDef | None] = {}

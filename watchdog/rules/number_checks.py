@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from watchdog.model.snapshot import Resource
+from watchdog.model.urls import blank, classify, flow_url, proxy_message_url
 from watchdog.rules.context import RuleContext
 from watchdog.rules.helpers import FlexNumber, affected, flex_numbers, flow_label, legacy_numbers
 from watchdog.rules.registry import Hit
-from watchdog.snapshot import Resource
-from watchdog.urls import blank, classify, flow_url, proxy_message_url
 
 NUMBER_FAMILIES = ("configuration", "numbers", "flex_flows", "proxy", "conversations")
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from watchdog.findings import Severity
+from watchdog.model.findings import Severity
 
 if TYPE_CHECKING:
     from watchdog.rules.context import RuleContext

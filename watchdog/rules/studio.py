@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from watchdog.model.flowdef import SendToFlex
+from watchdog.model.snapshot import Resource
 from watchdog.rules.context import RuleContext
 from watchdog.rules.helpers import affected, parsed
 from watchdog.rules.registry import Hit, rule
-from watchdog.rules.studio_flows import REFS_FAMILIES, duplicate_hits, unpublished_hits
-from watchdog.snapshot import Resource
-from watchdog.studio_checks import (
+from watchdog.rules.send_to_flex import (
     CHANNEL_INVALID,
     CHANNELSID_OVERRIDDEN,
     WORKFLOW_INVALID,
@@ -21,7 +21,7 @@ from watchdog.studio_checks import (
     check_channel_sid,
     check_workflow,
 )
-from watchdog.studio_def import SendToFlex
+from watchdog.rules.studio_flows import REFS_FAMILIES, duplicate_hits, unpublished_hits
 
 WIDGET_FAMILIES = ("configuration", "taskrouter", "studio")
 

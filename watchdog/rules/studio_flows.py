@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from watchdog.model.snapshot import Resource
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit
-from watchdog.snapshot import Resource
 
 # Everything topology.flex_flow_refs and the Flex numbers' stacks read.
 REFS_FAMILIES = ("configuration", "studio", "numbers", "flex_flows", "proxy", "conversations")

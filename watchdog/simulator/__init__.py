@@ -18,7 +18,7 @@ Typical use::
 
 Modules: ``builders`` (ready-made worlds, ``WORLDS``), ``world`` (state, SIDs, break and repair
 operations), ``faults`` (fault kinds), ``server`` (``SimulatorServer``, ``serve``), and the
-``endpoints_*`` modules (one per Twilio product).
+``endpoints/`` modules (one per Twilio product).
 
 Where Twilio's behaviour is not documented, the simulator chooses (and says so):
 

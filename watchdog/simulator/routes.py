@@ -5,25 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from watchdog.simulator import (
-    endpoints_api as api,
-)
-from watchdog.simulator import (
-    endpoints_conversations as conv,
-)
-from watchdog.simulator import (
-    endpoints_flex as flex,
-)
-from watchdog.simulator import (
-    endpoints_proxy as proxy,
-)
-from watchdog.simulator import (
-    endpoints_studio as studio,
-)
-from watchdog.simulator import (
-    endpoints_taskrouter as tr,
-)
 from watchdog.simulator.calls import Handler
+from watchdog.simulator.endpoints import api as api
+from watchdog.simulator.endpoints import conversations as conv
+from watchdog.simulator.endpoints import flex as flex
+from watchdog.simulator.endpoints import proxy as proxy
+from watchdog.simulator.endpoints import studio as studio
+from watchdog.simulator.endpoints import taskrouter as tr
 
 
 @dataclass(frozen=True)

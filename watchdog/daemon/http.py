@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from watchdog.webhook import PATH as WEBHOOK_PATH
-from watchdog.webhook import WebhookReceiver, WebhookRequest
+from watchdog.signals.webhook import PATH as WEBHOOK_PATH
+from watchdog.signals.webhook import WebhookReceiver, WebhookRequest
 
 log = logging.getLogger(__name__)
 Probe = Callable[[], tuple[bool, str]]

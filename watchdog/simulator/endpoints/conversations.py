@@ -19,8 +19,8 @@ from watchdog.simulator.calls import (
     strings,
     text,
 )
-from watchdog.simulator.endpoints_api import sid_of
-from watchdog.simulator.endpoints_flex import one_of
+from watchdog.simulator.endpoints.api import sid_of
+from watchdog.simulator.endpoints.flex import one_of
 from watchdog.simulator.monitor import filter_alerts, filter_events
 
 ADDRESS_FIELDS: dict[str, Converter] = {

@@ -21,7 +21,7 @@ from twilio.request_validator import (
     get_signature_algorithm,
 )
 
-from watchdog.events import Lookup, families_for_alert, families_for_event
+from watchdog.signals.events import Lookup, families_for_alert, families_for_event
 
 log = logging.getLogger(__name__)
 PATH = "/events/twilio"

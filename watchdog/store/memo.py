@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from watchdog.snapshot import Resource, Snapshot
+from watchdog.model.snapshot import Resource, Snapshot
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from watchdog.simulator import studio
 from watchdog.simulator.calls import Call, Reply, listing, lookup, ok
-from watchdog.simulator.endpoints_api import sid_of
+from watchdog.simulator.endpoints.api import sid_of
 from watchdog.simulator.records import Record
 
 

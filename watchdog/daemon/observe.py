@@ -9,12 +9,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from watchdog.cycle import CycleResult, Watcher
-from watchdog.evidence import change_time
-from watchdog.metrics import Metrics
+from watchdog.model.snapshot import FAMILIES
 from watchdog.rules.registry import all_rules
-from watchdog.sentry import check_in
 from watchdog.settings import Settings
-from watchdog.snapshot import FAMILIES
+from watchdog.signals.evidence import change_time
+from watchdog.telemetry.metrics import Metrics
+from watchdog.telemetry.sentry import check_in
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from watchdog.findings import Finding
+from watchdog.model.findings import Finding
 
 ALERT_WINDOW = timedelta(hours=1)
 CHANGE_RETENTION = timedelta(hours=24)

@@ -18,8 +18,8 @@ from watchdog.simulator.calls import (
     ok,
     text,
 )
-from watchdog.simulator.endpoints_api import sid_of
-from watchdog.simulator.endpoints_flex import one_of
+from watchdog.simulator.endpoints.api import sid_of
+from watchdog.simulator.endpoints.flex import one_of
 from watchdog.simulator.errors import bad_request
 from watchdog.simulator.records import Record
 

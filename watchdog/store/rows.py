@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from watchdog.snapshot import EMPTY_META, Resource, canonical_json, thaw
+from watchdog.model.snapshot import EMPTY_META, Resource, canonical_json, thaw
 
 
 def dump(value: Any) -> str:

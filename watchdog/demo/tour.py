@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from watchdog.cycle import CycleResult
-from watchdog.evidence import evidence_text
+from watchdog.daemon.jobs import Jobs
 from watchdog.fetchers import FetchContext, fetch_snapshot
-from watchdog.findings import Finding
-from watchdog.jobs import Jobs
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
+from watchdog.signals.evidence import evidence_text
 from watchdog.simulator.world import World
-from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY
 
 WIDTH = 100
 COLORS = {"critical": "31", "warning": "33", "info": "36", "cleared": "32", "dim": "2",

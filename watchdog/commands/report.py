@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from watchdog.cycle import CycleResult
-from watchdog.evidence import evidence_text
-from watchdog.findings import Finding
-from watchdog.topology import Topology
+from watchdog.model.findings import Finding
+from watchdog.model.topology import Topology
+from watchdog.signals.evidence import evidence_text
 
 
 def rfc3339(moment: datetime) -> str:

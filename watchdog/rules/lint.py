@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from watchdog.errors import ConfigError
-from watchdog.findings import Finding, sort_key
+from watchdog.model.findings import Finding, sort_key
+from watchdog.model.flowdef import FlowDefError, parse
+from watchdog.model.snapshot import Snapshot
+from watchdog.model.topology import Topology
 from watchdog.rules.registry import all_rules
+from watchdog.rules.send_to_flex import Problem, Workspace, check_widget
 from watchdog.settings import Settings
-from watchdog.snapshot import Snapshot
-from watchdog.studio_checks import Problem, Workspace, check_widget
-from watchdog.studio_def import FlowDefError, parse
-from watchdog.topology import Topology
 
 __all__ = ["FlowDefError", "lint_file", "lint_flow", "RESOURCE_TYPE"]
 RESOURCE_TYPE = "send_to_flex_widget"

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from watchdog.cycle import Watcher
+from watchdog.daemon.scheduler import REFRESH, JobGroup, Refresher
 from watchdog.errors import CredentialsRejected
-from watchdog.events import Feed
-from watchdog.metrics import Metrics
-from watchdog.scheduler import REFRESH, JobGroup, Refresher
-from watchdog.sentry import JOBS_LOGGER, capture_job_error
+from watchdog.signals.events import Feed
+from watchdog.telemetry.metrics import Metrics
+from watchdog.telemetry.sentry import JOBS_LOGGER, capture_job_error
 
 log = logging.getLogger(JOBS_LOGGER)
 Clock = Callable[[], datetime]

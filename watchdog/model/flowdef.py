@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from watchdog.snapshot import thaw
+from watchdog.model.snapshot import thaw
 
 TRIGGER_EVENTS = ("incomingMessage", "incomingCall", "incomingConversationMessage",
                   "incomingRequest", "incomingParent")

@@ -21,14 +21,10 @@ import sentry_sdk
 
 from watchdog import __version__
 from watchdog.cycle import Watcher
-from watchdog.errors import ConfigError
-from watchdog.events import AlertFeed, MonitorFeed, families_of_sid
-from watchdog.evidence import EvidenceCache
-from watchdog.http_server import HttpServer
-from watchdog.jobs import Jobs
-from watchdog.metrics import Metrics
-from watchdog.observe import CycleObserver
-from watchdog.scheduler import (
+from watchdog.daemon.http import HttpServer
+from watchdog.daemon.jobs import Jobs
+from watchdog.daemon.observe import CycleObserver
+from watchdog.daemon.scheduler import (
     ALERTS,
     EVENTS,
     INITIAL,
@@ -40,9 +36,13 @@ from watchdog.scheduler import (
     job_groups,
     run_now,
 )
+from watchdog.errors import ConfigError
+from watchdog.model.snapshot import FAMILIES
 from watchdog.settings import Settings, masked_dump
-from watchdog.snapshot import FAMILIES
-from watchdog.webhook import WebhookReceiver
+from watchdog.signals.events import AlertFeed, MonitorFeed, families_of_sid
+from watchdog.signals.evidence import EvidenceCache
+from watchdog.signals.webhook import WebhookReceiver
+from watchdog.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from watchdog.metrics import Metrics
 from watchdog.settings import Settings
+from watchdog.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

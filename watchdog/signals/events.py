@@ -16,9 +16,9 @@ from typing import Any
 
 from twilio.base.exceptions import TwilioException
 
-from watchdog.evidence import ALERT_WINDOW, Alert, Change, EvidenceCache
+from watchdog.model.snapshot import Snapshot
 from watchdog.settings import EventsSettings
-from watchdog.snapshot import Snapshot
+from watchdog.signals.evidence import ALERT_WINDOW, Alert, Change, EvidenceCache
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from watchdog.model.snapshot import Resource, Snapshot
+from watchdog.model.urls import classify
 from watchdog.settings import FlexSettings
-from watchdog.snapshot import Resource, Snapshot
-from watchdog.urls import classify
 
 LEGACY, CONVERSATIONS, BOTH, VOICE, NONE = "legacy", "conversations", "both", "voice", "none"
 
@@ -110,7 +110,7 @@ class Topology:
     @cached_property
     def voice_flex_flows(self) -> set[str]:
         """Studio flows named as the Voice IVR, or whose calls reach a Send to Flex widget."""
-        from watchdog.studio_def import FlowDefError, parse
+        from watchdog.model.flowdef import FlowDefError, parse
 
         found = set()
         for flow in self.snapshot.of_type("studio_flow"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from watchdog.model.snapshot import Resource, Snapshot
 from watchdog.rules.baseline import diff_essence
-from watchdog.snapshot import Resource, Snapshot
 
 
 @dataclass

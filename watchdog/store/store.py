@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from watchdog.errors import StateError
-from watchdog.findings import Finding
-from watchdog.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
-from watchdog.state_memo import StoreMemo
-from watchdog.state_rows import dump as _dump
-from watchdog.state_rows import row_resource
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
+from watchdog.store.memo import StoreMemo
+from watchdog.store.rows import dump as _dump
+from watchdog.store.rows import row_resource
 
 APPLICATION_ID = 0x46574447  # "FWDG"
 

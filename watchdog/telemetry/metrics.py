@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from watchdog import __version__
+from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, Snapshot
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
-from watchdog.snapshot import FAMILIES, RESOURCE_FAMILY, Snapshot
 
 SEVERITIES = ("critical", "warning", "info")
 HEAL_OUTCOMES = ("applied", "dry_run", "refused", "failed", "noop")

@@ -19,7 +19,7 @@ from watchdog.simulator.calls import (
     strings,
     text,
 )
-from watchdog.simulator.endpoints_api import sid_of
+from watchdog.simulator.endpoints.api import sid_of
 from watchdog.simulator.errors import bad_request, missing
 
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from watchdog.snapshot import Snapshot
-from watchdog.studio_def import TRIGGER_CHANNEL_SID, SendToFlex
-from watchdog.topology import Topology
+from watchdog.model.flowdef import TRIGGER_CHANNEL_SID, SendToFlex
+from watchdog.model.snapshot import Snapshot
+from watchdog.model.topology import Topology
 
 WORKFLOW_INVALID = "studio.send-to-flex-workflow-invalid"
 CHANNEL_INVALID = "studio.send-to-flex-channel-invalid"

@@ -1,0 +1,1 @@
+"""The long-running process: service, scheduler, jobs, observers and the HTTP endpoints."""

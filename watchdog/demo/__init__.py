@@ -1,0 +1,1 @@
+"""The demo: a scripted tour of the recovery guide's breakages against the embedded simulator."""

@@ -1,0 +1,4 @@
+"""The floor: snapshot, findings, results, topology, URL forms, Studio definitions.
+
+Imports nothing above ``settings``; every other package may import it.
+"""

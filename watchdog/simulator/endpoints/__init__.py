@@ -1,0 +1,1 @@
+"""One module per Twilio product, mirroring ``watchdog/fetchers/``."""
