@@ -1,0 +1,113 @@
+"""The /metrics text for a known world: a golden file, the contract, no unbounded label.
+
+Regenerate the golden file after an intended change (a new rule adds its series):
+``UPDATE_GOLDEN=1 python -m pytest tests/daemon/test_metrics_golden.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.daemon.support import LOCAL_HTTP, QUIET_SCHEDULE, Clock, build_daemon, http, run_job
+from tests.deploy import prom as ph
+from watchdog.simulator import healthy_legacy
+
+GOLDEN = Path(__file__).parent / "golden" / "metrics.txt"
+CHANGED_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+POLLED_AT = CHANGED_AT + timedelta(seconds=30)
+DURATIONS = ("flex_watchdog_poll_duration_seconds", "flex_watchdog_twilio_request_duration_seconds")
+UNBOUNDED = re.compile(r'="(?:[A-Z]{2}[0-9a-f]{32}|\+?\d{7,})"')
+
+
+@pytest.fixture
+def world():
+    built = healthy_legacy()
+    built.clock = lambda: CHANGED_AT
+    return built
+
+
+@pytest.fixture
+def exposition(make_watcher, world):
+    """A known history: start-up poll, an overwritten webhook seen through its Monitor event,
+    Debugger alerts about it, the numbers refresh; then one scrape."""
+    clock = Clock(CHANGED_AT - timedelta(minutes=1))
+    daemon = build_daemon(make_watcher(schedule=QUIET_SCHEDULE, http=LOCAL_HTTP), clock)
+    run_job(daemon, "initial")
+    clock.now = POLLED_AT
+    world.set_number(world.flex_numbers[0], sms_url="https://example.com/bot")
+    world.add_alert(11200, resource_sid=world.flex_numbers[0])
+    for job in ("events", "alerts", "refresh"):
+        run_job(daemon, job)
+    daemon.http.start()
+    try:
+        status, text = http(f"{daemon.http.url}/metrics")
+    finally:
+        daemon.http.stop()
+    assert status == 200
+    return text
+
+
+def normalise(text: str) -> str:
+    """Drop ``_created`` samples (wall-clock) and blank out durations (except their counts)."""
+    out = []
+    for line in text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name.endswith("_created") or line.startswith(("# HELP", "# TYPE")) and \
+                line.split()[2].endswith("_created"):
+            continue
+        if name.startswith(DURATIONS) and not name.endswith("_count") and " " in line:
+            line = line.rsplit(" ", 1)[0] + " <duration>"
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def test_metrics_text_matches_the_golden_file(exposition):
+    text = normalise(exposition)
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text(), "run with UPDATE_GOLDEN=1 if the change is intended"
+
+
+def test_the_contract_metrics_are_all_there(exposition):
+    found = {f.name: f for f in text_string_to_metric_families(exposition)}
+    for name, (kind, labels) in ph.CONTRACT_METRICS.items():
+        family_name = name.removesuffix("_total") if kind == "counter" else name
+        family_name = family_name.removesuffix("_info") if name.endswith("_info") else family_name
+        family = found.get(family_name) or found.get(name)
+        assert family is not None, f"{name} missing"
+        assert family.type == kind, name
+        for sample in family.samples:
+            keys = set(sample.labels) - {"le"}
+            assert keys == set(labels), f"{sample.name}: labels {keys}"
+
+
+def test_headline_values(exposition):
+    values = {(x.name, tuple(sorted(x.labels.items()))): x.value
+              for f in text_string_to_metric_families(exposition) for x in f.samples}
+    rule = (("rule", "numbers.message-webhook-overwritten"), ("severity", "critical"))
+    assert values[("flex_watchdog_findings", rule)] == 1
+    assert values[("flex_watchdog_detection_latency_seconds_sum", ())] == 30
+    assert values[("flex_watchdog_events_received_total", (("source", "monitor"),))] == 1
+    assert values[("flex_watchdog_events_received_total", (("source", "debugger"),))] == 1
+    assert values[("flex_watchdog_cycle_last_success_timestamp_seconds", ())] == \
+        POLLED_AT.timestamp()
+
+
+def test_no_unbounded_label_and_no_secret(exposition, world):
+    assert not UNBOUNDED.findall(exposition), "a SID or phone number as a label value"
+    assert world.auth_token not in exposition
+
+
+def test_promtool_accepts_it(exposition):
+    promtool = ph.require_binary("promtool")
+    proc = subprocess.run([promtool, "check", "metrics"], input=exposition, text=True,
+                          capture_output=True, timeout=30, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,0 +1,72 @@
+"""The dashboard on real data: the real daemon against a simulated account with findings, heals
+and pages, scraped by the real Prometheus; every panel's query must return data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import sim_settings
+from tests.daemon.support import started, wait_until
+from tests.deploy import prom as ph
+from tests.deploy.test_dashboard import DASHBOARD, all_targets, substitute
+from watchdog.commands.run import build_daemon
+from watchdog.simulator import Fault, SimulatorServer, healthy_legacy
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
+
+ACCOUNT = "prod-eu"
+FAST = {"numbers_seconds": 1, "flex_flows_seconds": 1, "services_seconds": 1,
+        "taskrouter_seconds": 1, "studio_seconds": 1, "jitter_seconds": 0,
+        "events_seconds": 0.5, "alerts_seconds": 0.5}
+
+
+@pytest.mark.slow
+def test_every_panel_has_data_from_a_running_daemon(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    ph.require_binary("prometheus")
+    world = healthy_legacy()
+    with SimulatorServer(world) as sim, FakePagerDuty(cert_dir=tmp_path) as pd:
+        monkeypatch.setenv("SSL_CERT_FILE", str(pd.ca_file))
+        settings = sim_settings(
+            sim, tmp_path / "state.db", schedule=FAST, http={"host": "127.0.0.1", "port": 0},
+            healing={"enabled": True, "grace_seconds": 0},
+            pagerduty={"routing_key": "R" * 32, "base_url": pd.base_url,
+                       "send_interval_seconds": 0.5})
+        daemon = build_daemon(settings)
+        with started(daemon), ph.run_prometheus(
+                tmp_path / "prom", {"flex-watchdog": [f"127.0.0.1:{daemon.http.port}"]},
+                target_labels={"account": ACCOUNT}) as prom:
+            prom.wait_for_scrapes("flex-watchdog", samples=2, timeout=30)
+            # the guide's breakages: an overwritten message webhook (healed), a deleted channel
+            world.set_number(world.flex_numbers[0], sms_url="https://example.com/sms")
+            world.delete(world.task_channels["video"])
+            sim.faults.add(Fault("503", product="conversations", times=3))
+            assert wait_until(lambda: bool(pd.events("trigger")), timeout=30), "nothing paged"
+            assert wait_until(lambda: _sample(daemon, "flex_watchdog_heals_total",
+                                              outcome="applied") > 0, timeout=30), "no heal"
+            prom.wait_for_scrapes("flex-watchdog", samples=6, timeout=30)
+            empty = _empty_panels(prom)
+    assert empty == [], f"panels without data on a working install: {empty}"
+
+
+def _sample(daemon: Any, name: str, **labels: str) -> float:
+    total = 0.0
+    for metric in daemon.metrics.registry.collect():
+        for s in metric.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                total += s.value
+    return total
+
+
+def _empty_panels(prom: ph.Prometheus) -> list[str]:
+    empty = []
+    for panel, target in all_targets(DASHBOARD):
+        for account in (".*", ACCOUNT):
+            expr = substitute(target["expr"], account)
+            if not prom.query(expr):
+                short = re.sub(r"\s+", " ", expr)[:80]
+                empty.append(f"{panel['title']} [{short}]")
+    return empty
