@@ -13,8 +13,9 @@ import pytest
 from tests.conftest import NOW
 from watchdog.commands.report import exit_code, to_json
 from watchdog.model.snapshot import FAMILIES
-from watchdog.simulator import Fault, large
+from watchdog.simulator import Fault, healthy_conversations, large, mixed
 from watchdog.simulator import SimulatorServer as Server
+from watchdog.simulator.records import proxy_webhook_url
 
 DELETION_RULES = {"baseline.resource-deleted", "chat.service-missing", "proxy.service-missing",
                   "taskrouter.workspace-missing", "flex.flow-studio-flow-missing",
@@ -241,3 +242,25 @@ def test_cli_baseline_diff_and_accept(sim, world, tmp_path):
     assert accept.returncode == 0 and "Baseline accepted" in accept.stdout
     assert _run(["baseline", "diff"], sim, tmp_path).returncode == 0
     assert _run(["check"], sim, tmp_path).returncode == 0
+
+
+# -- the stack of a number is decided by structure, not by the webhook being checked ----------
+
+def _proxy_url_pasted(world, proxy_sid: str) -> str:
+    number = world.conversations_numbers[0]
+    world.set_number(number, sms_url=proxy_webhook_url(world.account_sid, proxy_sid))
+    return number
+
+
+@pytest.mark.parametrize("build", [healthy_conversations, mixed], ids=["conversations", "mixed"])
+def test_proxy_url_pasted_on_a_conversations_number_is_only_that(build, tmp_path):
+    world = build()
+    old_proxy = world.flex_proxy_sid or "KS" + "7" * 32  # an old Proxy webhook, kept in a note
+    number = _proxy_url_pasted(world, old_proxy)
+    with Server(world) as server:
+        proc = _run(["check", "--format", "json"], server, tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    assert [(f["rule"], f["resource_sid"]) for f in findings] == [
+        ("numbers.message-webhook-set-on-conversations", number)]
+    assert findings[0]["details"]["stack"] == "conversations"

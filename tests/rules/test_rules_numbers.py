@@ -143,14 +143,14 @@ def test_conversations_number_with_a_message_webhook():
     acc.add("proxy_service", sid("KS", 1), unique_name="Flex Proxy Service",
             chat_instance_sid=None)
     findings = evaluate(acc)
-    # the Proxy webhook makes it "legacy" too: a number in both stacks is a conflict, and no
-    # legacy or conversations rule fires on it
-    assert fired(findings) == [(CONFLICT, acc.numbers[0])]
+    # the stack is decided by structure: a Proxy webhook on a Conversations number is the thing
+    # being checked, never a second stack
+    assert fired(findings) == [(ON_CONV, acc.numbers[0])]
+    assert findings[0].details["stack"] == "conversations"
     acc.set("phone_number", acc.numbers[0], sms_url="https://example.com/hook")
     findings = evaluate(acc)
     assert fired(findings) == [(ON_CONV, acc.numbers[0])]
     assert findings[0].details["stack"] == "conversations"
-    assert not findings[0].healable
 
 
 def test_conversations_number_with_a_messaging_app():

@@ -1,11 +1,13 @@
 """Which resources are Flex, and how they connect: a derived, read-only view of a snapshot.
 
-A phone number is **legacy** Flex when a Flex Flow has it as ``contact_identity``, or it is in
-the Flex Proxy Service's pool, or its "A message comes in" points at the Flex Proxy Service;
-**conversations** when an address configuration has it as ``address``; **both** (a
-mis-configuration); **voice** when it has no Flex messaging but "A call comes in" runs a Studio flow
-that sends calls to Flex (the Voice IVR by name, or a Send to Flex widget reached by
-``incomingCall``); or **none**. The Flex Proxy Service is found by unique name or by its
+A phone number's stack is decided by structure, never by the webhook being checked: it is
+**legacy** Flex when a Flex Flow has it as ``contact_identity`` or it is in the Flex Proxy
+Service's pool; **conversations** when an address configuration has it as ``address``; **both**
+when it has both structures (a mis-configuration). A number with no structure at all whose
+"A message comes in" points at the Flex Proxy Service is legacy too: a legacy number that lost
+its Flex Flow (and its pool entry). **voice** when it has no Flex messaging but "A call comes
+in" runs a Studio flow that sends calls to Flex (the Voice IVR by name, or a Send to Flex widget
+reached by ``incomingCall``); or **none**. The Flex Proxy Service is found by unique name or by its
 ``chat_instance_sid`` matching the Flex Configuration's chat service.
 """
 
@@ -87,18 +89,23 @@ class Topology:
     def stack_of(self, number: Resource) -> str:
         """legacy | conversations | both | voice | none, for a ``phone_number`` resource."""
         phone = str(number.get("phone_number"))
-        target = classify(number.get("sms_url"))
-        proxy = self.flex_proxy
         legacy = (phone in self.flex_flows_by_identity or phone in self.proxy_pool
-                  or number.sid in self.proxy_pool_sids
-                  or (proxy is not None and target.kind == "proxy-message" and target.sid == proxy.sid)
-                  or (proxy is None and target.kind == "proxy-message"))
+                  or number.sid in self.proxy_pool_sids)
         conversations = phone in self.addresses_by_number
         if legacy and conversations:
             return BOTH
         if legacy or conversations:
             return LEGACY if legacy else CONVERSATIONS
+        if self._posts_to_flex_proxy(number):
+            return LEGACY  # no structure left, but its webhook still says legacy
         return VOICE if self.routes_calls_to_flex(number) else NONE
+
+    def _posts_to_flex_proxy(self, number: Resource) -> bool:
+        target = classify(number.get("sms_url"))
+        if target.kind != "proxy-message":
+            return False
+        proxy = self.flex_proxy
+        return proxy is None or target.sid == proxy.sid
 
     def routes_calls_to_flex(self, number: Resource) -> bool:
         """Whether "A call comes in" runs a Studio flow that hands calls to Flex."""

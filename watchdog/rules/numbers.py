@@ -149,9 +149,12 @@ def proxy_registration_missing(ctx: RuleContext) -> Iterator[Hit]:
 def stack_conflict(ctx: RuleContext) -> Iterator[Hit]:
     """A number is configured for both legacy Flex messaging and Flex Conversations.
 
-    **Why it matters.** The number has a legacy Flex Flow, Proxy pool entry or Proxy webhook *and*
-    a Conversations address configuration. Inbound messages run through both stacks (two tasks,
-    or none when one handler swallows them); no heal can be safe until one stack is chosen.
+    **Why it matters.** The number has a legacy structure (a Flex Flow with it as
+    `contact_identity`, or an entry in the Flex Proxy Service's pool) *and* a Conversations
+    address configuration. Its webhook never decides the stack: a Proxy URL on a Conversations
+    number is `numbers.message-webhook-set-on-conversations`. Inbound messages run through both
+    stacks (two tasks, or none when one handler swallows them); no heal can be safe until one
+    stack is chosen.
 
     **Fix by hand.** Decide the stack (Programmable Chat for Flex ends on 2026-06-01). For Flex
     Conversations: delete the Flex Flow (`DELETE https://flex-api.twilio.com/v1/FlexFlows/{FO}`),
