@@ -18,6 +18,7 @@ from watchdog.alerts.client import deliver, make_client
 from watchdog.model.findings import Finding
 from watchdog.rules.registry import all_rules
 from watchdog.settings import PagerDutySettings, Settings
+from watchdog.telemetry.redact import Redactor
 
 __all__ = ["fake_pd", "no_client_sleep"]
 AC = "AC" + "a" * 32
@@ -80,7 +81,7 @@ def test_trigger_summary_is_one_short_line_and_details_are_scrubbed():
                        "auth_token": "tok", "nested": [{"api_secret": "x"}],
                        "echo": f"key {DEFAULT_KEY}"})
     event = events.trigger_event(finding, AC, rule, runbook_base="https://r/rules.md", now=T0,
-                                 observations=1, secrets=[DEFAULT_KEY])
+                                 observations=1, redact=Redactor([DEFAULT_KEY]))
     payload = event["payload"]
     assert "\n" not in payload["summary"] and len(payload["summary"]) == 1023
     details = payload["custom_details"]
@@ -102,20 +103,20 @@ def test_the_client_never_retries_or_sleeps_by_itself(fake_pd, no_client_sleep):
                           ("503", "server_error"), ("disconnect", "network")):
         fake_pd.fail(fault, times=1)
         before = len(fake_pd.received())
-        outcome = deliver(client, "trigger", trigger)
+        outcome = deliver(client, "trigger", trigger, Redactor())
         assert (outcome.verdict, outcome.reason) == ("retry", reason)
         assert len(fake_pd.received()) == before + 1
     fake_pd.fail("400", times=1)
-    assert deliver(client, "trigger", trigger).verdict == "drop"
-    assert deliver(client, "trigger", trigger).verdict == "sent"
+    assert deliver(client, "trigger", trigger, Redactor()).verdict == "drop"
+    assert deliver(client, "trigger", trigger, Redactor()).verdict == "sent"
 
 
 def test_the_client_trusts_the_fake_only_through_ssl_cert_file(fake_pd, monkeypatch):
     trigger = {"event_action": "trigger", "dedup_key": "k",
                "payload": {"summary": "s", "source": AC, "severity": "critical"}}
     trusted = make_client(DEFAULT_KEY, PagerDutySettings(base_url=fake_pd.base_url))
-    assert deliver(trusted, "trigger", trigger).verdict == "sent"
+    assert deliver(trusted, "trigger", trigger, Redactor()).verdict == "sent"
     monkeypatch.delenv("SSL_CERT_FILE")
     untrusted = make_client(DEFAULT_KEY, PagerDutySettings(base_url=fake_pd.base_url))
-    outcome = deliver(untrusted, "trigger", trigger)
+    outcome = deliver(untrusted, "trigger", trigger, Redactor())
     assert outcome.verdict == "retry" and "CERTIFICATE_VERIFY_FAILED" in outcome.detail

@@ -29,6 +29,7 @@ from watchdog.settings import Settings
 from watchdog.simulator import Fault
 from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.metrics import Metrics
+from watchdog.telemetry.redact import Redactor
 
 SERVICES = ("configuration", "chat", "proxy", "conversations")
 
@@ -232,7 +233,7 @@ def test_stop_abandons_a_poll_past_the_bound(quiet, sim, caplog):
 
 def test_effective_config_is_logged_once_as_json_with_secrets_masked(quiet, world):
     stream = io.StringIO()
-    setup_logging("INFO", "json", [world.auth_token], stream=stream)
+    setup_logging("INFO", "json", Redactor([world.auth_token]), stream=stream)
     try:
         with started(quiet()):
             pass

@@ -16,7 +16,8 @@ from watchdog.daemon.jobs import Jobs
 from watchdog.daemon.scheduler import JobGroup, Refresher
 from watchdog.settings import Settings
 from watchdog.telemetry.metrics import Metrics
-from watchdog.telemetry.sentry import Redactor, check_in, init_sentry, secret_variants
+from watchdog.telemetry.redact import PLACEHOLDER, Redactor, secret_values
+from watchdog.telemetry.sentry import check_in, init_sentry
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "tok3n-f0r-twilio-0123456789abcdef"
@@ -104,20 +105,22 @@ def test_no_secret_reaches_sentry(transport, settings):
     assert "RuntimeError" in raw and "leaky_function" in raw, "the event itself got through"
     for secret in secrets(settings) + [PASSWORD]:
         assert secret not in raw, f"{secret[:6]}... leaked"
-    assert "[Filtered]" in raw
+    assert PLACEHOLDER in raw
 
 
 def test_secret_variants_include_basic_auth(settings):
-    variants = secret_variants(settings)
+    variants = secret_values(settings)
     assert TOKEN in variants and ROUTING_KEY in variants and DSN in variants
     assert base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode() in variants
 
 
 @pytest.mark.parametrize("value, expected", [
-    pytest.param({"Auth_Token": "x"}, {"Auth_Token": "[Filtered]"}, id="key, any case"),
-    pytest.param([["Authorization", "Basic x"]], [["Authorization", "[Filtered]"]],
+    pytest.param({"Auth_Token": "x"}, {"Auth_Token": PLACEHOLDER}, id="key, any case"),
+    pytest.param({"X-Api-Secret": "x"}, {"X-Api-Secret": PLACEHOLDER}, id="key contains a word"),
+    pytest.param([["Authorization", "Basic x"]], [["Authorization", PLACEHOLDER]],
                  id="header pairs"),
-    pytest.param(f"a {TOKEN} b", "a [Filtered] b", id="value in text"),
+    pytest.param(f"a {TOKEN} b", f"a {PLACEHOLDER} b", id="value in text"),
+    pytest.param("https://u:pw@h/x", f"https://u:{PLACEHOLDER}@h/x", id="URL password"),
     pytest.param({"n": 1, "ok": None}, {"n": 1, "ok": None}, id="others untouched"),
 ])
 def test_redactor(value, expected):

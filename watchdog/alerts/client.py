@@ -15,6 +15,7 @@ import pagerduty
 
 from watchdog.errors import ConfigError
 from watchdog.settings import PagerDutySettings
+from watchdog.telemetry.redact import Redactor
 
 # The client logs "exceeded maximum number of attempts" at ERROR for every 429 we hand back to
 # the outbox; the outbox does its own (redacted) logging, so keep the client's quiet.
@@ -54,8 +55,13 @@ def make_client(routing_key: str, settings: PagerDutySettings) -> pagerduty.Even
     return client
 
 
-def deliver(client: pagerduty.EventsApiV2Client, action: str, event: dict[str, Any]) -> Outcome:
-    """Send one stored event (trigger, resolve or change) and say what to do with it."""
+def deliver(client: pagerduty.EventsApiV2Client, action: str, event: dict[str, Any],
+            redact: Redactor) -> Outcome:
+    """Send one stored event (trigger, resolve or change) and say what to do with it.
+
+    The outcome's detail (PagerDuty's answer, or the network error) is redacted before it is cut
+    short, so no part of a secret that a proxy or error page echoes survives.
+    """
     try:
         if action == "change":
             client.send_change_event(payload=event["payload"], links=event.get("links"))
@@ -63,20 +69,20 @@ def deliver(client: pagerduty.EventsApiV2Client, action: str, event: dict[str, A
             properties = {k: v for k, v in event.items() if k not in ("event_action", "dedup_key")}
             client.send_event(action, dedup_key=event.get("dedup_key"), **properties)
     except pagerduty.Error as exc:
-        return classify(exc)
+        return classify(exc, redact)
     except Exception as exc:  # httpx errors outside TransportError, bugs: keep the event
         return Outcome("retry", "other", type(exc).__name__)
     return Outcome("sent", "ok")
 
 
-def classify(exc: pagerduty.Error) -> Outcome:
+def classify(exc: pagerduty.Error, redact: Redactor) -> Outcome:
     response = exc.response
     if response is None:
         cause = exc.__cause__
-        text = f"{type(cause).__name__}: {cause}" if cause else "no response"
+        text = redact.text(f"{type(cause).__name__}: {cause}")[:500] if cause else "no response"
         return Outcome("retry", "network", f"network error ({text})")
     status = response.status_code
-    body = " ".join(response.text.split())[:200]
+    body = redact.text(" ".join(response.text.split()))[:200]
     detail = f"HTTP {status}: {body}" if body else f"HTTP {status}"
     if response.is_success:  # accepted, but the body was not what the client expected
         return Outcome("sent", "ok", detail)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -16,16 +15,12 @@ from typing import Any
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import Rule
-from watchdog.telemetry.logs import REDACTED
+from watchdog.telemetry.redact import Redactor
 
 MAX_DEDUP_KEY = 255
 MAX_SUMMARY = 1024
 MAX_DETAILS_CHARS = 65_536
 CLIENT = "flex-watchdog"
-SECRET_KEY = re.compile(r"token|secret|password|passwd|routing_key|integration_key|authorization"
-                        r"|dsn|credential", re.IGNORECASE)
-URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@\s:]+):[^/@\s]+@",
-                          re.IGNORECASE)
 Event = dict[str, Any]
 
 
@@ -47,26 +42,20 @@ def one_line(text: str, limit: int = MAX_SUMMARY) -> str:
     return flat if len(flat) < limit else flat[:limit - 2] + "…"
 
 
-def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
+def scrub(value: Any, redact: Redactor) -> Any:
     """A JSON-able copy with secret-looking keys, URL passwords and known secret values masked."""
-    known = [s for s in secrets if len(s) >= 4]
-    return _scrub(value, known)
+    return redact(_plain(value))
 
 
-def _scrub(value: Any, secrets: list[str]) -> Any:
+def _plain(value: Any) -> Any:
+    """JSON types only (other objects as their text), so the redactor sees every string."""
     if isinstance(value, Mapping):
-        return {str(k): REDACTED if SECRET_KEY.search(str(k)) else _scrub(v, secrets)
-                for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_scrub(v, secrets) for v in value]
-    if isinstance(value, str):
-        text = URL_USERINFO.sub(rf"\g<scheme>\g<user>:{REDACTED}@", value)
-        for secret in secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-    if value is None or isinstance(value, bool | int | float):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | bool | int | float):
         return value
-    return _scrub(str(value), secrets)
+    return str(value)
 
 
 def _bounded(details: dict[str, Any]) -> dict[str, Any]:
@@ -82,8 +71,9 @@ def runbook_url(base_url: str, rule: Rule | None, rule_id: str) -> str:
 
 
 def trigger_event(finding: Finding, account_sid: str, rule: Rule | None, *, runbook_base: str,
-                  now: datetime, observations: int, secrets: Iterable[str] = ()) -> Event:
+                  now: datetime, observations: int, redact: Redactor | None = None) -> Event:
     """The trigger for one finding: severity after overrides, runbook link, scrubbed details."""
+    redact = redact or Redactor()
     runbook = runbook_url(runbook_base, rule, finding.rule)
     details = {**finding.details, "rule": finding.rule, "resource_type": finding.resource_type,
                "resource_sid": finding.resource_sid, "finding_id": finding.id,
@@ -95,14 +85,14 @@ def trigger_event(finding: Finding, account_sid: str, rule: Rule | None, *, runb
         "client": CLIENT,
         "client_url": runbook,
         "payload": {
-            "summary": one_line(scrub(finding.summary, secrets)),
+            "summary": one_line(scrub(finding.summary, redact)),
             "source": account_sid,
             "severity": finding.severity,
             "timestamp": now.isoformat(),
             "component": f"{finding.resource_type}/{finding.resource_sid}",
             "group": RESOURCE_FAMILY.get(finding.resource_type, finding.resource_type),
             "class": finding.rule,
-            "custom_details": _bounded(scrub(details, secrets)),
+            "custom_details": _bounded(scrub(details, redact)),
         },
         "links": [{"href": runbook, "text": one_line(f"Runbook: {title}", 200)}],
     }
@@ -114,13 +104,13 @@ def resolve_event(key: str) -> Event:
 
 def change_event(summary: str, source: str, details: Mapping[str, Any],
                  links: Iterable[Mapping[str, str]], now: datetime,
-                 secrets: Iterable[str] = ()) -> Event:
+                 redact: Redactor | None = None) -> Event:
     """A change event (``/v2/change/enqueue``): shown next to incidents, never notifies."""
-    secrets = list(secrets)
+    redact = redact or Redactor()
     return {
-        "payload": {"summary": one_line(scrub(summary, secrets)), "source": source,
+        "payload": {"summary": one_line(scrub(summary, redact)), "source": source,
                     "timestamp": now.isoformat(),
-                    "custom_details": _bounded(scrub(dict(details), secrets))},
+                    "custom_details": _bounded(scrub(dict(details), redact))},
         "links": [{"href": str(link["href"]), "text": one_line(str(link.get("text", "")), 200)}
                   for link in links],
     }

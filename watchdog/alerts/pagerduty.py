@@ -24,8 +24,8 @@ from watchdog.cycle import CycleResult
 from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
-from watchdog.telemetry.logs import REDACTED
 from watchdog.telemetry.metrics import Metrics
+from watchdog.telemetry.redact import Redactor
 
 log = logging.getLogger(__name__)
 SINK = "pagerduty"
@@ -57,7 +57,7 @@ class PagerDutySink:
         self.outbox, self.incidents = Outbox(store), IncidentBook(store)
         self._factory = client_factory
         self._clients: dict[str, pagerduty.EventsApiV2Client] = {}
-        self._secrets = settings.secret_values()
+        self._redact = Redactor.for_settings(settings)
         self._send_lock = threading.Lock()
         self._failures = 0  # consecutive failed attempts: an outage while > 0
         self._paused_until = self.outbox.paused_until()
@@ -72,7 +72,7 @@ class PagerDutySink:
         """Queue this cycle's triggers and resolves, atomically with the incident book."""
         with self.store.transaction() as conn:
             planned = plan(result, self.store.open_findings(), self.incidents.triggered(),
-                           self.settings, self.rules, self._secrets)
+                           self.settings, self.rules, self._redact)
             for item in planned:
                 self.outbox.enqueue(conn, item.action, item.incident.route, item.event,
                                     result.polled_at)
@@ -91,7 +91,7 @@ class PagerDutySink:
         """Queue a change event (e.g. "heal applied"); it never notifies anyone."""
         moment = now or datetime.now(UTC)
         event = events.change_event(summary, source or self.settings.account_sid or events.CLIENT,
-                                    details, links, moment, self._secrets)
+                                    details, links, moment, self._redact)
         with self.store.transaction() as conn:
             self.outbox.enqueue(conn, "change", routing.DEFAULT, event, moment)
 
@@ -140,7 +140,7 @@ class PagerDutySink:
         client = self._clients.get(item.route)
         if client is None:
             client = self._clients[item.route] = self._factory(key, self.settings.pagerduty)
-        return deliver(client, item.action, item.event)
+        return deliver(client, item.action, item.event, self._redact)
 
     def _retry(self, item: OutboxItem, outcome: Outcome, now: datetime,
                report: DeliveryReport) -> None:
@@ -150,7 +150,7 @@ class PagerDutySink:
         delay = min(pd.backoff_base_seconds * 2 ** exponent, pd.backoff_max_seconds)
         delay = min(max(delay, outcome.retry_after or 0), pd.backoff_max_seconds)
         at = now + timedelta(seconds=delay)
-        detail = self._redact(outcome.detail)
+        detail = outcome.detail  # redacted by deliver()
         self.outbox.retry_later(item.id, at, detail)
         self._paused_until = at
         self._count("error")
@@ -169,7 +169,7 @@ class PagerDutySink:
         self._count("error")
         report.dropped.append(item)
         log.error("pagerduty: %s %s dropped: rejected (%s); it will not be retried",
-                  item.action, item.order_key, self._redact(outcome.detail))
+                  item.action, item.order_key, outcome.detail)
 
     def _recovered(self, report: DeliveryReport) -> None:
         if self._failures and (report.sent or report.dropped):
@@ -180,11 +180,6 @@ class PagerDutySink:
     def _count(self, action: str) -> None:
         if self.metrics is not None:
             self.metrics.alerts.labels(SINK, action).inc()
-
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
 
     def close(self) -> None:
         for client in self._clients.values():

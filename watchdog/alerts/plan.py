@@ -23,6 +23,7 @@ from watchdog.model.findings import Finding
 from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
+from watchdog.telemetry.redact import Redactor
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Planned:
 
 def plan(result: CycleResult, open_rows: Mapping[str, Mapping[str, Any]],
          triggered: Mapping[str, Incident], settings: Settings, rules: Mapping[str, Rule],
-         secrets: list[str]) -> list[Planned]:
+         redact: Redactor) -> list[Planned]:
     """Resolves first (they free keys), then triggers in the findings' order."""
     out = [Planned("resolve", incident, events.resolve_event(incident.dedup_key))
            for finding_id, incident in sorted(triggered.items()) if finding_id not in open_rows]
@@ -50,7 +51,7 @@ def plan(result: CycleResult, open_rows: Mapping[str, Mapping[str, Any]],
         if route is None:
             continue
         out.append(_trigger(finding, route, result, rule, settings, int(row["observations"]),
-                            secrets))
+                            redact))
     return out
 
 
@@ -60,10 +61,10 @@ def _known(result: CycleResult, finding: Finding) -> bool:
 
 
 def _trigger(finding: Finding, route: str, result: CycleResult, rule: Rule | None,
-             settings: Settings, observations: int, secrets: list[str]) -> Planned:
+             settings: Settings, observations: int, redact: Redactor) -> Planned:
     event = events.trigger_event(finding, result.account_sid, rule,
                                  runbook_base=settings.pagerduty.runbook_base_url,
                                  now=result.polled_at, observations=observations,
-                                 secrets=secrets)
+                                 redact=redact)
     incident = Incident(event["dedup_key"], finding.id, route, "triggered")
     return Planned("trigger", incident, event)

@@ -11,7 +11,7 @@ from watchdog.alerts.client import check_base_url, deliver, make_client
 from watchdog.commands.common import settings_or_exit, utcnow
 from watchdog.errors import ConfigError
 from watchdog.settings import Settings
-from watchdog.telemetry.logs import REDACTED
+from watchdog.telemetry.redact import Redactor
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,12 +65,9 @@ def _send(client: pagerduty.EventsApiV2Client, action: str, event: events.Event,
     print(f"{action}: dedup_key={event['dedup_key']} route={route} "
           f"url={settings.pagerduty.base_url}/v2/enqueue"
           + (f" severity={payload['severity']} summary={payload['summary']!r}" if payload else ""))
-    outcome = deliver(client, action, event)
-    detail = outcome.detail
-    for secret in settings.secret_values():
-        detail = detail.replace(secret, REDACTED)
+    outcome = deliver(client, action, event, Redactor.for_settings(settings))
     if outcome.verdict == "sent":
         print("  -> accepted by PagerDuty (202)")
         return True
-    print(f"  -> FAILED: {outcome.reason}: {detail}")
+    print(f"  -> FAILED: {outcome.reason}: {outcome.detail}")
     return False

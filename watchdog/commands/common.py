@@ -10,6 +10,7 @@ from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
 from watchdog.store.store import StateStore
 from watchdog.telemetry.logs import setup_logging
+from watchdog.telemetry.redact import Redactor
 from watchdog.twilio_api import connect
 
 
@@ -21,7 +22,7 @@ def settings_or_exit(**overrides: object) -> Settings:
         if rule_id not in known:
             raise ConfigError(f"config: rules.{rule_id}: unknown rule (see `flex-watchdog rules`)")
     setup_logging(settings.log.level if settings.log.level != "INFO" else "WARNING",
-                  settings.log.format, settings.secret_values())
+                  settings.log.format, Redactor.for_settings(settings))
     return settings
 
 

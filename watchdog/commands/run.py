@@ -15,6 +15,7 @@ from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings
 from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.metrics import Metrics
+from watchdog.telemetry.redact import Redactor
 from watchdog.telemetry.sentry import init_sentry
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
-    setup_logging(settings.log.level, settings.log.format, settings.secret_values())
+    setup_logging(settings.log.level, settings.log.format, Redactor.for_settings(settings))
     init_sentry(settings)
     daemon = build_daemon(settings)
     try:

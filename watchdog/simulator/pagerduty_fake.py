@@ -52,6 +52,7 @@ class Received:
 class _Fault:
     kind: str
     times: int | None
+    message: str | None = None
 
 
 class FakePagerDuty:
@@ -107,12 +108,16 @@ class FakePagerDuty:
 
     # -- on demand failures -------------------------------------------------------------------
 
-    def fail(self, kind: str, times: int | None = 1) -> None:
-        """Answer the next ``times`` requests (None: all, until ``recover()``) with ``kind``."""
+    def fail(self, kind: str, times: int | None = 1, message: str | None = None) -> None:
+        """Answer the next ``times`` requests (None: all, until ``recover()``) with ``kind``.
+
+        ``message`` is the error text of the answer, as a proxy or an error page in front of
+        PagerDuty may send back any text (secrets included).
+        """
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; one of {sorted(FAULTS)}")
         with self._lock:
-            self._faults.append(_Fault(kind, times))
+            self._faults.append(_Fault(kind, times, message))
 
     def outage(self) -> None:
         """Drop every connection without an answer until ``recover()``."""
@@ -122,7 +127,7 @@ class FakePagerDuty:
         with self._lock:
             self._faults.clear()
 
-    def _take_fault(self) -> str | None:
+    def _take_fault(self) -> _Fault | None:
         with self._lock:
             if not self._faults:
                 return None
@@ -131,7 +136,7 @@ class FakePagerDuty:
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.pop(0)
-            return fault.kind
+            return fault
 
     # -- what was received --------------------------------------------------------------------
 
@@ -166,8 +171,9 @@ class FakePagerDuty:
         fault, body = self._take_fault(), _parse(raw)
         kind = "change" if path == "/v2/change/enqueue" else str((body or {}).get("event_action"))
         if fault is not None:  # status 0: drop the connection without an answer
-            status = 0 if fault == "disconnect" else int(fault)
-            return self._record(path, body, status, kind, "failed", [f"fault {fault}"])
+            status = 0 if fault.kind == "disconnect" else int(fault.kind)
+            return self._record(path, body, status, kind, "failed",
+                                [fault.message or f"fault {fault.kind}"])
         if path not in ("/v2/enqueue", "/v2/change/enqueue"):
             return self._record(path, body, 404, "invalid", "rejected", ["Not Found"])
         errors = _problems(path, body, len(raw))

@@ -8,28 +8,21 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-REDACTED = "**********"
+from watchdog.telemetry.redact import Redactor
 
 
 class RedactSecrets(logging.Filter):
-    """Replace any configured secret value in a record's final message and arguments."""
+    """Redact a record's final message (arguments merged in) and its traceback."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, redact: Redactor) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 4]
+        self.redact = redact
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        message = record.getMessage()
-        for secret in self.secrets:
-            message = message.replace(secret, REDACTED)
-        record.msg, record.args = message, None
+        record.msg, record.args = self.redact.text(record.getMessage()), None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
-            for secret in self.secrets:
-                text = text.replace(secret, REDACTED)
-            record.exc_text, record.exc_info = text, None
+            record.exc_text, record.exc_info = self.redact.text(text), None
         return True
 
 
@@ -48,11 +41,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def setup_logging(level: str = "INFO", fmt: str = "text", secrets: list[str] | None = None,
+def setup_logging(level: str = "INFO", fmt: str = "text", redact: Redactor | None = None,
                   stream: TextIO | None = None) -> logging.Handler:
     """Install one handler on the root logger (idempotent: replaces the previous one)."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.addFilter(RedactSecrets(secrets or []))
+    handler.addFilter(RedactSecrets(redact or Redactor()))
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

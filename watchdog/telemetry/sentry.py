@@ -1,18 +1,16 @@
 """Sentry: initialised only when ``FLEX_WATCHDOG_SENTRY__DSN`` is set, and never sent a secret.
 
 Sentry's default scrubber matches exact key names and misses ``auth_token``, ``api_secret``,
-``routing_key`` and ``dsn`` (practice.md §7), and never looks inside values. ``before_send``
-therefore redacts those keys *and* every configured secret value (plus the Basic-auth forms of
-the Twilio credentials) anywhere in the event: messages, exception values, local variables,
-breadcrumbs, headers.
+``routing_key`` and ``dsn``, and never looks inside values. ``before_send`` and
+``before_breadcrumb`` therefore pass the whole event through the one redactor
+(``telemetry.redact``): messages, exception values, local variables, breadcrumbs, headers.
+Sentry's scrubber stays on with its own default list (it writes ``[Filtered]``).
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import math
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,59 +21,15 @@ from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
 from watchdog import __version__
 from watchdog.settings import Settings
+from watchdog.telemetry.redact import Redactor
 
 log = logging.getLogger(__name__)
-REDACTED = "[Filtered]"
-SECRET_KEYS = ("auth_token", "api_secret", "routing_key", "dsn", "password", "authorization",
-               "integration_key", "sentry_dsn", "api_key_secret")
 JOBS_LOGGER = "watchdog.jobs"  # job failures are captured explicitly, with tags
-
-
-def secret_variants(settings: Settings) -> list[str]:
-    """Every secret value, plus ``base64(user:secret)`` as it appears in Basic auth headers."""
-    values = settings.secret_values()
-    users = [u for u in (settings.account_sid, settings.api_key) if u]
-    for user in users:
-        for secret in (settings.auth_token, settings.api_secret):
-            if secret and secret.get_secret_value():
-                pair = f"{user}:{secret.get_secret_value()}".encode()
-                values.append(base64.b64encode(pair).decode())
-    return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
-
-
-class Redactor:
-    """Walks an event (any JSON-like value) replacing secret keys and secret values."""
-
-    def __init__(self, secrets: Iterable[str], keys: Iterable[str] = SECRET_KEYS) -> None:
-        found = [s for s in secrets if s]
-        self.pattern = re.compile("|".join(re.escape(s) for s in found)) if found else None
-        self.keys = {k.lower() for k in keys}
-
-    def __call__(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.pattern.sub(REDACTED, value) if self.pattern else value
-        if isinstance(value, dict):
-            return {k: REDACTED if self._secret_key(k) and v is not None else self(v)
-                    for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            items = [self._pair(v) for v in value]
-            return items if isinstance(value, list) else tuple(items)
-        return value
-
-    def _pair(self, item: Any) -> Any:
-        # Headers arrive as [name, value] pairs: redact by name too.
-        if (isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[0], str)
-                and self._secret_key(item[0])):
-            return [item[0], REDACTED]
-        return self(item)
-
-    def _secret_key(self, key: Any) -> bool:
-        return isinstance(key, str) and key.lower().replace("-", "_") in self.keys
 
 
 def sentry_options(settings: Settings) -> dict[str, Any]:
     """``sentry_sdk.init`` keyword arguments (without the DSN), also used by tests."""
-    redact = Redactor(secret_variants(settings))
+    redact = Redactor.for_settings(settings)
 
     def before_send(event: Any, hint: Any) -> Any:
         return redact(event)
@@ -88,8 +42,7 @@ def sentry_options(settings: Settings) -> dict[str, Any]:
         "environment": settings.sentry.environment,
         "before_send": before_send,
         "before_breadcrumb": before_breadcrumb,
-        "event_scrubber": EventScrubber(denylist=DEFAULT_DENYLIST + list(SECRET_KEYS),
-                                        recursive=True),
+        "event_scrubber": EventScrubber(denylist=list(DEFAULT_DENYLIST), recursive=True),
         "integrations": [LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
         "traces_sample_rate": 0.0,
     }
