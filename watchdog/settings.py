@@ -26,104 +26,182 @@ CONFIG_ENV = "FLEX_WATCHDOG_CONFIG"
 Severity = Literal["critical", "warning", "info"]
 
 
+def setting(default: Any, unit: str, description: str, **constraints: Any) -> Any:
+    """A field whose description, unit and default ``config schema`` and docs/configuration.md show."""
+    return Field(default, description=description, json_schema_extra={"unit": unit}, **constraints)
+
+
 class Group(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class TwilioSettings(Group):
-    timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one HTTP request (s).")
-    max_attempts: int = Field(4, ge=1, le=10, description="Attempts for 429, 5xx and network errors.")
-    backoff_base_seconds: float = Field(0.5, ge=0, description="First retry delay, doubled each time.")
-    backoff_max_seconds: float = Field(30.0, ge=0, description="Cap on one retry delay (s).")
-    requests_per_second: float = Field(
-        10.0, gt=0, description="Client-side pace per Twilio product (GET /FlexFlows allows 10/s).")
-    max_pages: int = Field(1000, ge=1, description="A list longer than this many pages is an error.")
+    """How the Twilio REST API is called."""
+
+    timeout_seconds: float = setting(
+        10.0, "seconds", "Timeout of one HTTP request; the SDK's own default is to wait forever.", gt=0)
+    max_attempts: int = setting(
+        4, "attempts", "Attempts of one request on 429, 5xx and network errors.", ge=1, le=10)
+    backoff_base_seconds: float = setting(
+        0.5, "seconds", "First retry delay, doubled each time; Retry-After wins when Twilio sends it.",
+        ge=0)
+    backoff_max_seconds: float = setting(30.0, "seconds", "Cap on one retry delay.", ge=0)
+    requests_per_second: float = setting(
+        10.0, "requests per second",
+        "Client-side pace per Twilio product (GET /FlexFlows is limited to 10 per second).", gt=0)
+    max_pages: int = setting(
+        1000, "pages", "A list longer than this is an error for that poll, never data.", ge=1)
 
 
 class FlexSettings(Group):
-    proxy_service_name: str = "Flex Proxy Service"
-    voice_flow_name: str = "Voice IVR"
-    messaging_flow_name: str = "Messaging Flow"
-    webchat_flow_name: str = "Webchat Flow"
-    workflow_name: str = "Assign to Anyone"
+    """How the Flex resources are recognised by name."""
+
+    proxy_service_name: str = setting(
+        "Flex Proxy Service", "name",
+        "Unique name of the Flex Proxy Service (it is also found by its chat_instance_sid "
+        "matching the Flex Configuration's chat service).")
+    voice_flow_name: str = setting(
+        "Voice IVR", "name", "Friendly name of the Studio flow Flex voice numbers point to.")
+    messaging_flow_name: str = setting(
+        "Messaging Flow", "name", "Friendly name of the Studio flow Flex SMS numbers point to.")
+    webchat_flow_name: str = setting(
+        "Webchat Flow", "name", "Friendly name of the Studio flow of the Flex web chat.")
+    workflow_name: str = setting(
+        "Assign to Anyone", "name",
+        "Friendly name of the TaskRouter workflow the Flex flows send tasks to.")
 
 
 class ScheduleSettings(Group):
-    numbers_seconds: float = Field(60, gt=0)
-    flex_flows_seconds: float = Field(60, gt=0)
-    services_seconds: float = Field(120, gt=0, description="configuration, chat, proxy, conversations")
-    taskrouter_seconds: float = Field(120, gt=0)
-    studio_seconds: float = Field(300, gt=0)
-    jitter_seconds: float = Field(5, ge=0)
-    events_seconds: float = Field(15, gt=0, description="Monitor Events poll interval (s).")
-    alerts_seconds: float = Field(60, gt=0, description="Debugger alerts poll interval (s).")
+    """How often the daemon polls each family (plus random jitter)."""
+
+    numbers_seconds: float = setting(60.0, "seconds", "Interval between polls of phone numbers.", gt=0)
+    flex_flows_seconds: float = setting(
+        60.0, "seconds", "Interval between polls of Flex Flows.", gt=0)
+    services_seconds: float = setting(
+        120.0, "seconds",
+        "Interval between polls of the Flex Configuration, Chat, Proxy and Conversations services.",
+        gt=0)
+    taskrouter_seconds: float = setting(
+        120.0, "seconds", "Interval between polls of TaskRouter workspaces and workflows.", gt=0)
+    studio_seconds: float = setting(
+        300.0, "seconds", "Interval between polls of Studio flows and their definitions.", gt=0)
+    jitter_seconds: float = setting(
+        5.0, "seconds", "Random delay up to this added to each poll, so polls do not line up.", ge=0)
+    events_seconds: float = setting(
+        15.0, "seconds",
+        "Monitor Events poll interval: who changed what; a change refreshes its family at once.",
+        gt=0)
+    alerts_seconds: float = setting(
+        60.0, "seconds", "Debugger alerts poll interval: what customers are suffering.", gt=0)
 
 
 class EventsSettings(Group):
-    monitor_enabled: bool = True
-    alerts_enabled: bool = True
-    webhook_enabled: bool = False
-    max_body_bytes: int = Field(65536, gt=0)
-    alert_error_codes: list[int] = Field(
-        default_factory=lambda: [45205, 80620, 11200, 11205, 11217, 45009, 45763, 50367])
+    """Signals between polls: Monitor Events, Debugger alerts and the Twilio webhook."""
+
+    monitor_enabled: bool = setting(
+        True, "boolean", "Poll Monitor Events to refresh a family as soon as it changes.")
+    alerts_enabled: bool = setting(
+        True, "boolean", "Poll Debugger alerts as evidence that customers are affected.")
+    webhook_enabled: bool = setting(
+        False, "boolean",
+        "Accept Twilio's signed event webhook on the HTTP port (needs TWILIO_AUTH_TOKEN).")
+    max_body_bytes: int = setting(
+        65536, "bytes", "Largest webhook request body accepted (larger: 413).", gt=0)
+    alert_error_codes: list[int] = setting(
+        [45205, 80620, 11200, 11205, 11217, 45009, 45763, 50367], "Twilio error codes",
+        "Debugger alert error codes read as evidence of broken plumbing.")
 
 
 class HttpSettings(Group):
-    host: str = "0.0.0.0"
-    port: int = Field(9464, ge=0, le=65535)
-    healthz_intervals: float = Field(3, gt=0, description="Live while a cycle ended in N intervals.")
+    """The daemon's HTTP port: /metrics, /healthz, /readyz and the webhook."""
+
+    host: str = setting("0.0.0.0", "address", "Address the HTTP server listens on.")
+    port: int = setting(9464, "TCP port", "Port of /metrics, /healthz and /readyz.", ge=0, le=65535)
+    healthz_intervals: float = setting(
+        3.0, "poll intervals",
+        "/healthz fails when no poll ended within this many of the longest poll interval.", gt=0)
 
 
 class LogSettings(Group):
-    format: Literal["text", "json"] = "text"
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Logs on stderr; every configured secret is redacted."""
+
+    format: Literal["text", "json"] = setting(
+        "text", "format", "text for people, json for one JSON object per line.")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "INFO", "level", "Lowest level logged by the daemon (commands log warnings and above).")
 
 
 class SentrySettings(Group):
-    dsn: SecretStr | None = None
-    environment: str = "production"
-    cron_monitor_slug: str | None = None
+    """Error reporting to Sentry (off while dsn is unset)."""
+
+    dsn: SecretStr | None = setting(
+        None, "secret URL", "Sentry DSN; Sentry starts only when it is set.")
+    environment: str = setting("production", "name", "Sentry environment of the events.")
+    cron_monitor_slug: str | None = setting(
+        None, "name", "Sentry Crons monitor sent a check-in every cycle (off while unset).")
 
 
 class Confirmations(Group):
-    deletion: int = Field(2, ge=1, description="Complete observations before a deletion pages.")
-    overwrite: int = Field(1, ge=1, description="Complete observations before an overwrite pages.")
+    """Complete observations needed before a finding pages."""
+
+    deletion: int = setting(
+        2, "observations", "Consecutive complete polls before a deletion pages.", ge=1)
+    overwrite: int = setting(
+        1, "observations", "Consecutive complete polls before an overwritten webhook pages.", ge=1)
 
 
 class PagerDutySettings(Group):
-    routing_key: SecretStr | None = None
-    base_url: str = "https://events.pagerduty.com"
-    confirmations: Confirmations = Confirmations()
-    severity_routing_keys: dict[Severity, SecretStr] = Field(default_factory=dict)
-    send_info: bool = False
-    runbook_base_url: str = "https://github.com/flex-watchdog/flex-watchdog/blob/main/docs/rules.md"
-    max_attempts: int = Field(
-        default=5, ge=1, description="Failed attempts of one event before it is reported as "
-        "stuck (error log, Sentry); it stays in the outbox and is retried.")
-    timeout_seconds: float = Field(
-        default=10.0, gt=0, description="Timeout of one Events API request (s).")
-    backoff_base_seconds: float = Field(
-        default=10.0, gt=0,
-        description="Outbox delay after a 429/5xx/network failure, doubled each time (s).")
-    backoff_max_seconds: float = Field(default=300.0, gt=0, description="Cap on one delay (s).")
-    send_interval_seconds: float = Field(
-        default=10.0, gt=0, description="How often the daemon's outbox job delivers (s).")
+    """Paging through the PagerDuty Events API v2 (off while no routing key is set)."""
+
+    routing_key: SecretStr | None = setting(
+        None, "secret", "Default Events API v2 routing key; paging is off while unset.")
+    base_url: str = setting(
+        "https://events.pagerduty.com", "URL", "PagerDuty Events API base URL (https://).")
+    confirmations: Confirmations = setting(
+        Confirmations(), "group", "Complete observations needed before a finding pages.")
+    severity_routing_keys: dict[Severity, SecretStr] = setting(
+        {}, "severity: secret", "Routing key per severity, used instead of routing_key.")
+    send_info: bool = setting(False, "boolean", "Also page findings of severity info.")
+    runbook_base_url: str = setting(
+        "https://github.com/flex-watchdog/flex-watchdog/blob/main/docs/rules.md", "URL",
+        "Rule catalogue that incidents link to (the rule's anchor is appended).")
+    max_attempts: int = setting(
+        5, "attempts", "Failed attempts of one event before it is reported as stuck (error log, "
+        "Sentry); it stays in the outbox and is retried.", ge=1)
+    timeout_seconds: float = setting(10.0, "seconds", "Timeout of one Events API request.", gt=0)
+    backoff_base_seconds: float = setting(
+        10.0, "seconds", "Outbox delay after a 429/5xx/network failure, doubled each time.", gt=0)
+    backoff_max_seconds: float = setting(300.0, "seconds", "Cap on one outbox delay.", gt=0)
+    send_interval_seconds: float = setting(
+        10.0, "seconds", "How often the daemon's outbox job delivers.", gt=0)
 
 
 class HealingSettings(Group):
-    enabled: bool = False
-    grace_seconds: float = Field(300, ge=0)
-    max_per_cycle: int = Field(5, ge=0)
-    max_broken_fraction: float = Field(0.2, ge=0, le=1)
-    fight_window_seconds: float = Field(3600, ge=0)
-    max_failures: int = Field(3, ge=1)
+    """Automatic repair by the daemon (`heal --apply`, a person's call, needs no switch)."""
+
+    enabled: bool = setting(False, "boolean", "Arms the daemon's heals.")
+    grace_seconds: float = setting(
+        300.0, "seconds", "A finding must be older than this before it is healed.", ge=0)
+    max_per_cycle: int = setting(5, "heals", "Most heals applied in one cycle; the rest wait.", ge=0)
+    max_broken_fraction: float = setting(
+        0.2, "fraction (0-1)",
+        "More of a population broken than this at once is an incident: page, do not heal.", ge=0, le=1)
+    fight_window_seconds: float = setting(
+        3600.0, "seconds", "A heal undone within this window stops healing that resource.", ge=0)
+    max_failures: int = setting(
+        3, "heals", "Failed heals in a row that trip the breaker of a rule and resource.", ge=1)
 
 
 class RuleSettings(Group):
-    enabled: bool = True
-    autoheal: bool = False
-    severity: Severity | None = None
-    routing_key: SecretStr | None = None
+    """Per rule, under its ID (``rules.<rule id>``)."""
+
+    enabled: bool = setting(True, "boolean", "Evaluate the rule.")
+    autoheal: bool = setting(
+        False, "boolean", "Let the daemon heal its findings (still waits for healing.enabled).")
+    severity: Severity | None = setting(
+        None, "severity", "Severity instead of the rule's own (critical, warning or info).")
+    routing_key: SecretStr | None = setting(
+        None, "secret", "PagerDuty routing key for this rule's incidents.")
 
 
 class Settings(BaseSettings):
@@ -133,31 +211,43 @@ class Settings(BaseSettings):
         env_prefix="FLEX_WATCHDOG_", env_nested_delimiter="__", extra="forbid", frozen=True,
         populate_by_name=True)
 
-    account_sid: str | None = Field(
-        None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "account_sid"),
+    account_sid: str | None = setting(
+        None, "SID", "Twilio account SID (AC...); environment TWILIO_ACCOUNT_SID.",
+        validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "account_sid"),
         pattern=r"^AC[0-9a-fA-F]{32}$")
-    auth_token: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("TWILIO_AUTH_TOKEN", "auth_token"))
-    api_key: str | None = Field(
-        None, validation_alias=AliasChoices("TWILIO_API_KEY", "api_key"),
-        pattern=r"^SK[0-9a-fA-F]{32}$")
-    api_secret: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("TWILIO_API_SECRET", "api_secret"))
-    twilio_base_url: str | None = Field(
-        None, description="Send Twilio requests to <base>/<product>/<path> (simulator, staging).")
-    state_path: Path = Path("./flex-watchdog.db")
-    shutdown_timeout_seconds: float = Field(20, gt=0)
+    auth_token: SecretStr | None = setting(
+        None, "secret", "Twilio auth token; environment TWILIO_AUTH_TOKEN.",
+        validation_alias=AliasChoices("TWILIO_AUTH_TOKEN", "auth_token"))
+    api_key: str | None = setting(
+        None, "SID", "Twilio API key SID (SK...) used instead of the auth token; environment "
+        "TWILIO_API_KEY.",
+        validation_alias=AliasChoices("TWILIO_API_KEY", "api_key"), pattern=r"^SK[0-9a-fA-F]{32}$")
+    api_secret: SecretStr | None = setting(
+        None, "secret", "Secret of the API key; environment TWILIO_API_SECRET.",
+        validation_alias=AliasChoices("TWILIO_API_SECRET", "api_secret"))
+    twilio_base_url: str | None = setting(
+        None, "URL", "Send Twilio requests to <base>/<product>/<path> (simulator, staging).")
+    state_path: Path = setting(
+        Path("./flex-watchdog.db"), "path",
+        "SQLite state file (baseline, open findings, caches, outbox, heal records), one per account.")
+    shutdown_timeout_seconds: float = setting(
+        20.0, "seconds", "Bound on a clean stop after SIGTERM; a running poll is abandoned after it.",
+        gt=0)
 
-    twilio: TwilioSettings = TwilioSettings()
-    flex: FlexSettings = FlexSettings()
-    schedule: ScheduleSettings = ScheduleSettings()
-    events: EventsSettings = EventsSettings()
-    http: HttpSettings = HttpSettings()
-    log: LogSettings = LogSettings()
-    sentry: SentrySettings = SentrySettings()
-    pagerduty: PagerDutySettings = PagerDutySettings()
-    healing: HealingSettings = HealingSettings()
-    rules: dict[str, RuleSettings] = Field(default_factory=dict)
+    twilio: TwilioSettings = setting(TwilioSettings(), "group", TwilioSettings.__doc__ or "")
+    flex: FlexSettings = setting(FlexSettings(), "group", FlexSettings.__doc__ or "")
+    schedule: ScheduleSettings = setting(ScheduleSettings(), "group", ScheduleSettings.__doc__ or "")
+    events: EventsSettings = setting(EventsSettings(), "group", EventsSettings.__doc__ or "")
+    http: HttpSettings = setting(HttpSettings(), "group", HttpSettings.__doc__ or "")
+    log: LogSettings = setting(LogSettings(), "group", LogSettings.__doc__ or "")
+    sentry: SentrySettings = setting(SentrySettings(), "group", SentrySettings.__doc__ or "")
+    pagerduty: PagerDutySettings = setting(
+        PagerDutySettings(), "group", PagerDutySettings.__doc__ or "")
+    healing: HealingSettings = setting(HealingSettings(), "group", HealingSettings.__doc__ or "")
+    rules: dict[str, RuleSettings] = setting(
+        {"numbers.message-webhook-overwritten": RuleSettings(autoheal=True)}, "rule ID: group",
+        "Per-rule settings under the rule's ID; only this heal is armed by default (it still "
+        "waits for healing.enabled).")
 
     @classmethod
     def settings_customise_sources(
