@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SSL_CERT_FILE"] = str(fake.ca_file)
         outcomes = list(run_matrix(fake))
     if not args.quiet:
-        print(f"Fault matrix: {len(FAULTS)} faults x families = {len(cases())} cases "
+        print(f"Fault matrix: {len(FAULTS)} faults x (families + Monitor feed) = {len(cases())} cases "
               f"({time.monotonic() - started:.0f} s)\n")
         print(table(outcomes))
         for o in outcomes:

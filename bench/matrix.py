@@ -1,4 +1,4 @@
-"""The fault matrix: every family × every fault the simulator can inject.
+"""The fault matrix: every family, and the Monitor feed, × every fault the simulator can inject.
 
 Each case starts a fresh account with one open, paged finding per family, then runs two full
 cycles with the fault on (connection refused: the family's own job runs while the server is
@@ -9,6 +9,11 @@ Counted as *false*: a finding opened or closed while the fault was on, a finding
 unknown family, any heal attempted or written, any PagerDuty trigger or resolve after the setup.
 *Recovered*: the first clean cycle brings every family back up with the same open findings and
 incidents as before the fault, and nothing was written or paged.
+
+The Monitor feed (Monitor Events and Debugger alerts) is no family: its evidence is best effort.
+In its cases both feed jobs run before every cycle; *unknown* then means both feeds reported
+themselves unavailable while every family stayed up and no feed job raised (no traceback, no
+``flex_watchdog_job_errors_total``), and *recovered* also means both feeds read again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 from bench.rig import Rig
 from bench.worlds import TARGETS, matrix_world, standing_changes
 from watchdog.cycle import CycleResult
+from watchdog.daemon.scheduler import ALERTS, EVENTS
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.simulator import Fault, SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
@@ -42,6 +48,10 @@ FAULTS: dict[str, dict[str, object] | None] = {
     "401": {"kind": "401"},
     "refused": None,
 }
+
+
+#: faulting products that are not families -> (product, path regex) of their requests
+FEEDS = {"monitor": ("monitor", "^/v1/(Events|Alerts)")}
 
 
 @dataclass(frozen=True)
@@ -72,9 +82,10 @@ class Outcome:
 
 
 def cases() -> list[Case]:
-    """Every family × fault; the Flex Configuration is a singleton, so it has no page 2."""
-    return [Case(family, fault) for family in FAMILIES for fault in FAULTS
-            if not (fault == "page-2" and family == "configuration")]
+    """Every family and feed × fault. The Flex Configuration is a singleton, and the feeds read
+    one page of the last hour, so they have no page 2."""
+    return [Case(source, fault) for source in (*FAMILIES, *FEEDS) for fault in FAULTS
+            if not (fault == "page-2" and source in ("configuration", *FEEDS))]
 
 
 def run_case(case: Case, fake: FakePagerDuty | None, workdir: Path) -> Outcome:
@@ -89,6 +100,8 @@ def run_case(case: Case, fake: FakePagerDuty | None, workdir: Path) -> Outcome:
 
 def _run(case: Case, rig: Rig, server: SimulatorServer) -> Outcome:
     out = Outcome(case)
+    feed = case.family in FEEDS
+    rig.feeds_too = feed
     rig.cycle()  # baseline
     standing_changes(server.world)
     rig.cycle()  # one finding per family, paged
@@ -99,10 +112,15 @@ def _run(case: Case, rig: Rig, server: SimulatorServer) -> Outcome:
     out.unknown = True
     for _ in range(FAULTED_CYCLES):
         faulted = _faulted_cycle(case, rig, server)
-        out.unknown &= rig.family_up(case.family) == 0 and (
-            faulted is None or case.family in {s.family for s in faulted.unknown})
+        if feed:
+            out.unknown &= _feeds_down_quietly(rig, faulted)
+        else:
+            out.unknown &= rig.family_up(case.family) == 0 and (
+                faulted is None or case.family in {s.family for s in faulted.unknown})
         out.false_findings += _false_findings(faulted, open_before, rig.open_ids())
     clean = rig.cycle()
+    if feed and rig.feeds_down():
+        out.notes.append("a feed is still unavailable after the fault")
     new = rig.pd_events()[events:]
     out.false_heals = rig.writes() - writes + rig.heals_attempted() - heals
     out.false_pages = sum(1 for e in new if e.kind == "trigger")
@@ -113,15 +131,25 @@ def _run(case: Case, rig: Rig, server: SimulatorServer) -> Outcome:
     return out
 
 
+def _feeds_down_quietly(rig: Rig, faulted: CycleResult | None) -> bool:
+    """Both feeds reported unavailable, no feed job raised, every family complete."""
+    raised = sum(rig.job_errors(job) for job in (EVENTS, ALERTS))
+    families = faulted is None or not faulted.unknown
+    return rig.feeds_down() == 2 and raised == 0 and families
+
+
 def _faulted_cycle(case: Case, rig: Rig, server: SimulatorServer) -> CycleResult | None:
     spec = FAULTS[case.fault]
     if spec is None:
         server.stop()
         try:
+            if case.family in FEEDS:
+                rig.run_feeds()
+                return None
             return rig.cycle([case.family])
         finally:
             server.start()
-    product, path = TARGETS[case.family]
+    product, path = FEEDS.get(case.family) or TARGETS[case.family]
     server.faults.add(Fault(product=product, path_regex=path, **spec))  # type: ignore[arg-type]
     try:
         return rig.cycle()

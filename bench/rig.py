@@ -19,9 +19,11 @@ from typing import Any
 from watchdog.alerts.daemon import attached_sink
 from watchdog.commands.run import build_daemon
 from watchdog.cycle import CycleResult, Watcher
+from watchdog.daemon.scheduler import ALERTS, EVENTS
 from watchdog.healing.healers import all_healers
 from watchdog.model.snapshot import FAMILIES
 from watchdog.settings import Settings
+from watchdog.signals.events import AlertFeed, Feed, MonitorFeed
 from watchdog.simulator import SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty, Received
 from watchdog.store.store import StateStore
@@ -73,6 +75,13 @@ class Rig:
         self.sink = attached_sink(self.watcher)
         self.watcher.listeners.append(self._capture)
         self.last: CycleResult | None = None
+        # The change feeds as the daemon schedules them; run before each cycle when asked.
+        client, store, daemon = self.watcher.access.client, self.watcher.store, self.daemon
+        self.feeds: dict[str, Feed] = {
+            EVENTS: MonitorFeed(client, store, daemon.evidence, daemon.lookup),
+            ALERTS: AlertFeed(client, store, daemon.evidence, daemon.lookup,
+                              self.settings.events.alert_error_codes)}
+        self.feeds_too = False
 
     def _capture(self, result: CycleResult) -> None:
         self.last = result
@@ -82,12 +91,29 @@ class Rig:
         the poll produced no result (rejected credentials: the job logged and counted it)."""
         self.now += timedelta(minutes=1)
         self.last = None
+        if self.feeds_too:
+            self.run_feeds()
         self.daemon.jobs.poll("bench", tuple(families))
         if self.sink is not None:
             self.sink.send_pending(self.now)
         return self.last
 
+    def run_feeds(self) -> None:
+        """One run of each change feed's job body (contained like the daemon's)."""
+        for feed in self.feeds.values():
+            self.daemon.jobs.feed(feed)()
+            self.daemon.jobs.refresher.take()  # the rig polls on its own clock, not on signals
+
     # -- what to look at -------------------------------------------------------------------------
+    def feeds_down(self) -> int:
+        """How many change feeds could not be read on their last run."""
+        return sum(feed.down for feed in self.feeds.values())
+
+    def job_errors(self, job: str) -> float:
+        value = self.metrics.registry.get_sample_value("flex_watchdog_job_errors_total",
+                                                       {"job": job})
+        return value or 0.0
+
     def family_up(self, family: str) -> float | None:
         return self.metrics.registry.get_sample_value("flex_watchdog_family_up",
                                                       {"family": family})

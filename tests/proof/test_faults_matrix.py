@@ -1,6 +1,8 @@
 """The fault matrix (bench/matrix.py) as a test: every family × every fault the simulator can
 inject leaves the family unknown (metric at 0), draws no finding, heals nothing, pages and
-resolves nothing, and the first clean cycle recovers everything."""
+resolves nothing, and the first clean cycle recovers everything. The Monitor feed faults the
+same ways: the feeds report themselves unavailable (one line, no job error) and nothing else
+changes."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.faults import summary, table
-from bench.matrix import Case, Outcome, cases, run_case
+from bench.matrix import FAULTS, Case, Outcome, cases, run_case
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 
 OUTCOMES: dict[str, Outcome] = {}
@@ -38,7 +40,8 @@ def test_fault_is_unknown_never_false_and_recovers(case: Case, fake_pd: FakePage
 
 def test_every_family_meets_every_fault() -> None:
     tried = {(c.family, c.fault) for c in cases()}
-    assert len(tried) == 8 * 11 - 1  # the Flex Configuration is a singleton: no page 2
+    assert len(tried) == 8 * 11 - 1 + 10  # Configuration and the Monitor feed have no page 2
+    assert {f for s, f in tried if s == "monitor"} == set(FAULTS) - {"page-2"}
 
 
 def test_summary_line_over_the_matrix() -> None:

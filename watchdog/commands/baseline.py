@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 
 from watchdog.commands.baseline_diff import compare, render
-from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
+from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
 from watchdog.fetchers import FetchContext, fetch_snapshot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("baseline", help="show or accept drift from the baseline")
     actions = parser.add_subparsers(dest="action", required=True)
-    diff = actions.add_parser("diff", help="resources added, removed and changed since the baseline")
+    diff = actions.add_parser("diff", help="resources added, removed and changed since the baseline",
+                              description="Exit 0 no differences, 1 differences, 3 some family "
+                                          "could not be read and nothing else differs.")
     diff.set_defaults(func=run_diff)
     accept = actions.add_parser("accept", help="adopt the current state as the baseline")
     accept.set_defaults(func=run_accept)
@@ -31,7 +33,12 @@ def run_diff(args: argparse.Namespace) -> int:
     watcher, snapshot = _current(args)
     diff = compare(watcher.store.baseline(watcher.account_sid), snapshot)
     print(render(diff))
-    return 0 if diff.empty else 1
+    failed = unread(snapshot.families.values())
+    if failed:
+        print(f"{failed}: those families were not compared")
+    if not diff.empty:
+        return 1
+    return 3 if failed else 0
 
 
 def run_accept(args: argparse.Namespace) -> int:

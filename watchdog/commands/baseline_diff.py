@@ -49,7 +49,8 @@ def render(diff: BaselineDiff) -> str:
             lines.append(f"    {change['field']}: {_short(change['before'])} -> "
                          f"{_short(change['after'])}")
     if diff.empty:
-        lines.append("No differences from the baseline.")
+        lines.append("No differences from the baseline" + (
+            " in the families compared." if diff.not_compared else "."))
     if diff.not_compared:
         lines.append(f"Not compared (unknown now, or no baseline yet): "
                      f"{', '.join(diff.not_compared)}")

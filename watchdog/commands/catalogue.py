@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from watchdog.commands.common import settings_or_exit
-from watchdog.errors import ConfigError
+from watchdog.commands.common import settings_or_exit, unread, utcnow
+from watchdog.errors import ConfigError, CredentialsRejected
+from watchdog.model.snapshot import Snapshot
 from watchdog.rules.registry import all_rules
+from watchdog.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     explain.add_argument("rule")
     explain.set_defaults(func=run_explain)
     lint = sub.add_parser("lint-flow", help="check a Studio flow export offline",
-                          description="Exit 0 clean, 1 findings, 2 unreadable file.")
+                          description="Exit 0 clean, 1 findings, 2 unreadable file, 3 --online "
+                                      "and the workspace could not be read from Twilio.")
     lint.add_argument("file", type=Path)
     lint.add_argument("--format", choices=("table", "json"), default="table")
     lint.add_argument("--online", action="store_true",
@@ -44,6 +48,20 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _live_workspace(settings: Settings) -> Snapshot:
+    """The Flex Configuration and TaskRouter read now; nothing is recorded in the state file."""
+    from watchdog.fetchers import FetchContext, fetch_snapshot
+    from watchdog.twilio_api import connect
+
+    access = connect(settings)
+    ctx = FetchContext(access.client, access.account_sid, settings.flex,
+                       settings.twilio.max_pages, {})
+    snapshot = fetch_snapshot(ctx, utcnow(), ("configuration", "taskrouter"))
+    if all(s.reason == "auth" for s in snapshot.families.values()):
+        raise CredentialsRejected(access.account_sid)
+    return snapshot
+
+
 def run_lint(args: argparse.Namespace) -> int:
     from watchdog.rules.lint import lint_file
 
@@ -54,9 +72,12 @@ def run_lint(args: argparse.Namespace) -> int:
         raise ConfigError(f"lint-flow: {args.file}: cannot read ({exc.strerror})") from None
     snapshot = None
     if args.online:
-        from watchdog.commands.common import open_watcher, utcnow
-
-        snapshot = open_watcher(settings).poll(utcnow(), ("configuration", "taskrouter")).snapshot
+        snapshot = _live_workspace(settings)
+        failed = unread(snapshot.families.values())
+        if failed:
+            # --online promises the live checks: never fall back to the offline ones
+            print(f"lint-flow: {failed}; the live checks did not run", file=sys.stderr)
+            return 3
     findings = lint_file(text, snapshot=snapshot, settings=settings, source=str(args.file))
     if args.format == "json":
         print(json.dumps({"file": str(args.file), "findings": [f.to_json() for f in findings]},

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from watchdog.cycle import Watcher
 from watchdog.errors import ConfigError
+from watchdog.model.snapshot import FamilyState
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
 from watchdog.store.store import StateStore
@@ -33,3 +35,13 @@ def open_watcher(settings: Settings) -> Watcher:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def unread(states: Iterable[FamilyState]) -> str | None:
+    """``Could not read from Twilio: studio (timeout: ...)``, or None when every read completed.
+
+    Commands that compare, plan or lint against live data say this and exit 3: a failed read
+    is never reported as "no differences" or "nothing to do".
+    """
+    failed = [f"{s.family} ({s.error or s.reason or 'failed'})" for s in states if not s.complete]
+    return f"Could not read from Twilio: {', '.join(failed)}" if failed else None

@@ -8,8 +8,9 @@ other guard applies exactly as for the daemon.
 from __future__ import annotations
 
 import argparse
+import sys
 
-from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
+from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
 from watchdog.healing import records
 from watchdog.healing.model import HealView, Mode
 from watchdog.healing.render import (
@@ -21,8 +22,10 @@ from watchdog.healing.render import (
 from watchdog.healing.session import HealSession
 from watchdog.store.store import StateStore
 
-EPILOG = ("Exit codes: --plan 0; --apply 0, or 1 when a heal failed; history 0; reset 0, or 1 "
-          "when the resource had no circuit breaker; 2 bad config or credentials.")
+EPILOG = ("Exit codes: --plan 0, or 3 when some family could not be read (the plan may miss "
+          "heals); --apply 0, 1 when a heal failed, 3 when some family could not be read; "
+          "history 0; reset 0, or 1 when the resource had no circuit breaker; 2 bad config or "
+          "credentials.")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,8 +61,16 @@ def run(args: argparse.Namespace) -> int:
     result = watcher.poll(now)
     view = HealView(result.snapshot, now, settings, watcher.store.baseline(watcher.account_sid))
     items = session.run(view, result.findings, mode)
-    print(plan_json(items) if args.format == "json" else render_plan(items, mode, settings))
-    return 1 if any(i.outcome == "failed" for i in items) else 0
+    failed = unread(result.unknown)
+    if args.format == "json":
+        print(plan_json(items))
+    else:
+        print(render_plan(items, mode, settings, complete=failed is None))
+    if failed:
+        print(f"{failed}: the plan leaves out whatever they hold", file=sys.stderr)
+    if any(i.outcome == "failed" for i in items):
+        return 1
+    return 3 if failed else 0
 
 
 def _store() -> StateStore:

@@ -46,7 +46,10 @@ def render_item(item: PlanItem, mode: Mode, settings: Settings) -> list[str]:
     return lines
 
 
-def render_plan(items: list[PlanItem], mode: Mode, settings: Settings) -> str:
+def render_plan(items: list[PlanItem], mode: Mode, settings: Settings,
+                complete: bool = True) -> str:
+    if not items and not complete:
+        return "Nothing to heal in what could be read."
     if not items:
         return "Nothing to heal: no open finding of a rule with a healer."
     counts = Counter(status_word(i, mode).lower() for i in items)

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from twilio.base.exceptions import TwilioException
-
+from watchdog.fetchers.common import classify_error
 from watchdog.model.snapshot import Snapshot
 from watchdog.settings import EventsSettings
 from watchdog.signals.evidence import ALERT_WINDOW, Alert, Change, EvidenceCache
@@ -110,6 +109,11 @@ class Feed:
         self._warmed = False
         self._down = False
 
+    @property
+    def down(self) -> bool:
+        """The last poll could not read the feed."""
+        return self._down
+
     def poll(self, now: datetime) -> FeedResult:
         """Read what is new since the cursor; on the first poll also the last hour (evidence)."""
         cursor = Cursor.load(self.store.get_cursor(self.cursor_name))
@@ -118,10 +122,10 @@ class Feed:
             start = min(start, now - ALERT_WINDOW)
         try:
             items = list(self.list(start))
-        except TwilioException as exc:
+        except Exception as exc:  # best effort: any failure (HTTP, network, body) is one line
             # Once per outage, not every poll: polling stays the ground truth meanwhile.
             level = logging.DEBUG if self._down else logging.WARNING
-            log.log(level, "%s feed unavailable: %s", self.source, str(exc).splitlines()[0])
+            log.log(level, "%s", unavailable(self.source, exc))
             self._down = True
             return FeedResult()
         if self._down:
@@ -211,6 +215,19 @@ class AlertFeed(Feed):
                                   self.lookup)
 
 
+def failure(exc: BaseException) -> str:
+    """What failed in a few words, never the response body: ``timeout: ReadTimeout``."""
+    error = classify_error(exc, "")
+    detail = f"HTTP {error.status}" if error.status else str(error).splitlines()[0][:80]
+    return f"{error.reason}: {detail}"
+
+
+def unavailable(source: str, exc: BaseException) -> str:
+    """One line for a feed that could not be read."""
+    return (f"{source} feed unavailable ({failure(exc)}); findings carry no {source} "
+            f"evidence until it is back")
+
+
 def _code(value: Any) -> int | None:
     try:
         return int(value)
@@ -233,10 +250,16 @@ def load_recent_evidence(client: Any, events: EventsSettings, now: datetime) -> 
         feeds.append(MonitorFeed(client, None, cache, lambda sid: set()))
     if events.alerts_enabled:
         feeds.append(AlertFeed(client, None, cache, lambda sid: set(), events.alert_error_codes))
+    failed: list[str] = []
     for feed in feeds:
         try:
-            for item in feed.list(start):
-                feed.remember(item)
-        except TwilioException as exc:
-            log.warning("%s feed unavailable: %s", feed.source, str(exc).splitlines()[0])
+            items = list(feed.list(start))
+        except Exception as exc:  # best effort: evidence never decides the exit code
+            failed.append(f"{feed.source} ({failure(exc)})")
+            continue
+        for item in items:
+            feed.remember(item)
+    if failed:
+        log.warning("evidence feeds unavailable: %s; findings are shown without that evidence",
+                    ", ".join(failed))
     return cache
