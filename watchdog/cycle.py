@@ -10,17 +10,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from watchdog.errors import CredentialsRejected
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.healing.records import FIGHT_RULE, fight_evidence
 from watchdog.model.findings import Finding
-from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
+from watchdog.model.results import CHECK, CycleResult, Evaluation, Trigger
+from watchdog.model.snapshot import FAMILIES, Snapshot
 from watchdog.rules.context import RuleContext
-from watchdog.rules.engine import Evaluation, evaluate
+from watchdog.rules.engine import evaluate
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings
 from watchdog.signals.evidence import evidence_text
@@ -28,28 +27,6 @@ from watchdog.store.store import StateStore
 from watchdog.twilio_api import TwilioAccess
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class CycleResult:
-    account_sid: str
-    polled_at: datetime
-    snapshot: Snapshot
-    refreshed: tuple[str, ...]
-    evaluation: Evaluation
-    opened: list[Finding] = field(default_factory=list)
-    cleared: list[dict[str, Any]] = field(default_factory=list)
-    adopted: list[str] = field(default_factory=list)
-    api_requests: int = 0
-
-    @property
-    def findings(self) -> list[Finding]:
-        return self.evaluation.findings
-
-    @property
-    def unknown(self) -> list[FamilyState]:
-        return [self.snapshot.families[f] for f in self.refreshed
-                if not self.snapshot.families[f].complete]
 
 
 # Called after a cycle is recorded (metrics, alerts, heals). Exceptions are contained.
@@ -71,11 +48,12 @@ class Watcher:
         self.enrichers: list[FindingEnricher] = []
         self._lock = threading.Lock()  # one cycle at a time: the state and cache are shared
 
-    def poll(self, now: datetime, families: Iterable[str] = FAMILIES) -> CycleResult:
+    def poll(self, now: datetime, families: Iterable[str] = FAMILIES,
+             trigger: Trigger = CHECK) -> CycleResult:
         with self._lock:
-            return self._poll(now, tuple(families))
+            return self._poll(now, tuple(families), trigger)
 
-    def _poll(self, now: datetime, families: tuple[str, ...]) -> CycleResult:
+    def _poll(self, now: datetime, families: tuple[str, ...], trigger: Trigger) -> CycleResult:
         before = self.access.stats.total()
         ctx = FetchContext(self.access.client, self.account_sid, self.settings.flex,
                            self.settings.twilio.max_pages, dict(self.studio_cache))
@@ -85,8 +63,8 @@ class Watcher:
             raise CredentialsRejected(self.account_sid)
         merged = self._merge(fresh)
         baseline = self.store.baseline(self.account_sid)
-        rule_ctx = RuleContext(merged, now, self.settings, baseline,
-                               extra={FIGHT_RULE: fight_evidence(self.store)})
+        evidence = {FIGHT_RULE: fight_evidence(self.store)}
+        rule_ctx = RuleContext(merged, now, self.settings, baseline, extra=dict(evidence))
         evaluation = evaluate(rule_ctx, only=self._rules_for(families))
         self._enrich(evaluation, now)
         unknown = {f for f, s in merged.families.items() if not s.complete}
@@ -97,10 +75,12 @@ class Watcher:
             adopted = self._adopt(fresh, baseline)
             opened, cleared = self.store.record_findings(
                 evaluation.findings, evaluation.evaluated, now, unknown)
+            open_now = self.store.open_findings()
         self.studio_cache = ctx.studio_cache
         self.latest = merged
         result = CycleResult(self.account_sid, now, merged, families, evaluation, opened, cleared,
-                             adopted, self.access.stats.total() - before)
+                             adopted, self.access.stats.total() - before, trigger, open_now,
+                             evidence)
         self._log(result)
         for listener in self.listeners:
             try:
@@ -138,6 +118,6 @@ class Watcher:
             log.warning("finding opened: %s %s: %s%s", finding.rule, finding.resource_sid,
                         finding.summary, f" [evidence: {evidence}]" if evidence else "")
         for item in result.cleared:
-            log.info("finding cleared: %s %s", item["rule"], item["resource_sid"])
+            log.info("finding cleared: %s %s", item.rule, item.resource_sid)
         if result.adopted:
             log.info("baseline adopted for %s", ", ".join(result.adopted))

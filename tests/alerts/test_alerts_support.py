@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from watchdog.alerts import DeliveryReport, PagerDutySink
-from watchdog.cycle import CycleResult, Watcher
+from watchdog.cycle import Watcher
+from watchdog.model.results import CycleResult
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World
 from watchdog.simulator.pagerduty_fake import FakePagerDuty

@@ -136,7 +136,7 @@ def test_open_findings_survive_an_unknown_family(make_watcher, sim, world):
     sim.faults.add(Fault("500", product="proxy"))
     unknown = watcher.poll(NOW + timedelta(minutes=2))
     assert unknown.cleared == [], "unknown is not recovery"
-    assert any(f["rule"] == "proxy.service-missing"
+    assert any(f.rule == "proxy.service-missing"
                for f in watcher.store.open_findings().values())
 
 

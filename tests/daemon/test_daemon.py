@@ -106,7 +106,7 @@ def test_a_missed_run_is_logged_and_counted(caplog):
 class BrokenWatcher:
     account_sid = "AC" + "0" * 32
 
-    def poll(self, now, families):
+    def poll(self, now, families, trigger):
         raise RuntimeError("bug in a cycle")
 
 

@@ -85,7 +85,7 @@ def test_a_number_event_refreshes_only_numbers_with_evidence(daemon, world):
     assert products == {"api"}, "only the numbers family was fetched"
     assert daemon.refresher.pending == set()
     finding = daemon.watcher.store.open_findings()[f"numbers.message-webhook-overwritten:{number}"]
-    change = finding["details"]["evidence"]["last_change"]
+    change = finding.details["evidence"]["last_change"]
     assert change["event_type"] == "phone-number.updated"
     assert change["actor_type"] == "user" and change["actor_sid"] == world.user_sid
     assert change["source"] == "web" and change["source_ip_address"] == "203.0.113.10"
@@ -152,7 +152,7 @@ def test_evidence_counts_matching_alerts_of_the_last_hour(daemon, world):
     for job in ("alerts", "events", "refresh"):
         run_job(daemon, job)
     finding = daemon.watcher.store.open_findings()[f"numbers.message-webhook-overwritten:{number}"]
-    assert finding["details"]["evidence"]["debugger_alerts_last_hour"] == 2
+    assert finding.details["evidence"]["debugger_alerts_last_hour"] == 2
 
 
 def test_an_unavailable_feed_is_one_warning_not_an_error(daemon, sim, caplog):

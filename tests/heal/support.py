@@ -12,13 +12,14 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from tests.conftest import NOW, sim_settings
-from watchdog.cycle import CycleResult, Watcher
+from watchdog.cycle import Watcher
 from watchdog.healing import records
 from watchdog.healing.auto import AutoHealer
 from watchdog.healing.executor import CrashHook
 from watchdog.healing.model import HealView, Mode, PlanItem
 from watchdog.healing.session import HealSession
 from watchdog.model.findings import Finding
+from watchdog.model.results import CycleResult
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World
 from watchdog.store.store import StateStore
@@ -104,7 +105,7 @@ class Rig:
 
 
 def open_rules(rig: Rig) -> set[tuple[str, str]]:
-    return {(f["rule"], f["resource_sid"]) for f in rig.store.open_findings().values()}
+    return {(f.rule, f.resource_sid) for f in rig.store.open_findings().values()}
 
 
 def break_sms(world: World, sid: str, url: str = "https://example.com/sms") -> None:

@@ -59,7 +59,7 @@ def test_studio_definitions_that_are_not_json_or_have_no_states(daemon, world: W
     assert up(daemon, "studio") == 1, "the list was read completely: the family is known"
     assert "definition not analysable" in caplog.text
     assert sample(daemon, "flex_watchdog_job_errors_total", job="studio") == 0
-    rules = {f["rule"] for f in daemon.watcher.store.open_findings().values()}
+    rules = {f.rule for f in daemon.watcher.store.open_findings().values()}
     assert rules <= {"baseline.resource-changed"}, "an unreadable flow is drift, not a broken one"
     still_serving(daemon)
 
@@ -97,7 +97,7 @@ def test_a_number_with_an_empty_or_odd_url(daemon, world: World, url: str):
     run_job(daemon, "numbers")
     assert up(daemon, "numbers") == 1
     assert sample(daemon, "flex_watchdog_job_errors_total", job="numbers") == 0
-    opened = {f["rule"] for f in daemon.watcher.store.open_findings().values()}
+    opened = {f.rule for f in daemon.watcher.store.open_findings().values()}
     assert opened <= {"baseline.resource-changed"}
     still_serving(daemon)
 

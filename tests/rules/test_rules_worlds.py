@@ -15,7 +15,8 @@ import pytest
 from tests.conftest import NOW, sim_settings
 from tests.heal.support import Rig
 from tests.rules.worlds import CASES, HEALTHY, Case, expected_rules
-from watchdog.cycle import CycleResult, Watcher
+from watchdog.cycle import Watcher
+from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import all_rules
 from watchdog.simulator import Fault, SimulatorServer, World

@@ -99,7 +99,7 @@ def test_findings_open_count_and_clear(tmp_path):
     assert [f.id for f in opened] == [f"{rule}:PN1"] and cleared == []
     opened, _ = store.record_findings([finding("PN1")], {rule}, NOW + timedelta(minutes=1))
     assert opened == []
-    assert store.open_findings()[f"{rule}:PN1"]["observations"] == 2
+    assert store.open_findings()[f"{rule}:PN1"].observations == 2
     # the rule was skipped (unknown family): the finding stays open, untouched
     _, cleared = store.record_findings([], set(), NOW + timedelta(minutes=2))
     assert cleared == [] and f"{rule}:PN1" in store.open_findings()
@@ -107,7 +107,7 @@ def test_findings_open_count_and_clear(tmp_path):
     _, cleared = store.record_findings([], {rule}, NOW, unknown_families={"numbers"})
     assert cleared == []
     _, cleared = store.record_findings([], {rule}, NOW + timedelta(minutes=3))
-    assert [c["id"] for c in cleared] == [f"{rule}:PN1"]
+    assert [c.id for c in cleared] == [f"{rule}:PN1"]
     assert store.open_findings() == {}
 
 

@@ -20,7 +20,7 @@ from watchdog.alerts import events, routing
 from watchdog.alerts.client import Outcome, check_base_url, deliver, make_client
 from watchdog.alerts.outbox import IncidentBook, Outbox, OutboxItem
 from watchdog.alerts.plan import Planned, plan
-from watchdog.cycle import CycleResult
+from watchdog.model.results import CycleResult
 from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
@@ -71,8 +71,8 @@ class PagerDutySink:
     def record(self, result: CycleResult) -> list[Planned]:
         """Queue this cycle's triggers and resolves, atomically with the incident book."""
         with self.store.transaction() as conn:
-            planned = plan(result, self.store.open_findings(), self.incidents.triggered(),
-                           self.settings, self.rules, self._redact)
+            planned = plan(result, self.incidents.triggered(), self.settings, self.rules,
+                           self._redact)
             for item in planned:
                 self.outbox.enqueue(conn, item.action, item.incident.route, item.event,
                                     result.polled_at)

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from watchdog.alerts import events, routing
 from watchdog.alerts.outbox import Incident
-from watchdog.cycle import CycleResult
 from watchdog.model.findings import Finding
+from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
@@ -33,10 +32,10 @@ class Planned:
     event: events.Event
 
 
-def plan(result: CycleResult, open_rows: Mapping[str, Mapping[str, Any]],
-         triggered: Mapping[str, Incident], settings: Settings, rules: Mapping[str, Rule],
-         redact: Redactor) -> list[Planned]:
+def plan(result: CycleResult, triggered: Mapping[str, Incident], settings: Settings,
+         rules: Mapping[str, Rule], redact: Redactor) -> list[Planned]:
     """Resolves first (they free keys), then triggers in the findings' order."""
+    open_rows = result.open_findings
     out = [Planned("resolve", incident, events.resolve_event(incident.dedup_key))
            for finding_id, incident in sorted(triggered.items()) if finding_id not in open_rows]
     for finding in result.findings:
@@ -45,13 +44,12 @@ def plan(result: CycleResult, open_rows: Mapping[str, Mapping[str, Any]],
         row = open_rows.get(finding.id)
         rule = rules.get(finding.rule)
         needed = routing.confirmations(settings, rule.kind if rule else "deletion")
-        if row is None or int(row["observations"]) < needed:
+        if row is None or row.observations < needed:
             continue
         route = routing.route_for(settings, finding.rule, finding.severity)
         if route is None:
             continue
-        out.append(_trigger(finding, route, result, rule, settings, int(row["observations"]),
-                            redact))
+        out.append(_trigger(finding, route, result, rule, settings, row.observations, redact))
     return out
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from watchdog.cycle import CycleResult
+from watchdog.model.results import CycleResult
 
 
 class AlertSink(Protocol):

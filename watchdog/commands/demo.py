@@ -62,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
         settings = demo_settings(world, server.url, Path(tmp), free_or_any(args.port),
                                  pagerduty.base_url)
         daemon, sink = build(settings)
-        log = FindingLog(console, daemon.jobs, lambda: len(daemon.watcher.store.open_findings()),
-                         {f: family_interval(settings, f) for f in FAMILIES})
+        log = FindingLog(console, {f: family_interval(settings, f) for f in FAMILIES})
         daemon.observer.on_cycle.append(log)
         daemon.start()
         try:

@@ -7,8 +7,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from watchdog.cycle import CycleResult
 from watchdog.model.findings import Finding
+from watchdog.model.results import CycleResult
 from watchdog.model.topology import Topology
 from watchdog.signals.evidence import evidence_text
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from watchdog.cycle import Watcher
 from watchdog.daemon.scheduler import REFRESH, JobGroup, Refresher
 from watchdog.errors import CredentialsRejected
+from watchdog.model.results import Trigger
 from watchdog.signals.events import Feed
 from watchdog.telemetry.metrics import Metrics
 from watchdog.telemetry.sentry import JOBS_LOGGER, capture_job_error
@@ -32,16 +33,14 @@ class Jobs:
         self.last_poll_end: datetime | None = None
         self._running = 0
         self._idle = threading.Condition()
-        # The job and reason of the cycle running on this thread (cycle listeners read it).
-        self.current = threading.local()
 
     # -- job bodies ------------------------------------------------------------------------------
-    def poll(self, job: str, families: tuple[str, ...], reason: str = "schedule") -> None:
-        """One cycle over ``families`` (a group's, or every family for the initial poll)."""
+    def poll(self, job: str, families: tuple[str, ...], sources: tuple[str, ...] = ()) -> None:
+        """One cycle over ``families`` (a group's, or every family for the initial poll);
+        ``sources``: the change signals that asked for it (none: the schedule did)."""
         with self._contained(job, families, poll=True) as go:
             if go:
-                self.current.job, self.current.reason = job, reason
-                self.watcher.poll(self.clock(), families)
+                self.watcher.poll(self.clock(), families, Trigger(job, sources))
 
     def poll_group(self, group: JobGroup) -> Callable[[], None]:
         return lambda: self.poll(group.name, group.families)
@@ -52,9 +51,8 @@ class Jobs:
             families, sources = self.refresher.take()
             if not families:
                 return
-            reason = "signal: " + ", ".join(sources)
-            log.info("refreshing %s now (%s)", ", ".join(families), reason)
-            self.poll(REFRESH, families, reason)
+            log.info("refreshing %s now (signal: %s)", ", ".join(families), ", ".join(sources))
+            self.poll(REFRESH, families, tuple(sources))
 
     def feed(self, feed: Feed) -> Callable[[], None]:
         def run() -> None:

@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
-from watchdog.cycle import CycleResult, Watcher
+from watchdog.cycle import Watcher
+from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import FAMILIES
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings
@@ -31,7 +32,7 @@ class CycleObserver:
 
     def __call__(self, result: CycleResult) -> None:
         self.metrics.observe_snapshot(result.snapshot, result.refreshed)
-        self._findings()
+        self._findings(result)
         for reason, count in result.evaluation.skip_counts().items():
             self.metrics.rules_skipped.labels(reason).inc(count)
         self._latency(result)
@@ -43,9 +44,9 @@ class CycleObserver:
         for listener in self.on_cycle:
             listener(result)
 
-    def _findings(self) -> None:
+    def _findings(self, result: CycleResult) -> None:
         counts: Counter[tuple[str, str]] = Counter(
-            (f["rule"], f["severity"]) for f in self.watcher.store.open_findings().values())
+            (f.rule, f.severity) for f in result.open_findings.values())
         self.metrics.observe_open_findings(dict(counts), all_rules().values(), self.settings)
 
     def _latency(self, result: CycleResult) -> None:

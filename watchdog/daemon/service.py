@@ -86,7 +86,7 @@ class Daemon:
 
     def _specs(self) -> list[JobSpec]:
         s, jobs = self.settings, self.jobs
-        specs = [JobSpec(INITIAL, lambda: jobs.poll(INITIAL, FAMILIES, "start-up"), None,
+        specs = [JobSpec(INITIAL, lambda: jobs.poll(INITIAL, FAMILIES), None,
                          self.started_at)]
         specs += [JobSpec(g.name, jobs.poll_group(g), g.interval, jitter=True)
                   for g in self.groups]

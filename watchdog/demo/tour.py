@@ -14,14 +14,14 @@ import textwrap
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
-from watchdog.cycle import CycleResult
-from watchdog.daemon.jobs import Jobs
+from watchdog.daemon.scheduler import INITIAL
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.model.findings import Finding
+from watchdog.model.results import CycleResult, OpenFinding, Trigger
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.signals.evidence import evidence_text
 from watchdog.simulator.world import World
@@ -73,33 +73,30 @@ class Seen:
 class FindingLog:
     """Prints each opened and cleared finding as cycles record them; lets the tour wait."""
 
-    def __init__(self, console: Console, jobs: Jobs, open_count: Callable[[], int],
-                 intervals: dict[str, float]) -> None:
-        self.console, self.jobs, self.open_count = console, jobs, open_count
+    def __init__(self, console: Console, intervals: dict[str, float]) -> None:
+        self.console = console
         self.intervals = intervals  # family -> scheduled poll interval (s)
         self.cond = threading.Condition()
         self.seen: list[Seen] = []
-        self.cycles: list[tuple[str, tuple[str, ...]]] = []  # (reason, refreshed)
         self.open = 0
         self.mark = 0.0  # when the current step's change (or repair) was made
         self.mark_label = "the change"
 
     def __call__(self, result: CycleResult) -> None:
-        how = self._how()
+        how = _how(result.trigger)
         for rule, findings in _by_rule(result.opened).items():
             self._opened(rule, findings, how)
         for rule, items in _by_rule(result.cleared).items():
-            sids = ", ".join(_short(i["resource_sid"]) for i in items[:3])
+            sids = ", ".join(_short(i.resource_sid) for i in items[:3])
             extra = f" (+{len(items) - 3} more)" if len(items) > 3 else ""
             self.console.line("CLEARED", f"{rule}  {sids}{extra}  [{self._after()} via {how}]",
                               "cleared")
         with self.cond:
             self.seen += [Seen(self.console.elapsed(), "opened", f.rule, how)
                           for f in result.opened]
-            self.seen += [Seen(self.console.elapsed(), "cleared", c["rule"], how)
+            self.seen += [Seen(self.console.elapsed(), "cleared", c.rule, how)
                           for c in result.cleared]
-            self.cycles.append((self.jobs.current.__dict__.get("reason", ""), result.refreshed))
-            self.open = self.open_count()
+            self.open = len(result.open_findings)
             self.cond.notify_all()
 
     def _opened(self, rule: str, findings: list[Finding], how: str) -> None:
@@ -118,14 +115,6 @@ class FindingLog:
             self.console.line("OPENED", f"{finding.severity} {rule}  {finding.resource_sid}",
                               finding.severity, tuple(more))
 
-    def _how(self) -> str:
-        current = self.jobs.current.__dict__
-        reason, job = current.get("reason", ""), current.get("job", "")
-        if reason.startswith("signal: "):
-            names = [SOURCES.get(s, s) for s in reason.removeprefix("signal: ").split(", ")]
-            return " and ".join(names)
-        return "the start-up poll" if reason == "start-up" else f"the scheduled {job} poll"
-
     def _after(self) -> str:
         return f"{self.console.elapsed() - self.mark:.1f}s after {self.mark_label}"
 
@@ -140,10 +129,16 @@ class FindingLog:
             return self.cond.wait_for(predicate, timeout)
 
 
-def _by_rule(items: list[Any]) -> dict[str, list[Any]]:
+def _how(trigger: Trigger) -> str:
+    if trigger.sources:
+        return " and ".join(SOURCES.get(s, s) for s in trigger.sources)
+    return "the start-up poll" if trigger.job == INITIAL else f"the scheduled {trigger.job} poll"
+
+
+def _by_rule(items: Sequence[Finding | OpenFinding]) -> dict[str, list[Any]]:
     grouped: dict[str, list[Any]] = defaultdict(list)
     for item in items:
-        grouped[item.rule if isinstance(item, Finding) else item["rule"]].append(item)
+        grouped[item.rule].append(item)
     return grouped
 
 

@@ -13,7 +13,7 @@ that data. Disarmed rules' findings are recorded as dry runs from the cycle's ow
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.healing import guard, records
@@ -23,13 +23,14 @@ from watchdog.healing.journal import ChangeCallback
 from watchdog.healing.model import HealView, PlanItem
 from watchdog.healing.session import HealSession, first_seen
 from watchdog.model.findings import Finding
+from watchdog.model.results import CycleResult, Evaluation
 from watchdog.model.snapshot import Snapshot
 from watchdog.rules.context import RuleContext
-from watchdog.rules.engine import Evaluation, evaluate
+from watchdog.rules.engine import evaluate
 from watchdog.telemetry.metrics import Metrics
 
 if TYPE_CHECKING:
-    from watchdog.cycle import CycleResult, Watcher
+    from watchdog.cycle import Watcher
 
 
 class AutoHealer:
@@ -49,8 +50,8 @@ class AutoHealer:
         now = result.polled_at
         self.session.reconcile(now)
         healers = all_healers()
-        open_ = [_finding(item) for item in self.store.open_findings().values()
-                 if item["rule"] in healers]
+        open_ = [item.finding() for item in result.open_findings.values()
+                 if item.rule in healers]
         rules = {f.rule for f in open_}
         if not rules:
             self.last = []
@@ -58,7 +59,7 @@ class AutoHealer:
         armed = {r for r in rules if guard.disarmed(self.settings, r, "auto") is None
                  and guard.disabled(self.settings, r) is None}
         snapshot, evaluation = result.snapshot, result.evaluation
-        if armed and self._due(open_, armed, now):
+        if armed and self._due(open_, armed, now, result):
             snapshot, evaluation = self._fresh(result, armed)
         findings = [f for f in result.findings if f.rule in rules - armed]
         findings += [f for f in evaluation.findings if f.rule in armed]
@@ -67,14 +68,15 @@ class AutoHealer:
         unknown = {r for r, why in evaluation.skipped.items() if why == "unknown"}
         findings += [f for f in open_ if f.rule in armed & unknown]
         view = HealView(snapshot, now, self.settings, self.store.baseline(result.account_sid))
-        self.last = self.session.run(view, findings, "auto")
+        self.last = self.session.run(view, findings, "auto", result.open_findings)
 
-    def _due(self, open_: list[Finding], armed: set[str], now: datetime) -> bool:
+    def _due(self, open_: list[Finding], armed: set[str], now: datetime,
+             result: CycleResult) -> bool:
         """Worth fresh data: a finding past its grace period, or one on a resource healed
         within the fight window; resources whose breaker is open never are."""
         healing = self.settings.healing
         breakers = {(b.rule, b.resource_sid): b for b in records.breakers(self.store)}
-        seen = first_seen(self.store)
+        seen = first_seen(result.open_findings)
         for finding in open_:
             if finding.rule not in armed:
                 continue
@@ -108,8 +110,3 @@ class AutoHealer:
                                self.store.baseline(result.account_sid))
         return snapshot, evaluate(rule_ctx, only=armed)
 
-
-def _finding(item: dict[str, Any]) -> Finding:
-    """A stored open finding as the engine would have produced it."""
-    return Finding(item["rule"], item["severity"], item["resource_type"], item["resource_sid"],
-                   item["summary"], dict(item["details"]), healable=bool(item["healable"]))

@@ -5,7 +5,7 @@ Shared by the daemon (``auto``), ``heal --apply`` (``apply``) and ``heal --plan`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,15 +15,15 @@ from watchdog.healing.journal import ChangeCallback, Journal
 from watchdog.healing.model import HealView, Mode, PlanItem
 from watchdog.healing.planner import PlanInput, plan
 from watchdog.model.findings import Finding
+from watchdog.model.results import OpenFinding
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
 from watchdog.telemetry.metrics import Metrics
 
 
-def first_seen(store: StateStore) -> dict[str, datetime]:
+def first_seen(open_findings: Mapping[str, OpenFinding]) -> dict[str, datetime]:
     """Open finding id -> when it was first seen (the grace period's start)."""
-    return {fid: datetime.fromisoformat(item["first_seen"])
-            for fid, item in store.open_findings().items()}
+    return {fid: item.first_seen for fid, item in open_findings.items()}
 
 
 class HealSession:
@@ -41,13 +41,17 @@ class HealSession:
     def reconcile(self, now: datetime) -> list[PlanItem]:
         return self.executor.reconcile(now)
 
-    def plan(self, view: HealView, findings: Iterable[Finding], mode: Mode) -> list[PlanItem]:
+    def plan(self, view: HealView, findings: Iterable[Finding], mode: Mode,
+             open_findings: Mapping[str, OpenFinding] | None = None) -> list[PlanItem]:
+        """``open_findings``: the cycle's own, when it has them (else read from the store)."""
         breaker = lambda rule, sid: records.breaker(self.store, rule, sid)  # noqa: E731
-        self._seen = first_seen(self.store)
+        self._seen = first_seen(self.store.open_findings() if open_findings is None
+                                else open_findings)
         return plan(PlanInput(view, findings, self._seen, breaker, mode))
 
-    def run(self, view: HealView, findings: Iterable[Finding], mode: Mode) -> list[PlanItem]:
-        items = self.plan(view, findings, mode)
+    def run(self, view: HealView, findings: Iterable[Finding], mode: Mode,
+            open_findings: Mapping[str, OpenFinding] | None = None) -> list[PlanItem]:
+        items = self.plan(view, findings, mode, open_findings)
         for item in items:
             self._settle(item, mode, view.now)
         return items

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass, field
 
 from watchdog.model.findings import Finding, sort_key
+from watchdog.model.results import Evaluation
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, Rule, all_rules
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Evaluation:
-    findings: list[Finding] = field(default_factory=list)
-    evaluated: set[str] = field(default_factory=set)
-    skipped: dict[str, str] = field(default_factory=dict)  # rule -> unknown | disabled | error
-
-    def skip_counts(self) -> Counter[str]:
-        return Counter(self.skipped.values())
 
 
 def evaluate(ctx: RuleContext, only: set[str] | None = None) -> Evaluation:

@@ -18,6 +18,7 @@ from typing import Any
 
 from watchdog.errors import StateError
 from watchdog.model.findings import Finding
+from watchdog.model.results import OpenFinding
 from watchdog.model.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
 from watchdog.store.memo import StoreMemo
 from watchdog.store.rows import dump as _dump
@@ -303,22 +304,18 @@ class StateStore:
 
     # -- findings ------------------------------------------------------------------------------
 
-    def open_findings(self) -> dict[str, dict[str, Any]]:
+    def open_findings(self) -> dict[str, OpenFinding]:
         rows = self.execute(
             "SELECT id, rule, severity, resource_type, resource_sid, summary, details, healable, "
             "first_seen, last_seen, observations FROM findings WHERE status = 'open'")
-        keys = ("id", "rule", "severity", "resource_type", "resource_sid", "summary", "details",
-                "healable", "first_seen", "last_seen", "observations")
-        out = {}
-        for row in rows:
-            item = dict(zip(keys, row, strict=True))
-            item["details"] = json.loads(item["details"])
-            out[item["id"]] = item
-        return out
+        return {str(r[0]): OpenFinding(
+            str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), json.loads(r[6]),
+            bool(r[7]), datetime.fromisoformat(r[8]), datetime.fromisoformat(r[9]), int(r[10]))
+            for r in rows}
 
     def record_findings(self, findings: list[Finding], evaluated_rules: set[str],
                         now: datetime, unknown_families: set[str] | frozenset[str] = frozenset(),
-                        ) -> tuple[list[Finding], list[dict[str, Any]]]:
+                        ) -> tuple[list[Finding], list[OpenFinding]]:
         """Upsert this cycle's findings; close open ones of rules evaluated without them.
 
         Findings of rules that were skipped (unknown family, error), and findings about a resource
@@ -345,8 +342,8 @@ class StateStore:
                     (f.id, f.rule, f.severity, f.resource_type, f.resource_sid, f.summary,
                      _dump(f.details), int(f.healable), stamp, stamp))
             cleared = [item for fid, item in known.items()
-                       if fid not in current and item["rule"] in evaluated_rules
-                       and RESOURCE_FAMILY.get(item["resource_type"]) not in unknown_families]
+                       if fid not in current and item.rule in evaluated_rules
+                       and RESOURCE_FAMILY.get(item.resource_type) not in unknown_families]
             conn.executemany("UPDATE findings SET status='closed', closed_at=? WHERE id=?",
-                             [(stamp, item["id"]) for item in cleared])
+                             [(stamp, item.id) for item in cleared])
         return opened, cleared
