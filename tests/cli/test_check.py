@@ -264,3 +264,22 @@ def test_proxy_url_pasted_on_a_conversations_number_is_only_that(build, tmp_path
     assert [(f["rule"], f["resource_sid"]) for f in findings] == [
         ("numbers.message-webhook-set-on-conversations", number)]
     assert findings[0]["details"]["stack"] == "conversations"
+
+
+def test_json_api_requests_counts_every_request_evidence_reads_included(sim, tmp_path):
+    assert _run(["check"], sim, tmp_path).returncode == 0
+    sim.requests.reset_counts()
+    proc = _run(["check", "--format", "json"], sim, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    served = sim.requests.entries()
+    assert any(e.product == "monitor" for e in served), "check reads Monitor Events for evidence"
+    assert json.loads(proc.stdout)["api_requests"] == len(served)
+
+
+def test_rejected_credentials_are_one_line_naming_the_account(sim, tmp_path):
+    proc = _run(["check"], sim, tmp_path, TWILIO_AUTH_TOKEN="wrong-token-value-123",
+                FLEX_WATCHDOG_LOG__LEVEL="INFO")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        f"twilio: Twilio rejected the credentials for account {sim.world.account_sid} (20003)"]
+    assert "wrong-token-value-123" not in proc.stderr + proc.stdout

@@ -32,6 +32,15 @@ def test_the_readme_command_without_credentials(tmp_path):
     assert "evidence: phone-number.updated" in out
     assert "MISSED" not in out and "still open" not in out
     assert "Every breakage was detected and cleared" in out
+    # the first breakage is healed by the daemon (grace 0), with its change event, and clears
+    healed = re.search(r"HEALED  numbers\.message-webhook-overwritten  (PN\w+)", out)
+    assert healed, out
+    assert "change event: flex-watchdog healed numbers.message-webhook-overwritten" in out
+    assert re.search(r"change \[.*\] flex-watchdog healed numbers\.message-webhook-overwritten",
+                     out), "PagerDuty received the change event"
+    step1 = out.split("-- 2/4")[0]
+    assert step1.index("HEALED") < step1.index("CLEARED numbers.message-webhook-overwritten")
+    assert "repair  none by hand: the daemon healed it" in step1
     assert "\033[" not in out, "no colour codes when not on a terminal"
     assert proc.stderr == "", "the daemon's log stays out of the tour"
     assert list(tmp_path.iterdir()) == [], "no state file left behind"

@@ -128,3 +128,17 @@ def test_heal_without_an_action_is_a_usage_error(cli_env, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["heal"])
     assert exc.value.code == 2
+
+
+def test_zero_grace_heals_a_finding_seen_for_the_first_time(sim, cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("FLEX_WATCHDOG_HEALING__GRACE_SECONDS", "0")
+    world = sim.world
+    sid = world.legacy_numbers[0]
+    with freeze_time(NOW) as clock:
+        _run(capsys, "--plan")
+        world.set_number(sid, sms_url="https://example.com/sms")
+        clock.move_to(NOW + timedelta(minutes=1))
+        code, out = _run(capsys, "--apply")
+    assert code == 0 and "APPLIED: verified" in out and "WAITING" not in out
+    assert world.number(sid)["sms_url"] == proxy_webhook_url(world.account_sid,
+                                                             world.flex_proxy_sid or "")

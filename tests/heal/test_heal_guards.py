@@ -134,8 +134,8 @@ def test_blast_radius_refuses_every_heal_of_the_rule(sim, tmp_path):
 def test_resource_changed_between_snapshot_and_write_is_skipped(sim, tmp_path):
     rig = Rig(sim, tmp_path, **armed(MESSAGE, grace_seconds=0))
     sid = rig.world.legacy_numbers[0]
+    rig.watcher.listeners.clear()  # snapshots, without the auto-healer's pass (grace 0: now)
     _broken_and_due(rig, sid)
-    rig.watcher.listeners.clear()  # a snapshot, without the auto-healer's pass
     result = rig.poll(7)
     rig.world.set_number(sid, sms_url="https://example.com/someone-else")
     [item] = rig.run(result, "apply")
@@ -148,8 +148,8 @@ def test_already_correct_is_a_noop_without_a_write(sim, tmp_path):
     rig = Rig(sim, tmp_path, **armed(MESSAGE, grace_seconds=0))
     world = rig.world
     sid = world.legacy_numbers[0]
-    _broken_and_due(rig, sid)
     rig.watcher.listeners.clear()
+    _broken_and_due(rig, sid)
     result = rig.poll(7)
     world.set_number(sid, sms_url=proxy_webhook_url(world.account_sid, world.flex_proxy_sid or ""))
     [item] = rig.run(result, "apply")

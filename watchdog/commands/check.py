@@ -22,9 +22,12 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     watcher = open_watcher(settings)
     now = utcnow()
+    before = watcher.access.stats.total()
     evidence = load_recent_evidence(watcher.access.client, settings.events, now)
     watcher.enrichers.append(evidence.enrich)
     result = watcher.poll(now)
+    # every request counts, the Monitor Events and Debugger alerts read for evidence too
+    result.api_requests = watcher.access.stats.total() - before
     if args.format == "json":
         print(render_json(result))
     else:

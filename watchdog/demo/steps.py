@@ -12,9 +12,11 @@ AUTORESPONDER = "https://example.com/sms-autoresponder"
 class OverwriteMessageWebhook:
     title = 'A Flex number\'s "A message comes in" is overwritten in the Console'
     guide = "Números de teléfono"
-    note = "Twilio logs a Monitor event for it: the daemon refreshes numbers at once."
+    note = ("Twilio logs a Monitor event for it: the daemon refreshes numbers at once, and "
+            "heals it (this is the one rule armed to heal by default).")
     expect = ("numbers.message-webhook-overwritten",)
     accept_baseline = False
+    healed_by_daemon = True
 
     def breaks(self, world: World) -> str:
         self.sid = world.flex_numbers[0]
@@ -24,6 +26,7 @@ class OverwriteMessageWebhook:
         return f'{self.phone}: "A message comes in" set to {AUTORESPONDER}'
 
     def repair(self, world: World) -> list[str]:
+        """The guide's repair, for a run without the daemon's heal."""
         world.set_number(self.sid, sms_url=self.url)
         return [f'{self.phone}: "A message comes in" points at the Flex Proxy Service again']
 

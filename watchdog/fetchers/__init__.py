@@ -47,7 +47,8 @@ def fetch_family(ctx: FetchContext, family: str, now: datetime) -> FamilyState:
         if family == "studio":
             ctx.studio_cache.clear()
             ctx.studio_cache.update(studio_before)
-        log.warning("fetch %s failed (%s): %s", family, error.reason, error)
+        if error.reason != "auth":  # rejected credentials: fetch_snapshot decides (one line)
+            log.warning("fetch %s failed (%s): %s", family, error.reason, error)
         return FamilyState(family, "failed", error=str(error), reason=error.reason,
                            fetched_at=now, duration_seconds=time.monotonic() - started)
     return FamilyState(family, "complete", tuple(resources), fetched_at=now,
@@ -61,6 +62,8 @@ def fetch_snapshot(ctx: FetchContext, now: datetime,
         state = fetch_family(ctx, family, now)
         states[family] = state
         if state.reason == "auth":
+            if any(s.complete for s in states.values()):  # else the caller reports it, once
+                log.warning("fetch %s failed (auth): %s", family, state.error)
             # Rejected credentials fail every family alike: do not hammer Twilio with them.
             for rest in families:
                 states.setdefault(rest, FamilyState(rest, "failed", error=state.error,

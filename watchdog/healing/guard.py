@@ -47,9 +47,9 @@ def stale(view: HealView, families: Iterable[str]) -> str | None:
 
 def grace_left(first_seen: datetime | None, now: datetime, grace_seconds: float) -> float:
     """Seconds until the finding is old enough to heal (0 when it is; a finding not yet
-    recorded counts as brand new)."""
+    recorded counts as brand new, and a grace of 0 means now)."""
     age = (now - first_seen).total_seconds() if first_seen is not None else 0.0
-    return 0.0 if age > grace_seconds else max(grace_seconds - age, 1e-9)
+    return 0.0 if age >= grace_seconds else max(grace_seconds - age, 1e-9)
 
 
 def breaker_open(breaker: Breaker) -> str | None:

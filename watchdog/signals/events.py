@@ -255,6 +255,10 @@ def load_recent_evidence(client: Any, events: EventsSettings, now: datetime) -> 
         try:
             items = list(feed.list(start))
         except Exception as exc:  # best effort: evidence never decides the exit code
+            if classify_error(exc, "").reason == "auth":
+                # the poll that follows reports rejected credentials itself, in one line
+                log.debug("%s feed: credentials rejected", feed.source)
+                break
             failed.append(f"{feed.source} ({failure(exc)})")
             continue
         for item in items:
@@ -263,3 +267,4 @@ def load_recent_evidence(client: Any, events: EventsSettings, now: datetime) -> 
         log.warning("evidence feeds unavailable: %s; findings are shown without that evidence",
                     ", ".join(failed))
     return cache
+
