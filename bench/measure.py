@@ -17,9 +17,9 @@ from twilio.rest import Client
 
 from bench.simproc import SimProcess
 from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.settings import Settings
-from watchdog.store.store import StateStore
-from watchdog.twilio_api import connect, rewrite_url
+from watchdog.twilio_api import rewrite_url
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -55,7 +55,7 @@ def measure_cycles(sim: SimProcess, workdir: Path, warm: int = 7) -> Cycles:
     """One cold cycle (empty state), then ``warm`` cycles with nothing changed, each next to
     the bare SDK reading the same pages."""
     settings = bench_settings(sim, workdir / f"bench-{sim.numbers}.db")
-    watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+    watcher = build_watcher(settings)
     http = BareHttpClient(sim.url)
     bare = Client(sim.account_sid, sim.auth_token, http_client=http)
     out = Cycles()

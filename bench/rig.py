@@ -18,7 +18,8 @@ from typing import Any
 
 from watchdog.alerts.daemon import attached_sink
 from watchdog.commands.run import build_daemon
-from watchdog.cycle import CycleResult, Watcher
+from watchdog.cycle import CycleResult
+from watchdog.daemon.app import build_watcher
 from watchdog.daemon.scheduler import ALERTS, EVENTS
 from watchdog.healing.healers import all_healers
 from watchdog.model.snapshot import FAMILIES
@@ -27,7 +28,6 @@ from watchdog.signals.events import AlertFeed, Feed, MonitorFeed
 from watchdog.simulator import SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty, Received
 from watchdog.store.store import StateStore
-from watchdog.twilio_api import connect
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 READS = frozenset({"GET", "HEAD"})
@@ -66,7 +66,7 @@ class Rig:
         self.key = routing_key(name)
         self.settings = rig_settings(server, state_path, fake, self.key, **overrides)
         self.now = T0
-        self.watcher = Watcher(self.settings, StateStore(state_path), connect(self.settings))
+        self.watcher = build_watcher(self.settings, StateStore(state_path))
         # Exactly what `flex-watchdog run` attaches (observer, paging, healing), never started:
         # the rig runs the job bodies itself, on its own clock.
         self.daemon = build_daemon(self.settings, self.watcher)

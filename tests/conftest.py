@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
-from watchdog.store.store import StateStore
-from watchdog.twilio_api import connect
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -62,5 +61,5 @@ def make_watcher(make_settings: Callable[..., Settings]) -> Callable[..., Watche
     """A Watcher against the simulator; each call opens the same state file anew (a restart)."""
     def build(**overrides: Any) -> Watcher:
         settings = make_settings(**overrides)
-        return Watcher(settings, StateStore(settings.state_path), connect(settings))
+        return build_watcher(settings)
     return build

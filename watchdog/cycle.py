@@ -1,20 +1,22 @@
 """One pass: fetch -> snapshot -> rules -> findings (recorded). Alerts and heals hook in after.
 
-``Watcher.poll(families, now)`` refreshes some families (all, for ``check``), merges them with the
-latest complete data of the others, evaluates the rules whose families it refreshed, and stores
-the result in one transaction. The clock is read once by the caller and passed down.
+``Watcher.poll(now, families)`` refreshes some families (all, for ``check``), merges them with
+the latest complete data of the others, evaluates the rules whose families it refreshed, and
+stores the result in one transaction. The clock is read once by the caller and passed down.
+``Watcher.fetch(families, now)`` is that fetch and merge alone (the healer, the demo and
+``baseline`` read the account through it); it records nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from watchdog.errors import CredentialsRejected
 from watchdog.fetchers import FetchContext, fetch_snapshot
-from watchdog.healing.records import FIGHT_RULE, fight_evidence
 from watchdog.model.findings import Finding
 from watchdog.model.results import CHECK, CycleResult, Evaluation, Trigger
 from watchdog.model.snapshot import FAMILIES, Snapshot
@@ -33,13 +35,18 @@ log = logging.getLogger(__name__)
 CycleListener = Callable[[CycleResult], None]
 # Called between evaluation and recording to add evidence to findings (rules stay pure).
 FindingEnricher = Callable[[list[Finding], datetime], list[Finding]]
+# Read once per cycle for the rule it is keyed by (``RuleContext.extra[rule_id]``): state the
+# snapshot does not hold, such as the tripped heal breakers. The composition root hands them in.
+EvidenceFeed = Callable[[], Any]
 
 
 class Watcher:
     """Holds the latest complete snapshot in memory and runs cycles against it."""
 
-    def __init__(self, settings: Settings, store: StateStore, access: TwilioAccess) -> None:
+    def __init__(self, settings: Settings, store: StateStore, access: TwilioAccess,
+                 evidence: Mapping[str, EvidenceFeed] | None = None) -> None:
         self.settings, self.store, self.access = settings, store, access
+        self.evidence = dict(evidence or {})
         self.account_sid = access.account_sid
         store.bind_account(self.account_sid)
         self.latest: Snapshot | None = store.load_snapshot(self.account_sid)
@@ -55,15 +62,13 @@ class Watcher:
 
     def _poll(self, now: datetime, families: tuple[str, ...], trigger: Trigger) -> CycleResult:
         before = self.access.stats.total()
-        ctx = FetchContext(self.access.client, self.account_sid, self.settings.flex,
-                           self.settings.twilio.max_pages, dict(self.studio_cache))
-        fresh = fetch_snapshot(ctx, now, families)
+        merged = self.fetch(families, now)
+        fresh = Snapshot(self.account_sid, now, {f: merged.families[f] for f in families})
         auth = next((s for s in fresh.families.values() if s.reason == "auth"), None)
         if auth is not None and all(s.reason == "auth" for s in fresh.families.values()):
             raise CredentialsRejected(self.account_sid)
-        merged = self._merge(fresh)
         baseline = self.store.baseline(self.account_sid)
-        evidence = {FIGHT_RULE: fight_evidence(self.store)}
+        evidence = {rule_id: feed() for rule_id, feed in self.evidence.items()}
         rule_ctx = RuleContext(merged, now, self.settings, baseline, extra=dict(evidence))
         evaluation = evaluate(rule_ctx, only=self._rules_for(families))
         self._enrich(evaluation, now)
@@ -71,12 +76,11 @@ class Watcher:
         unknown |= set(FAMILIES) - set(merged.families)
         with self.store.transaction():
             self.store.save_snapshot(fresh)
-            self.store.save_studio_cache(ctx.studio_cache)
+            self.store.save_studio_cache(self.studio_cache)
             adopted = self._adopt(fresh, baseline)
             opened, cleared = self.store.record_findings(
                 evaluation.findings, evaluation.evaluated, now, unknown)
             open_now = self.store.open_findings()
-        self.studio_cache = ctx.studio_cache
         self.latest = merged
         result = CycleResult(self.account_sid, now, merged, families, evaluation, opened, cleared,
                              adopted, self.access.stats.total() - before, trigger, open_now,
@@ -96,10 +100,17 @@ class Watcher:
             except Exception:  # contained: evidence is a bonus, never a reason to miss a cycle
                 log.exception("finding enricher %r failed", enrich)
 
-    def _merge(self, fresh: Snapshot) -> Snapshot:
-        families = dict(self.latest.families) if self.latest else {}
-        families.update(fresh.families)
-        return Snapshot(self.account_sid, fresh.taken_at, families)
+    def fetch(self, families: Iterable[str], now: datetime) -> Snapshot:
+        """``families`` read now, merged with the latest data of the others. Records nothing;
+        a failed family is unknown in the result. The Studio cache it leaves is the one the
+        next recorded cycle saves."""
+        ctx = FetchContext(self.access.client, self.account_sid, self.settings.flex,
+                           self.settings.twilio.max_pages, dict(self.studio_cache))
+        fresh = fetch_snapshot(ctx, now, tuple(families))
+        self.studio_cache = ctx.studio_cache
+        merged = dict(self.latest.families) if self.latest else {}
+        merged.update(fresh.families)
+        return Snapshot(self.account_sid, now, merged)
 
     def _rules_for(self, families: tuple[str, ...]) -> set[str] | None:
         if set(families) >= set(FAMILIES):

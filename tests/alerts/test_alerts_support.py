@@ -15,13 +15,12 @@ import pytest
 
 from watchdog.alerts import DeliveryReport, PagerDutySink
 from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.model.results import CycleResult
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
-from watchdog.store.store import StateStore
 from watchdog.telemetry.metrics import Metrics
-from watchdog.twilio_api import connect
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DEFAULT_KEY = "pdDEFAULTkey" + "0" * 20
@@ -102,7 +101,7 @@ def make_rig(world: World, sim: SimulatorServer, fake_pd: FakePagerDuty, tmp_pat
     def build(rules: dict[str, Any] | None = None, **pd: Any) -> Rig:
         def open_all() -> tuple[Settings, Watcher]:
             settings = make_settings(pagerduty=pd_settings(fake_pd, **pd), rules=rules or {})
-            return settings, Watcher(settings, StateStore(settings.state_path), connect(settings))
+            return settings, build_watcher(settings)
         rig = Rig(world, sim, fake_pd, open_all)
         rig.poll()
         return rig

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import NOW
 from watchdog.commands.report import exit_code, to_json
+from watchdog.daemon.app import build_watcher
 from watchdog.model.snapshot import FAMILIES
 from watchdog.simulator import Fault, healthy_conversations, large, mixed
 from watchdog.simulator import SimulatorServer as Server
@@ -49,14 +50,11 @@ def test_snapshot_holds_every_family(make_watcher, world):
 
 def test_pagination_reads_every_page(tmp_path):
     from tests.conftest import sim_settings
-    from watchdog.cycle import Watcher
-    from watchdog.store.store import StateStore
-    from watchdog.twilio_api import connect
 
     world = large(numbers=2100, studio_flows=5, flex_flows=10)
     with Server(world) as server:
         settings = sim_settings(server, tmp_path / "s.db")
-        watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+        watcher = build_watcher(settings)
         result = watcher.poll(NOW)
         pages = [r for r in server.requests.entries()
                  if r.product == "api" and "IncomingPhoneNumbers" in r.template]
@@ -112,14 +110,11 @@ def test_a_failed_family_is_unknown_never_deleted(make_watcher, sim, world, fami
 
 def test_failure_on_page_two_is_unknown_not_a_short_list(tmp_path):
     from tests.conftest import sim_settings
-    from watchdog.cycle import Watcher
-    from watchdog.store.store import StateStore
-    from watchdog.twilio_api import connect
 
     world = large(numbers=1500, studio_flows=3, flex_flows=5)
     with Server(world) as server:
         settings = sim_settings(server, tmp_path / "s.db")
-        watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+        watcher = build_watcher(settings)
         watcher.poll(NOW)
         server.faults.add(Fault("page", product="api", page=1))
         result = watcher.poll(NOW + timedelta(minutes=1))

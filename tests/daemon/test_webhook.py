@@ -11,13 +11,11 @@ from prometheus_client import CollectorRegistry
 from twilio.request_validator import RequestValidator
 
 from tests.daemon.support import LOCAL_HTTP, QUIET_SCHEDULE, build_daemon, http, sample
-from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.daemon.http import HttpServer
 from watchdog.errors import ConfigError
 from watchdog.settings import Settings
 from watchdog.signals.webhook import WebhookReceiver, candidate_urls
-from watchdog.store.store import StateStore
-from watchdog.twilio_api import connect
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 ACCOUNT = "AC" + "1" * 32
@@ -147,6 +145,6 @@ def test_the_webhook_needs_the_auth_token(sim, tmp_path):
     settings = Settings(account_sid=world.account_sid, api_key=world.api_key_sid,
                         api_secret=world.api_key_secret, twilio_base_url=sim.url,
                         state_path=tmp_path / "s.db", events={"webhook_enabled": True})
-    watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+    watcher = build_watcher(settings)
     with pytest.raises(ConfigError, match="needs TWILIO_AUTH_TOKEN"):
         build_daemon(watcher)

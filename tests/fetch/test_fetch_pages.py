@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import NOW, sim_settings
-from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.simulator import SimulatorServer, large
-from watchdog.store.store import StateStore
-from watchdog.twilio_api import connect
 
 
 def _numbers(result):
@@ -19,7 +17,7 @@ def test_unchanged_pages_reuse_their_resources_and_a_changed_page_is_rebuilt(tmp
     world = large(numbers=1500, studio_flows=3, flex_flows=3)
     with SimulatorServer(world) as server:
         settings = sim_settings(server, tmp_path / "s.db")
-        watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+        watcher = build_watcher(settings)
         first = _numbers(watcher.poll(NOW))
         second = _numbers(watcher.poll(NOW + timedelta(minutes=1)))
         assert all(second[sid] is first[sid] for sid in first), "nothing changed: same objects"

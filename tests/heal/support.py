@@ -12,7 +12,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from tests.conftest import NOW, sim_settings
-from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.healing import records
 from watchdog.healing.auto import AutoHealer
 from watchdog.healing.executor import CrashHook
@@ -24,7 +24,6 @@ from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World
 from watchdog.store.store import StateStore
 from watchdog.telemetry.metrics import Metrics
-from watchdog.twilio_api import connect
 
 MESSAGE = "numbers.message-webhook-overwritten"
 VOICE = "numbers.voice-webhook-overwritten"
@@ -62,7 +61,7 @@ class Rig:
         """(Re)start: a new Watcher and AutoHealer on the same state file, as a new process."""
         settings = sim_settings(self.server, self.path, **self.overrides)
         self.store = StateStore(settings.state_path)
-        self.watcher = Watcher(settings, self.store, connect(settings))
+        self.watcher = build_watcher(settings, self.store)
         self.healer = AutoHealer(self.watcher, metrics=self.metrics,
                                  on_change=lambda *a: self.changes.append(a),
                                  crash_hook=crash_hook)

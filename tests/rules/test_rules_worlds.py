@@ -15,13 +15,11 @@ import pytest
 from tests.conftest import NOW, sim_settings
 from tests.heal.support import Rig
 from tests.rules.worlds import CASES, HEALTHY, Case, expected_rules
-from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import all_rules
 from watchdog.simulator import Fault, SimulatorServer, World
-from watchdog.store.store import StateStore
-from watchdog.twilio_api import connect
 
 FAMILY_REQUESTS = {  # family -> (simulator product, path) that makes its fetch fail
     "configuration": ("flex-api", "/v1/Configuration"), "flex_flows": ("flex-api", "/v1/FlexFlows"),
@@ -37,7 +35,7 @@ def run(case: Case, tmp_path: Path, fail: str | None = None) -> tuple[World, Cyc
         if case.timeline:
             return world, _run_timeline(case, server, tmp_path, fail)
         settings = sim_settings(server, tmp_path / f"{case.id}-{fail}.db")
-        watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+        watcher = build_watcher(settings)
         first = watcher.poll(NOW)
         assert first.findings == [] and first.unknown == []
         case.act(world)
@@ -75,7 +73,7 @@ def test_healthy_worlds_have_no_findings(name, tmp_path):
     world = HEALTHY[name]()
     with SimulatorServer(world) as server:
         settings = sim_settings(server, tmp_path / "s.db")
-        watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+        watcher = build_watcher(settings)
         for minutes in (0, 1):  # without, then with the adopted baseline
             result = watcher.poll(NOW + timedelta(minutes=minutes))
             assert result.findings == [] and result.unknown == []

@@ -6,7 +6,8 @@ import argparse
 
 from watchdog.commands.baseline_diff import compare, render
 from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
-from watchdog.fetchers import FetchContext, fetch_snapshot
+from watchdog.cycle import Watcher
+from watchdog.model.snapshot import FAMILIES, Snapshot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,13 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     accept.set_defaults(func=run_accept)
 
 
-def _current(args: argparse.Namespace):
-    settings = settings_or_exit()
-    watcher = open_watcher(settings)
-    ctx = FetchContext(watcher.access.client, watcher.account_sid, settings.flex,
-                       settings.twilio.max_pages, dict(watcher.studio_cache))
-    snapshot = fetch_snapshot(ctx, utcnow())
-    return watcher, snapshot
+def _current(args: argparse.Namespace) -> tuple[Watcher, Snapshot]:
+    watcher = open_watcher(settings_or_exit())
+    return watcher, watcher.fetch(FAMILIES, utcnow())
 
 
 def run_diff(args: argparse.Namespace) -> int:

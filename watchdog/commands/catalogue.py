@@ -49,16 +49,16 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def _live_workspace(settings: Settings) -> Snapshot:
-    """The Flex Configuration and TaskRouter read now; nothing is recorded in the state file."""
-    from watchdog.fetchers import FetchContext, fetch_snapshot
+    """The Flex Configuration and TaskRouter read now; nothing is recorded in the state file
+    (the watcher reading them keeps its state in memory, for this command only)."""
+    from watchdog.cycle import Watcher
+    from watchdog.store.store import StateStore
     from watchdog.twilio_api import connect
 
-    access = connect(settings)
-    ctx = FetchContext(access.client, access.account_sid, settings.flex,
-                       settings.twilio.max_pages, {})
-    snapshot = fetch_snapshot(ctx, utcnow(), ("configuration", "taskrouter"))
+    watcher = Watcher(settings, StateStore(":memory:"), connect(settings))
+    snapshot = watcher.fetch(("configuration", "taskrouter"), utcnow())
     if all(s.reason == "auth" for s in snapshot.families.values()):
-        raise CredentialsRejected(access.account_sid)
+        raise CredentialsRejected(watcher.account_sid)
     return snapshot
 
 

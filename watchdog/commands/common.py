@@ -6,14 +6,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.errors import ConfigError
 from watchdog.model.snapshot import FamilyState
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
-from watchdog.store.store import StateStore
 from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.redact import Redactor
-from watchdog.twilio_api import connect
 
 
 def settings_or_exit(**overrides: object) -> Settings:
@@ -29,8 +28,7 @@ def settings_or_exit(**overrides: object) -> Settings:
 
 
 def open_watcher(settings: Settings) -> Watcher:
-    access = connect(settings)
-    return Watcher(settings, StateStore(settings.state_path), access)
+    return build_watcher(settings)
 
 
 def utcnow() -> datetime:

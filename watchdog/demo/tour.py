@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from watchdog.daemon.scheduler import INITIAL
-from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.model.findings import Finding
 from watchdog.model.results import CycleResult, OpenFinding, Trigger
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
@@ -242,7 +241,4 @@ class Tour:
 
     def _accept_baseline(self) -> None:
         watcher = self.daemon.watcher
-        ctx = FetchContext(watcher.access.client, watcher.account_sid, watcher.settings.flex,
-                           watcher.settings.twilio.max_pages, dict(watcher.studio_cache))
-        snapshot = fetch_snapshot(ctx, self.daemon.clock())
-        watcher.store.adopt_baseline(snapshot)
+        watcher.store.adopt_baseline(watcher.fetch(FAMILIES, self.daemon.clock()))

@@ -6,5 +6,5 @@
 line + metric + change event), ``fight`` (who undid a heal, from Monitor Events), ``session``
 (one heal pass), ``auto`` (the daemon's cycle listener). See ``docs/healing.md``.
 
-Kept import-free: ``watchdog.cycle`` imports ``records`` and must not import the rest.
+Kept import-free: the composition root (``daemon/app.py``) imports ``records`` alone.
 """

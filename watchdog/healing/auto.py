@@ -1,4 +1,4 @@
-"""The daemon's auto-healer: a ``Watcher`` cycle listener.
+"""The daemon's auto-healer: a ``Watcher`` cycle listener (``daemon/app.py`` attaches it).
 
     watcher.listeners.append(AutoHealer(watcher, metrics=metrics, on_change=change_event))
 
@@ -12,10 +12,10 @@ that data. Disarmed rules' findings are recorded as dry runs from the cycle's ow
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.healing import guard, records
 from watchdog.healing.executor import CrashHook
 from watchdog.healing.healers import all_healers
@@ -27,14 +27,26 @@ from watchdog.model.results import CycleResult, Evaluation
 from watchdog.model.snapshot import Snapshot
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import evaluate
+from watchdog.settings import Settings
+from watchdog.store.store import StateStore
 from watchdog.telemetry.metrics import Metrics
+from watchdog.twilio_api import TwilioAccess
 
-if TYPE_CHECKING:
-    from watchdog.cycle import Watcher
+
+class Watched(Protocol):
+    """What the healer needs of the ``Watcher``: its account, state, and its one way to read
+    families now (``Watcher.fetch``)."""
+
+    settings: Settings
+    store: StateStore
+    access: TwilioAccess
+    account_sid: str
+
+    def fetch(self, families: Iterable[str], now: datetime) -> Snapshot: ...
 
 
 class AutoHealer:
-    def __init__(self, watcher: Watcher, metrics: Metrics | None = None,
+    def __init__(self, watcher: Watched, metrics: Metrics | None = None,
                  on_change: ChangeCallback | None = None,
                  crash_hook: CrashHook | None = None) -> None:
         self.watcher = watcher
@@ -99,13 +111,7 @@ class AutoHealer:
         missing = [f for f in needed if f not in result.refreshed]
         if not missing:
             return result.snapshot, result.evaluation
-        w = self.watcher
-        ctx = FetchContext(w.access.client, w.account_sid, self.settings.flex,
-                           self.settings.twilio.max_pages, dict(w.studio_cache))
-        fresh = fetch_snapshot(ctx, result.polled_at, missing)
-        families = dict(result.snapshot.families)
-        families.update(fresh.families)
-        snapshot = Snapshot(result.account_sid, result.polled_at, families)
+        snapshot = self.watcher.fetch(missing, result.polled_at)
         rule_ctx = RuleContext(snapshot, result.polled_at, self.settings,
                                self.store.baseline(result.account_sid))
         return snapshot, evaluate(rule_ctx, only=armed)
