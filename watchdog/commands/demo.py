@@ -21,7 +21,7 @@ from typing import Any
 
 from watchdog.alerts.daemon import attach as attach_paging
 from watchdog.alerts.pagerduty import PagerDutySink
-from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.daemon.service import Daemon
 from watchdog.demo.steps import tour_steps
 from watchdog.demo.tour import Console, FindingLog, Tour
@@ -32,10 +32,8 @@ from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
-from watchdog.store.store import StateStore
 from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.metrics import Metrics, family_interval
-from watchdog.twilio_api import connect
 
 SCHEDULE = {"numbers_seconds": 30, "flex_flows_seconds": 30, "services_seconds": 10,
             "taskrouter_seconds": 3, "studio_seconds": 3, "jitter_seconds": 0,
@@ -154,7 +152,7 @@ def build(settings: Settings, on_heal: ChangeCallback | None = None,
           ) -> tuple[Daemon, PagerDutySink | None]:
     """The daemon as ``run`` builds it (paging, auto-heal); ``on_heal`` also sees each heal's
     change event."""
-    watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+    watcher = build_watcher(settings)
     metrics = Metrics()
     metrics.initialise(settings, all_rules().values())
     daemon = Daemon(settings, watcher, metrics)
