@@ -16,10 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from watchdog.alerts.daemon import attached_sink
-from watchdog.commands.run import build_daemon
 from watchdog.cycle import CycleResult
-from watchdog.daemon.app import build_watcher
+from watchdog.daemon.app import build_daemon, build_watcher
 from watchdog.daemon.scheduler import ALERTS, EVENTS
 from watchdog.healing.healers import all_healers
 from watchdog.model.snapshot import FAMILIES
@@ -72,7 +70,7 @@ class Rig:
         self.daemon = build_daemon(self.settings, self.watcher)
         self.daemon.jobs.clock = lambda: self.now
         self.metrics = self.daemon.metrics
-        self.sink = attached_sink(self.watcher)
+        self.sink = self.daemon.sink
         self.watcher.listeners.append(self._capture)
         self.last: CycleResult | None = None
         # The change feeds as the daemon schedules them; run before each cycle when asked.

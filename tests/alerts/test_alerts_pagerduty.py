@@ -194,12 +194,14 @@ def test_a_rejected_event_is_dropped_and_the_rest_goes_on(make_rig, caplog):
 
 
 def test_the_daemon_attaches_the_sink_only_when_paging_is_on(make_watcher, fake_pd):
-    from watchdog.alerts.daemon import attach, attached_sink
-    from watchdog.telemetry.metrics import Metrics
+    from watchdog.daemon.app import build_daemon
 
     off = make_watcher()
-    assert attach(off, off.settings, Metrics()) is None and attached_sink(off) is None
+    daemon = build_daemon(off.settings, off)
+    assert daemon.sink is None and daemon.scheduler.get_job("pagerduty") is None
     off.store.close()
     on = make_watcher(pagerduty={"routing_key": DEFAULT_KEY, "base_url": fake_pd.base_url})
-    sink = attach(on, on.settings, Metrics())
-    assert sink is not None and attached_sink(on) is sink and sink.on_cycle in on.listeners
+    daemon = build_daemon(on.settings, on)
+    sink = daemon.sink
+    assert sink is not None and sink.on_cycle in on.listeners
+    assert daemon.scheduler.get_job("pagerduty") is not None

@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from watchdog.cycle import Watcher
+from watchdog.daemon import app
 from watchdog.daemon.service import Daemon
-from watchdog.rules.registry import all_rules
-from watchdog.telemetry.metrics import Metrics
 
 # Long intervals: nothing runs on its own during a test unless the test says so.
 QUIET_SCHEDULE = {"numbers_seconds": 3600, "flex_flows_seconds": 3600, "services_seconds": 3600,
@@ -38,10 +37,10 @@ class Clock:
 
 
 def build_daemon(watcher: Watcher, clock: Callable[[], datetime] | None = None) -> Daemon:
-    metrics = Metrics()
-    metrics.initialise(watcher.settings, all_rules().values())
-    return Daemon(watcher.settings, watcher, metrics, clock) if clock else Daemon(
-        watcher.settings, watcher, metrics)
+    """The daemon ``flex-watchdog run`` builds around ``watcher`` (not started)."""
+    if clock is None:
+        return app.build_daemon(watcher.settings, watcher)
+    return app.build_daemon(watcher.settings, watcher, clock=clock)
 
 
 def run_job(daemon: Daemon, job_id: str) -> None:

@@ -13,7 +13,7 @@ from tests.conftest import sim_settings
 from tests.daemon.support import started, wait_until
 from tests.deploy import prom as ph
 from tests.deploy.test_dashboard import DASHBOARD, all_targets, substitute
-from watchdog.commands.run import build_daemon
+from watchdog.daemon.app import build_daemon
 from watchdog.simulator import Fault, SimulatorServer, healthy_legacy
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 

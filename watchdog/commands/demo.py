@@ -17,23 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from watchdog.alerts.daemon import attach as attach_paging
-from watchdog.alerts.pagerduty import PagerDutySink
-from watchdog.daemon.app import build_watcher
+from watchdog.daemon.app import build_daemon
 from watchdog.daemon.service import Daemon
 from watchdog.demo.steps import tour_steps
 from watchdog.demo.tour import Console, FindingLog, Tour
-from watchdog.healing.auto import AutoHealer
-from watchdog.healing.journal import ChangeCallback
 from watchdog.model.snapshot import FAMILIES
-from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 from watchdog.telemetry.logs import setup_logging
-from watchdog.telemetry.metrics import Metrics, family_interval
+from watchdog.telemetry.metrics import family_interval
 
 SCHEDULE = {"numbers_seconds": 30, "flex_flows_seconds": 30, "services_seconds": 10,
             "taskrouter_seconds": 3, "studio_seconds": 3, "jitter_seconds": 0,
@@ -63,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         settings = demo_settings(world, server.url, Path(tmp), free_or_any(args.port),
                                  pagerduty.base_url)
         log = FindingLog(console, {f: family_interval(settings, f) for f in FAMILIES})
-        daemon, sink = build(settings, on_heal=log.healed)
+        daemon = build_daemon(settings, on_heal=log.healed)
+        sink = daemon.sink
         daemon.observer.on_cycle.append(log)
         daemon.start()
         try:
@@ -146,28 +141,6 @@ def free_or_any(port: int) -> int:
         except OSError:
             return 0
     return port
-
-
-def build(settings: Settings, on_heal: ChangeCallback | None = None,
-          ) -> tuple[Daemon, PagerDutySink | None]:
-    """The daemon as ``run`` builds it (paging, auto-heal); ``on_heal`` also sees each heal's
-    change event."""
-    watcher = build_watcher(settings)
-    metrics = Metrics()
-    metrics.initialise(settings, all_rules().values())
-    daemon = Daemon(settings, watcher, metrics)
-    sink = attach_paging(watcher, settings, metrics)
-    if sink is not None:
-        daemon.add_periodic("pagerduty", sink.send_pending,
-                            settings.pagerduty.send_interval_seconds)
-    callbacks = [c for c in (sink.change_event if sink else None, on_heal) if c is not None]
-
-    def changed(summary: str, details: dict[str, Any], links: list[dict[str, str]]) -> None:
-        for callback in callbacks:
-            callback(summary, details, links)
-
-    watcher.listeners.append(AutoHealer(watcher, metrics=metrics, on_change=changed))
-    return daemon, sink
 
 
 def _intro(console: Console, world: World, daemon: Daemon) -> None:

@@ -5,16 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 
-from watchdog.alerts.daemon import attach as attach_paging
-from watchdog.commands.common import open_watcher, settings_or_exit
-from watchdog.cycle import Watcher
-from watchdog.daemon.service import Daemon
+from watchdog.commands.common import settings_or_exit
+from watchdog.daemon.app import build_daemon
 from watchdog.errors import ConfigError
-from watchdog.healing.auto import AutoHealer
-from watchdog.rules.registry import all_rules
-from watchdog.settings import Settings
 from watchdog.telemetry.logs import setup_logging
-from watchdog.telemetry.metrics import Metrics
 from watchdog.telemetry.redact import Redactor
 from watchdog.telemetry.sentry import init_sentry
 
@@ -41,17 +35,3 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"config: http.port: cannot listen on {settings.http.host}:"
                           f"{settings.http.port} ({exc.strerror or exc})") from None
 
-
-def build_daemon(settings: Settings, watcher: Watcher | None = None) -> Daemon:
-    """Metrics initialised, paging and healing attached, ready to ``start()``."""
-    watcher = watcher or open_watcher(settings)
-    metrics = Metrics()
-    metrics.initialise(settings, all_rules().values())
-    daemon = Daemon(settings, watcher, metrics)
-    sink = attach_paging(watcher, settings, metrics)
-    if sink is not None:
-        daemon.add_periodic("pagerduty", sink.send_pending,
-                            settings.pagerduty.send_interval_seconds)
-    watcher.listeners.append(AutoHealer(watcher, metrics=metrics,
-                                        on_change=sink.change_event if sink else None))
-    return daemon

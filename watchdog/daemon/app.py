@@ -3,20 +3,31 @@
 ``build_watcher(settings)`` is the watcher every command polls with: the state store, Twilio
 access and the evidence the rules read beyond the snapshot (the tripped heal breakers, for
 ``heal.fight-detected``). ``build_daemon(settings)`` is what ``flex-watchdog run`` starts: that
-watcher, metrics, the daemon's jobs, paging through PagerDuty and the auto-healer.
+watcher, metrics, the daemon's jobs, paging through PagerDuty (its outbox sent on its own job)
+and the auto-healer, whose heals reach PagerDuty as change events.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
+from watchdog.alerts.pagerduty import PagerDutySink, build_sink
 from watchdog.cycle import Watcher
+from watchdog.daemon.service import Daemon, utcnow
+from watchdog.healing.auto import AutoHealer
+from watchdog.healing.journal import ChangeCallback
 from watchdog.healing.records import FIGHT_RULE, fight_evidence
+from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
+from watchdog.telemetry.metrics import Metrics
 from watchdog.twilio_api import TwilioAccess, connect
+
+log = logging.getLogger(__name__)
 
 
 def build_watcher(settings: Settings, store: StateStore | None = None,
@@ -27,4 +38,39 @@ def build_watcher(settings: Settings, store: StateStore | None = None,
                    evidence={FIGHT_RULE: partial(fight_evidence, store)})
 
 
-Clock = Callable[[], datetime]
+def build_daemon(settings: Settings, watcher: Watcher | None = None, *,
+                 clock: Callable[[], datetime] = utcnow, healing: bool = True,
+                 on_heal: ChangeCallback | None = None) -> Daemon:
+    """Metrics initialised, paging (when a routing key is set) and healing attached, ready to
+    ``start()``. ``on_heal`` also sees each heal's change event (the demo prints them)."""
+    watcher = watcher or build_watcher(settings)
+    metrics = Metrics()
+    metrics.initialise(settings, all_rules().values())
+    daemon = Daemon(settings, watcher, metrics, clock)
+    daemon.sink = _paging(daemon)
+    if healing:
+        callbacks = [c for c in (daemon.sink.change_event if daemon.sink else None, on_heal)
+                     if c is not None]
+
+        def changed(summary: str, details: dict[str, Any], links: list[dict[str, str]]) -> None:
+            for callback in callbacks:
+                callback(summary, details, links)
+
+        watcher.listeners.append(AutoHealer(watcher, metrics=metrics,
+                                            on_change=changed if callbacks else None))
+    return daemon
+
+
+def _paging(daemon: Daemon) -> PagerDutySink | None:
+    """The PagerDuty sink as a cycle listener, its outbox sent every
+    ``pagerduty.send_interval_seconds``; None (and a log line) when paging is off."""
+    settings, watcher = daemon.settings, daemon.watcher
+    sink = build_sink(settings, watcher.store, daemon.metrics)
+    if sink is None:
+        log.info("paging is off: set FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY to page on findings")
+        return None
+    watcher.listeners.append(sink.on_cycle)
+    daemon.add_periodic("pagerduty", sink.send_pending, settings.pagerduty.send_interval_seconds)
+    log.info("paging through PagerDuty (%s); %d event(s) queued from before",
+             settings.pagerduty.base_url, sink.outbox.count())
+    return sink

@@ -20,6 +20,7 @@ from types import FrameType
 import sentry_sdk
 
 from watchdog import __version__
+from watchdog.alerts.pagerduty import PagerDutySink
 from watchdog.cycle import Watcher
 from watchdog.daemon.http import HttpServer
 from watchdog.daemon.jobs import Jobs
@@ -57,6 +58,7 @@ class Daemon:
     def __init__(self, settings: Settings, watcher: Watcher, metrics: Metrics,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.settings, self.watcher, self.metrics, self.clock = settings, watcher, metrics, clock
+        self.sink: PagerDutySink | None = None  # set by build_daemon when paging is on
         self.started_at = clock()
         self.groups = job_groups(settings)
         self.largest_interval = max(g.interval for g in self.groups)

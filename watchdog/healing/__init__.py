@@ -5,6 +5,4 @@
 ``records`` (history and circuit breakers in the state store), ``journal`` (record + JSON log
 line + metric + change event), ``fight`` (who undid a heal, from Monitor Events), ``session``
 (one heal pass), ``auto`` (the daemon's cycle listener). See ``docs/healing.md``.
-
-Kept import-free: the composition root (``daemon/app.py``) imports ``records`` alone.
 """
