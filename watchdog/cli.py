@@ -12,8 +12,8 @@ from watchdog.clash import distribution_clash
 from watchdog.errors import ConfigError, CredentialsRejected, StateError
 
 # One module per command group in watchdog/commands, each with register(subparsers).
-COMMANDS = ("check", "demo", "simulator", "config", "baseline", "catalogue", "run", "heal",
-            "alert")
+COMMANDS = ("check", "demo", "simulator", "config", "baseline", "catalogue", "lint_flow", "run",
+            "heal", "alert")
 
 
 def build_parser() -> argparse.ArgumentParser:

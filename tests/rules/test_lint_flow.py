@@ -136,3 +136,48 @@ def test_disabled_rules_and_severity_overrides_apply():
                         attributes='{"channelSid": "x"}')
     findings = lint_flow(definition, settings=settings)
     assert {(f.rule, f.severity) for f in findings} == {(CHANNEL, "warning")}
+
+
+ATTRIBUTES = "studio.send-to-flex-attributes-invalid"
+
+
+@pytest.mark.parametrize("attributes, problem", [
+    pytest.param('{"type": "inbound" "name": "{{trigger.call.From}}"}', "not valid JSON",
+                 id="missing-comma"),
+    pytest.param('{"type": "inbound", "name": "{{trigger.call.From}}",}', "not valid JSON",
+                 id="trailing-comma"),
+    pytest.param('["inbound"]', "a JSON list, not an object", id="not-an-object"),
+])
+def test_attributes_that_are_not_json_once_liquid_is_rendered(attributes, problem):
+    findings = lint(mutate("fpt-voice-flow.json", attributes=attributes))
+    assert rules(findings) == [(ATTRIBUTES, "SendCallToAgent")]
+    assert problem in findings[0].summary and findings[0].severity == "warning"
+
+
+@pytest.mark.parametrize("attributes", [
+    '{"type": "inbound", "name": "{{trigger.call.From}}", "n": {{flow.variables.n}}}',
+    '{"name": "{{trigger.call.From}}"{% if flow.variables.vip %}, "vip": true{% endif %}}',
+    "", "   ",
+])
+def test_liquid_outputs_and_tags_are_accounted_for(attributes):
+    assert lint(mutate("fpt-voice-flow.json", attributes=attributes)) == []
+
+
+def test_channel_sid_on_a_voice_flow_is_explained_in_voice_terms():
+    voice = lint(mutate("fpt-voice-flow.json",
+                        attributes='{"name": "{{trigger.call.From}}", "channelSid": "CH1"}'))
+    assert rules(voice) == [(OVERRIDE, "SendCallToAgent")]
+    assert "incoming calls" in voice[0].summary and "call_sid" in voice[0].summary
+    assert "chat channel for it to name" in voice[0].summary
+    chat = lint(mutate("sfdc-messaging-flow-v2.json", "SendMessageToAgentWithoutId",
+                       attributes='{"channelSid": "CH1"}'))
+    assert "cannot join the customer's chat channel" in chat[0].summary
+    assert "call_sid" not in chat[0].summary
+
+
+def test_the_api_response_form_is_accepted():
+    definition = mutate("fpt-voice-flow.json", channel="chat")
+    response = {"sid": "FW" + "0" * 32, "friendly_name": "Voice IVR", "status": "published",
+                "definition": definition}
+    assert rules(lint(response)) == rules(lint(definition)) == [(CHANNEL, "SendCallToAgent")]
+    assert rules(lint(json.dumps(response))) == [(CHANNEL, "SendCallToAgent")]

@@ -198,6 +198,15 @@ CASES: list[Case] = [
          channel_sid("{{ trigger.message.ChannelSid }}"),
          lambda w: {(CHANGED, w.flows["Messaging Flow"])},
          quiet=("studio.send-to-flex-channelsid-overridden",)),
+    Case("attributes-not-json", "Studio Flows", healthy_legacy,
+         lambda w: w.edit_flow(w.flows["Voice IVR"], attributes=(
+             '{"type": "inbound" "name": "{{trigger.call.From}}"}')),  # a comma lost in an edit
+         lambda w: {("studio.send-to-flex-attributes-invalid", w.flows["Voice IVR"])}),
+    Case("attributes-with-liquid-outputs", "Studio Flows", healthy_legacy,
+         lambda w: w.edit_flow(w.flows["Voice IVR"], attributes=(
+             '{"type": "inbound", "name": "{{trigger.call.From}}", "n": {{flow.variables.n}}}')),
+         lambda w: {(CHANGED, w.flows["Voice IVR"])},
+         quiet=("studio.send-to-flex-attributes-invalid",)),
     Case("voice-ivr-draft", "Studio Flows", healthy_legacy,
          lambda w: w.unpublish_flow(w.flows["Voice IVR"]),
          lambda w: {("studio.flow-unpublished", w.flows["Voice IVR"])}),

@@ -97,6 +97,8 @@ class FlowDef:
 def parse(definition: object) -> FlowDef:
     """The flow in ``definition``; ``FlowDefError`` for anything that is not a v2 flow."""
     data = _load(definition)
+    if "states" not in data and isinstance(data.get("definition"), dict):
+        data = data["definition"]  # the API's form: GET /v2/Flows/{FW} -> {"definition": {...}}
     states = data.get("states")
     if not isinstance(states, list) or not states:
         raise FlowDefError("not a Studio flow: 'states' is missing or empty")
@@ -270,6 +272,23 @@ def attribute(text: str | None, key: str) -> Override:
         found = value[key]
         return Override(True, found if isinstance(found, str) else json.dumps(found))
     return _attribute_by_pattern(text, key)
+
+
+def attributes_error(text: str | None) -> str | None:
+    """Why task ``attributes`` are not a JSON object once Liquid is rendered, or None.
+
+    ``{{ ... }}`` outputs and ``{% ... %}`` tags are accounted for as in ``attribute``; blank
+    attributes are fine (Send to Flex then sends its own).
+    """
+    if not text or not text.strip():
+        return None
+    try:
+        value = json.loads(_unliquid(text))
+    except RecursionError:
+        return "nest too deeply to be read"
+    except ValueError as exc:
+        return f"are not valid JSON ({exc})"
+    return None if isinstance(value, dict) else f"are a JSON {type(value).__name__}, not an object"
 
 
 def _unliquid(text: str) -> str:

@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from watchdog.model.flowdef import TRIGGER_CHANNEL_SID, SendToFlex
+from watchdog.model.flowdef import TRIGGER_CHANNEL_SID, SendToFlex, attributes_error
 from watchdog.model.snapshot import Snapshot
 from watchdog.model.topology import Topology
 
 WORKFLOW_INVALID = "studio.send-to-flex-workflow-invalid"
 CHANNEL_INVALID = "studio.send-to-flex-channel-invalid"
 CHANNELSID_OVERRIDDEN = "studio.send-to-flex-channelsid-overridden"
+ATTRIBUTES_INVALID = "studio.send-to-flex-attributes-invalid"
 VOICE, CHAT = "voice", "chat"
 CALL, MESSAGE, CONVERSATION = "incomingCall", "incomingMessage", "incomingConversationMessage"
 
@@ -71,7 +72,7 @@ class Problem:
 def check_widget(widget: SendToFlex, workspace: Workspace | None) -> list[Problem]:
     """Every problem of ``widget``; ``workspace=None`` checks offline."""
     found = [check_workflow(widget, workspace), check_channel(widget, workspace),
-             check_channel_sid(widget)]
+             check_channel_sid(widget), check_attributes(widget)]
     return [p for p in found if p is not None]
 
 
@@ -103,10 +104,27 @@ def check_channel_sid(widget: SendToFlex) -> Problem | None:
     override = widget.channel_sid
     if not override.overridden:
         return None
-    reason = (f"is {override.value!r}, not {TRIGGER_CHANNEL_SID!r}: the agent cannot join the "
-              "customer's chat channel")
+    if widget.triggers and widget.triggers <= {CALL}:
+        # A voice flow: there is no chat channel, so the chat wording would mislead.
+        reason = (f"is {override.value!r} on a widget reached by incoming calls: a call has no "
+                  "chat channel for it to name ({{trigger.message.ChannelSid}} renders empty on a "
+                  "call); Flex links a voice task to its call by call_sid: remove channelSid")
+    else:
+        reason = (f"is {override.value!r}, not {TRIGGER_CHANNEL_SID!r}: the agent cannot join the "
+                  "customer's chat channel")
     return Problem(CHANNELSID_OVERRIDDEN, widget.name, "attributes.channelSid", override.value,
                    reason, tuple(sorted(widget.triggers)))
+
+
+def check_attributes(widget: SendToFlex) -> Problem | None:
+    """Attributes that are not a JSON object once Liquid is rendered fail the task's creation."""
+    reason = attributes_error(widget.attributes)
+    if reason is None:
+        return None
+    value = widget.attributes if len(widget.attributes or "") <= 200 else (
+        (widget.attributes or "")[:200] + "...")
+    return Problem(ATTRIBUTES_INVALID, widget.name, "attributes", value, reason,
+                   tuple(sorted(widget.triggers)))
 
 
 def kind_problem(unique_name: str, triggers: frozenset[str]) -> str | None:

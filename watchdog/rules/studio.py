@@ -12,11 +12,13 @@ from watchdog.rules.context import RuleContext
 from watchdog.rules.helpers import affected, parsed
 from watchdog.rules.registry import Hit, rule
 from watchdog.rules.send_to_flex import (
+    ATTRIBUTES_INVALID,
     CHANNEL_INVALID,
     CHANNELSID_OVERRIDDEN,
     WORKFLOW_INVALID,
     Problem,
     Workspace,
+    check_attributes,
     check_channel,
     check_channel_sid,
     check_workflow,
@@ -81,8 +83,14 @@ def send_to_flex_channelsid_overridden(ctx: RuleContext) -> Iterator[Hit]:
     `channelSid`: any value other than `{{trigger.message.ChannelSid}}` and the agent cannot join
     the chat or talk to the customer (the recovery guide, "Studio Flows").
 
+    In a voice flow (reached only by incoming calls) there is no chat channel at all: Flex links
+    a call's task to the call by `call_sid`, `{{trigger.message.ChannelSid}}` renders empty on a
+    call, and a `channelSid` (often pasted from the messaging flow) names a channel the call does
+    not have.
+
     **Fix by hand.** Console → Studio → the flow → the Send to Flex widget → Attributes: remove
-    `channelSid` or set it to `{{trigger.message.ChannelSid}}` → Save → **Publish**
+    `channelSid` or set it to `{{trigger.message.ChannelSid}}` (voice flow: remove it) → Save →
+    **Publish**
     (`POST https://studio.twilio.com/v2/Flows/{FW}` with `Status=published` and the corrected
     `Definition`).
 
@@ -90,6 +98,30 @@ def send_to_flex_channelsid_overridden(ctx: RuleContext) -> Iterator[Hit]:
     """
     for flow in ctx.snapshot.of_type("studio_flow"):
         problems = [p for w in _widgets(flow) if (p := check_channel_sid(w)) is not None]
+        if problems:
+            yield _hit(flow, problems, {})
+
+
+@rule(ATTRIBUTES_INVALID, severity="warning", families=("studio",), kind="overwrite")
+def send_to_flex_attributes_invalid(ctx: RuleContext) -> Iterator[Hit]:
+    """A Send to Flex widget's attributes are not a JSON object, even with Liquid rendered.
+
+    **Why it matters.** Send to Flex renders the attributes' Liquid (`{{trigger.call.From}}`,
+    `{% if %}`) and reads the result as the task's JSON attributes. Text that is not a JSON object
+    once every `{{ ... }}` is filled in (a missing quote or comma, a trailing comma, an unclosed
+    brace) fails the widget, and the call or message never becomes a task. Checked with each
+    `{{ ... }}` standing for a string and each `{% ... %}` tag removed.
+
+    **Fix by hand.** Console → Studio → the flow → the Send to Flex widget → Attributes: make it
+    one JSON object, with every `{{ ... }}` inside a quoted string unless it renders a number or
+    an object → Save → **Publish** (`POST https://studio.twilio.com/v2/Flows/{FW}` with
+    `Status=published` and the corrected `Definition`). `flex-watchdog lint-flow FILE` checks an
+    export before it is deployed.
+
+    **Heal.** None: flows are never edited automatically.
+    """
+    for flow in ctx.snapshot.of_type("studio_flow"):
+        problems = [p for w in _widgets(flow) if (p := check_attributes(w)) is not None]
         if problems:
             yield _hit(flow, problems, {})
 
