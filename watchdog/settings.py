@@ -10,9 +10,19 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +30,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from watchdog import settings_check
 from watchdog.errors import ConfigError
 
 CONFIG_ENV = "FLEX_WATCHDOG_CONFIG"
@@ -33,6 +44,67 @@ def setting(default: Any, unit: str, description: str, **constraints: Any) -> An
 
 class Group(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+ROUTING_KEY_LENGTH = 32
+
+
+def check_routing_key(value: Any) -> Any:
+    """Stripped (a Secret made with ``echo`` ends in a newline); blank is unset; 32 characters."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) != ROUTING_KEY_LENGTH or any(c.isspace() for c in value):
+        raise ValueError(f"must be a PagerDuty Events API v2 integration key of "
+                         f"{ROUTING_KEY_LENGTH} characters without spaces (this one has "
+                         f"{len(value)}), e.g. 0123456789abcdef0123456789abcdef")
+    return value
+
+
+RoutingKey = Annotated[SecretStr, BeforeValidator(check_routing_key)]
+
+
+def check_dsn(value: Any) -> Any:
+    """Blank is unset; anything else must parse as a Sentry DSN (never echoed: it is a secret)."""
+    from sentry_sdk.utils import BadDsn, Dsn
+
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        Dsn(value)
+    except BadDsn as exc:
+        raise ValueError(f"not a Sentry DSN ({str(exc).rstrip('.').lower()}): expected "
+                         "https://<public key>@<host>/<project id>, e.g. "
+                         "https://abc123@o1.ingest.sentry.io/42") from None
+    return value
+
+
+def check_base_url(value: Any) -> Any:
+    """``http(s)://host[:port]``: the path is Twilio's, so a base URL has none."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if not value:
+        return None
+    expected = "must be http(s)://host[:port], e.g. http://127.0.0.1:8080"
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        raise ValueError(f"{expected} (bad port)") from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username
+            or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment):
+        raise ValueError(expected)
+    return value.rstrip("/")
 
 
 class TwilioSettings(Group):
@@ -140,6 +212,8 @@ class SentrySettings(Group):
     cron_monitor_slug: str | None = setting(
         None, "name", "Sentry Crons monitor sent a check-in every cycle (off while unset).")
 
+    _dsn = field_validator("dsn", mode="before")(check_dsn)
+
 
 class Confirmations(Group):
     """Complete observations needed before a finding pages."""
@@ -159,7 +233,7 @@ class PagerDutySettings(Group):
         "https://events.pagerduty.com", "URL", "PagerDuty Events API base URL (https://).")
     confirmations: Confirmations = setting(
         Confirmations(), "group", "Complete observations needed before a finding pages.")
-    severity_routing_keys: dict[Severity, SecretStr] = setting(
+    severity_routing_keys: dict[Severity, RoutingKey] = setting(
         {}, "severity: secret", "Routing key per severity, used instead of routing_key.")
     send_info: bool = setting(False, "boolean", "Also page findings of severity info.")
     runbook_base_url: str = setting(
@@ -174,6 +248,15 @@ class PagerDutySettings(Group):
     backoff_max_seconds: float = setting(300.0, "seconds", "Cap on one outbox delay.", gt=0)
     send_interval_seconds: float = setting(
         10.0, "seconds", "How often the daemon's outbox job delivers.", gt=0)
+
+    _routing_key = field_validator("routing_key", mode="before")(check_routing_key)
+
+    @field_validator("severity_routing_keys", mode="before")
+    @classmethod
+    def _severity_keys(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {k: v for k, v in value.items() if not (isinstance(v, str) and not v.strip())}
 
 
 class HealingSettings(Group):
@@ -202,6 +285,8 @@ class RuleSettings(Group):
         None, "severity", "Severity instead of the rule's own (critical, warning or info).")
     routing_key: SecretStr | None = setting(
         None, "secret", "PagerDuty routing key for this rule's incidents.")
+
+    _routing_key = field_validator("routing_key", mode="before")(check_routing_key)
 
 
 class Settings(BaseSettings):
@@ -249,6 +334,8 @@ class Settings(BaseSettings):
         "Per-rule settings under the rule's ID; only this heal is armed by default (it still "
         "waits for healing.enabled).")
 
+    _base_url = field_validator("twilio_base_url", mode="before")(check_base_url)
+
     @classmethod
     def settings_customise_sources(
         cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -282,38 +369,27 @@ def load_settings(**overrides: Any) -> Settings:
     user_file = os.environ.get(CONFIG_ENV)
     if user_file and not Path(user_file).is_file():
         raise ConfigError(f"config: {CONFIG_ENV}: file not found or not readable: {user_file}")
+    unknown = settings_check.unknown_variables(Settings)
+    if unknown:
+        raise ConfigError("\n".join(unknown))
     try:
+        if user_file:
+            settings_check.read_yaml(user_file)
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError("\n".join(format_errors(exc))) from None
-    except (OSError, ValueError) as exc:  # YAML syntax errors arrive as ValueError subclasses
+    except (OSError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if first.startswith("config: "):
+            raise ConfigError(first) from None
+        if "EnvSettingsSource" in first:
+            raise ConfigError(settings_check.environment_value_error(first)) from None
         raise ConfigError(f"config: {user_file or 'defaults'}: cannot read YAML: {first}") from None
 
 
-_MESSAGES = {
-    "greater_than": "must be > {gt}",
-    "greater_than_equal": "must be >= {ge}",
-    "less_than_equal": "must be <= {le}",
-    "extra_forbidden": "unknown key",
-    "missing": "required",
-    "string_pattern_mismatch": "must match {pattern}",
-    "literal_error": "must be one of {expected}",
-}
-
-
 def format_errors(exc: ValidationError) -> list[str]:
-    """One ``config: <dotted.field>: <what is expected>`` line per error, no input values."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
-        loc = {"TWILIO_ACCOUNT_SID": "account_sid", "TWILIO_API_KEY": "api_key"}.get(loc, loc)
-        template = _MESSAGES.get(err["type"])
-        ctx = {k: int(v) if isinstance(v, float) and v.is_integer() else v
-               for k, v in (err.get("ctx") or {}).items()}
-        msg = template.format(**ctx) if template else err["msg"]
-        lines.append(f"config: {loc}: {msg}")
-    return lines
+    """One ``config: <key or variable>: <what is expected>`` line per error, no input values."""
+    return settings_check.format_errors(exc, Settings)
 
 
 def require_credentials(settings: Settings) -> None:

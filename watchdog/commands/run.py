@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from watchdog.commands.common import settings_or_exit
+from watchdog.commands.startup import config_warnings
 from watchdog.daemon.app import build_daemon
 from watchdog.errors import ConfigError
 from watchdog.telemetry.logs import setup_logging
@@ -27,6 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     setup_logging(settings.log.level, settings.log.format, Redactor.for_settings(settings))
+    for warning in config_warnings(settings):
+        log.warning("%s", warning)
     init_sentry(settings)
     daemon = build_daemon(settings)
     try:
