@@ -19,9 +19,10 @@ from watchdog.errors import CredentialsRejected
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.model.findings import Finding
 from watchdog.model.results import CHECK, CycleResult, Evaluation, Trigger
-from watchdog.model.snapshot import FAMILIES, Snapshot
+from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import evaluate
+from watchdog.rules.references import stale_families
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings
 from watchdog.signals.evidence import evidence_text
@@ -62,7 +63,7 @@ class Watcher:
 
     def _poll(self, now: datetime, families: tuple[str, ...], trigger: Trigger) -> CycleResult:
         before = self.access.stats.total()
-        merged = self.fetch(families, now)
+        merged, families = self._fetch(families, now)
         fresh = Snapshot(self.account_sid, now, {f: merged.families[f] for f in families})
         auth = next((s for s in fresh.families.values() if s.reason == "auth"), None)
         if auth is not None and all(s.reason == "auth" for s in fresh.families.values()):
@@ -103,14 +104,34 @@ class Watcher:
     def fetch(self, families: Iterable[str], now: datetime) -> Snapshot:
         """``families`` read now, merged with the latest data of the others. Records nothing;
         a failed family is unknown in the result. The Studio cache it leaves is the one the
-        next recorded cycle saves."""
+        next recorded cycle saves. Families read again to confirm references are in it too."""
+        return self._fetch(tuple(families), now)[0]
+
+    def _fetch(self, families: tuple[str, ...], now: datetime) -> tuple[Snapshot, tuple[str, ...]]:
+        """The merged snapshot and every family read now.
+
+        A reference is judged missing only on data no older than the resource that holds it: a
+        family whose older data lacks a SID that fresher data names (a number moved onto a flow
+        published after the last Studio poll) is read again now, before any rule sees it."""
         ctx = FetchContext(self.access.client, self.account_sid, self.settings.flex,
                            self.settings.twilio.max_pages, dict(self.studio_cache))
-        fresh = fetch_snapshot(ctx, now, tuple(families))
+        read = dict(fetch_snapshot(ctx, now, families).families)
+        merged = self._merged(read, now)
+        for _ in FAMILIES:
+            stale = sorted(stale_families(merged) - set(read))
+            if not stale:
+                break
+            log.info("reading %s again: fresher data names resources it does not hold",
+                     ", ".join(stale))
+            read.update(fetch_snapshot(ctx, now, stale).families)
+            merged = self._merged(read, now)
         self.studio_cache = ctx.studio_cache
-        merged = dict(self.latest.families) if self.latest else {}
-        merged.update(fresh.families)
-        return Snapshot(self.account_sid, now, merged)
+        return merged, tuple(read)
+
+    def _merged(self, read: Mapping[str, FamilyState], now: datetime) -> Snapshot:
+        families = dict(self.latest.families) if self.latest else {}
+        families.update(read)
+        return Snapshot(self.account_sid, now, families)
 
     def _rules_for(self, families: tuple[str, ...]) -> set[str] | None:
         if set(families) >= set(FAMILIES):

@@ -13,6 +13,7 @@ from tests.rules.snapshots import (
     sid,
 )
 from watchdog.model.urls import flow_url, proxy_message_url
+from watchdog.simulator import studio
 
 VOICE = "numbers.voice-webhook-overwritten"
 VOICE_FLOW = "numbers.voice-flow-missing"
@@ -21,6 +22,7 @@ ON_CONV = "numbers.message-webhook-set-on-conversations"
 FLEX_FLOW = "numbers.flex-flow-missing"
 POOL = "numbers.proxy-registration-missing"
 CONFLICT = "numbers.stack-conflict"
+DRIFT = "baseline.resource-changed"
 
 
 @pytest.mark.parametrize("build", [legacy, conversations], ids=["legacy", "conversations"])
@@ -59,16 +61,40 @@ def test_voice_overwritten_without_baseline_means_not_voice_ivr(fields, text):
 
 def test_voice_to_a_custom_flow_is_fine_when_the_baseline_says_so():
     acc = legacy(numbers=1)
-    custom = acc.flow(9, "Custom IVR", acc.get("studio_flow", acc.voice_ivr)["definition"])
+    custom = acc.flow(9, "Custom IVR", studio.chat_flow(acc.ww, acc.tc["chat"], "no calls"))
     acc.set("phone_number", acc.numbers[0], voice_url=flow_url(AC, custom))
     assert fired(evaluate(acc)) == [(VOICE, acc.numbers[0])]  # no baseline: "Voice IVR"
     assert fired(evaluate(acc, baseline=acc.copy())) == []
     broken = acc.copy()
-    broken.set("phone_number", acc.numbers[0], voice_url=flow_url(AC, acc.voice_ivr))
+    broken.set("phone_number", acc.numbers[0], voice_url="https://example.com/voice")
     findings = evaluate(broken, baseline=acc)
     assert fired(findings) == [(VOICE, acc.numbers[0])]
     assert findings[0].details["expected_flow_sids"] == [custom]
     assert findings[0].details["expected_voice_url"] == flow_url(AC, custom)
+
+
+def test_voice_moved_to_another_flow_that_reaches_flex_is_drift_not_an_overwrite():
+    base = legacy(numbers=1)
+    acc = base.copy()
+    holiday = acc.flow(9, "Holiday IVR", studio.voice_ivr(acc.ww, acc.tc["voice"]))
+    acc.set("phone_number", acc.numbers[0], voice_url=flow_url(AC, holiday))
+    findings = evaluate(acc, baseline=base)
+    assert fired(findings, VOICE) == []
+    assert (DRIFT, acc.numbers[0]) in fired(findings)
+    assert next(f for f in findings if f.rule == DRIFT).severity == "info"
+
+
+@pytest.mark.parametrize("definition", [
+    lambda acc: studio.chat_flow(acc.ww, acc.tc["chat"], "messages only"),
+    lambda acc: studio.voice_ivr(sid("WW", 77), acc.tc["voice"]),  # a workflow of no workspace
+    lambda acc: studio.voice_ivr(acc.ww, acc.tc["chat"]),  # calls offered on the chat channel
+])
+def test_voice_moved_to_a_flow_without_a_valid_send_to_flex_is_an_overwrite(definition):
+    base = legacy(numbers=1)
+    acc = base.copy()
+    other = acc.flow(9, "Other", definition(acc))
+    acc.set("phone_number", acc.numbers[0], voice_url=flow_url(AC, other))
+    assert fired(evaluate(acc, baseline=base), VOICE) == [(VOICE, acc.numbers[0])]
 
 
 def test_voice_to_a_recreated_flow_of_the_same_name_is_fine():

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, thaw
+from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, Resource, Snapshot, thaw
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
 
@@ -42,7 +42,9 @@ def resource_deleted(ctx: RuleContext) -> Iterator[Hit]:
     **Fix by hand.** Read `details` for what it was (type, name, last known fields). Recreate it
     in the console or through the REST API with the same settings, then run
     `flex-watchdog baseline diff`. If the deletion was intended, accept it:
-    `flex-watchdog baseline accept`.
+    `flex-watchdog baseline accept`. A Flex Proxy Service, or the Flex Configuration's chat
+    service or workspace, re-created under a new SID (System Checkup) is not a deletion: it is
+    drift, reported by `baseline.resource-changed`.
 
     **Heal.** None.
     """
@@ -54,6 +56,8 @@ def resource_deleted(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if not ctx.baseline_topology.is_watched(old) or ctx.snapshot.get(old.type, old.sid):
             continue
+        if replacement(ctx, old) is not None:
+            continue  # re-created (System Checkup): drift, reported by resource-changed
         yield Hit(old.type, old.sid, f"{old.type} {old.name} ({old.sid}) was deleted",
                   {"last_known": thaw(old.essence)})
 
@@ -63,7 +67,9 @@ def resource_changed(ctx: RuleContext) -> Iterator[Hit]:
     """A Flex resource differs from the accepted baseline.
 
     **Why it matters.** A change to Flex plumbing that no specific rule flags as broken: it may
-    be intended (a new flow revision) or the first sign of an accident.
+    be intended (a new flow revision, a number moved onto another flow that reaches Flex, a
+    Flex Proxy Service re-created under a new SID: `details.replaced_by`) or the first sign of
+    an accident.
 
     **Fix by hand.** `details.changes` lists each field with its baseline and current value.
     Restore the baseline values in the console or through the REST API, or accept the change
@@ -74,6 +80,7 @@ def resource_changed(ctx: RuleContext) -> Iterator[Hit]:
     if ctx.baseline is None:
         return
     topo, base_topo = ctx.topology, ctx.baseline_topology
+    yield from _replaced_hits(ctx)
     for new in ctx.snapshot.resources():
         if (new.type, new.sid) in ctx.explained:
             continue
@@ -86,3 +93,47 @@ def resource_changed(ctx: RuleContext) -> Iterator[Hit]:
         fields = ", ".join(c["field"] for c in changes[:5])
         yield Hit(new.type, new.sid, f"{new.type} {new.name} changed since the baseline: {fields}",
                   {"changes": changes})
+
+
+def replacement(ctx: RuleContext, old: Resource) -> Resource | None:
+    """The resource that now fills the Flex role a deleted baseline resource had: the Flex Proxy
+    Service, or the Flex Configuration's chat service or workspace, re-created under a new SID."""
+    base, topo = ctx.baseline_topology, ctx.topology
+    if base is None or ctx.snapshot.get(old.type, old.sid) is not None:
+        return None
+    if old.type == "proxy_service" and base.flex_proxy is not None \
+            and base.flex_proxy.sid == old.sid:
+        return topo.flex_proxy
+    roles = {"chat_service": (base.chat_service_sid, topo.chat_service_sid),
+             "taskrouter_workspace": (base.workspace_sid, topo.workspace_sid)}
+    if old.type in roles and roles[old.type][0] == old.sid and roles[old.type][1]:
+        return ctx.snapshot.get(old.type, roles[old.type][1])
+    return None
+
+
+def _replaced_hits(ctx: RuleContext) -> Iterator[Hit]:
+    assert ctx.baseline is not None
+    for type_ in ("proxy_service", "chat_service", "taskrouter_workspace"):
+        for old in ctx.baseline.of_type(type_):
+            if (old.type, old.sid) in ctx.explained or not ctx.snapshot.complete(old.family):
+                continue
+            new = replacement(ctx, old)
+            if new is None:
+                continue
+            held = [{"type": r.type, "sid": r.sid} for r in _held(ctx.baseline, old)]
+            yield Hit(old.type, old.sid, f"{old.type} {old.name} ({old.sid}) was re-created as "
+                      f"{new.sid} since the baseline",
+                      {"replaced_by": new.sid, "last_known": thaw(old.essence),
+                       "changes": [{"field": "sid", "before": old.sid, "after": new.sid}],
+                       "affected": held})
+
+
+def _held(baseline: Snapshot, owner: Resource) -> list[Resource]:
+    """What a re-created resource held in the baseline (one cause, one finding)."""
+    if owner.type == "proxy_service":
+        return [r for r in baseline.of_type("proxy_phone_number")
+                if r.get("service_sid") == owner.sid]
+    if owner.type == "taskrouter_workspace":
+        return [r for t in ("taskrouter_workflow", "taskrouter_task_channel")
+                for r in baseline.of_type(t) if r.get("workspace_sid") == owner.sid]
+    return []

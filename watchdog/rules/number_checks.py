@@ -8,8 +8,16 @@ from typing import Any
 from watchdog.model.snapshot import Resource
 from watchdog.model.urls import blank, classify, flow_url, proxy_message_url
 from watchdog.rules.context import RuleContext
-from watchdog.rules.helpers import FlexNumber, affected, flex_numbers, flow_label, legacy_numbers
+from watchdog.rules.helpers import (
+    FlexNumber,
+    affected,
+    flex_numbers,
+    flow_label,
+    legacy_numbers,
+    parsed,
+)
 from watchdog.rules.registry import Hit
+from watchdog.rules.send_to_flex import CALL, Workspace, check_channel, check_workflow
 
 NUMBER_FAMILIES = ("configuration", "numbers", "flex_flows", "proxy", "conversations")
 
@@ -72,7 +80,24 @@ def voice_overwritten_hits(ctx: RuleContext) -> Iterator[Hit]:
                 continue
             if _missing_flow(ctx, url):
                 continue  # numbers.voice-flow-missing
+            if target.kind == "studio" and target.account_sid == ctx.account_sid \
+                    and hands_calls_to_flex(ctx, str(target.sid)):
+                continue  # a deliberate move: calls still reach Flex (baseline drift says so)
         yield _voice_hit(ctx, number, sorted(expected), source)
+
+
+def hands_calls_to_flex(ctx: RuleContext, flow_sid: str) -> bool:
+    """Whether the flow's published revision takes an incoming call to a Send to Flex widget
+    whose workflow and channel are right (judged only when TaskRouter is known: a widget that
+    cannot be checked is not called broken)."""
+    flow = ctx.topology.flows.get(flow_sid)
+    definition = parsed(flow) if flow is not None else None
+    widgets = [w for w in definition.send_to_flex if CALL in w.triggers] if definition else []
+    if not ctx.snapshot.complete("configuration", "taskrouter"):
+        return bool(widgets)
+    workspace = Workspace.of(ctx.topology, ctx.baseline)
+    return any(check_workflow(w, workspace) is None and check_channel(w, workspace) is None
+               for w in widgets)
 
 
 def _voice_hit(ctx: RuleContext, number: FlexNumber, expected: list[str], source: str) -> Hit:

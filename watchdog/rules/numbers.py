@@ -25,7 +25,9 @@ def voice_webhook_overwritten(ctx: RuleContext) -> Iterator[Hit]:
     The expected flow is the one the number pointed at in the accepted baseline, or the flow named
     "Voice IVR" (setting `flex.voice_flow_name`) without a baseline. A TwiML App
     (`voice_application_sid`) or SIP trunk (`trunk_sid`) on the number overrides `voice_url` and
-    counts as an overwrite too.
+    counts as an overwrite too. A number moved onto another published flow whose incoming calls
+    reach a valid Send to Flex widget still reaches Flex: that deliberate move is reported as
+    drift by `baseline.resource-changed` (info), not here.
 
     **Fix by hand** (the recovery guide, "Números de teléfono"): Console → Phone Numbers → Manage →
     Active numbers → the number → Voice Configuration → "A call comes in": Studio Flow → the flow
