@@ -15,13 +15,12 @@ from typing import Any
 
 from watchdog.alerts.daemon import attached_sink
 from watchdog.commands.run import build_daemon
-from watchdog.cycle import CycleResult, Watcher
+from watchdog.cycle import CycleResult
+from watchdog.daemon.app import build_watcher
 from watchdog.daemon.scheduler import INITIAL, REFRESH
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
-from watchdog.store.store import StateStore
-from watchdog.twilio_api import connect
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 ROUTING_KEY = "pdDAYkey" + "4" * 24
@@ -50,7 +49,7 @@ class Timeline:
         self.server, self.settings = server, settings
         self.now = start
         server.world.clock = lambda: self.now
-        self.watcher = Watcher(settings, StateStore(settings.state_path), connect(settings))
+        self.watcher = build_watcher(settings)
         self.daemon = build_daemon(settings, self.watcher)
         self.daemon.jobs.clock = lambda: self.now
         self.sink = attached_sink(self.watcher)
