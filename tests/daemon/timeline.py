@@ -13,10 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from watchdog.alerts.daemon import attached_sink
-from watchdog.commands.run import build_daemon
 from watchdog.cycle import CycleResult
-from watchdog.daemon.app import build_watcher
+from watchdog.daemon.app import build_daemon, build_watcher
 from watchdog.daemon.scheduler import INITIAL, REFRESH
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer
@@ -50,9 +48,8 @@ class Timeline:
         self.now = start
         server.world.clock = lambda: self.now
         self.watcher = build_watcher(settings)
-        self.daemon = build_daemon(settings, self.watcher)
-        self.daemon.jobs.clock = lambda: self.now
-        self.sink = attached_sink(self.watcher)
+        self.daemon = build_daemon(settings, self.watcher, clock=lambda: self.now)
+        self.sink = self.daemon.sink
         self.results: list[CycleResult] = []
         self.watcher.listeners.append(self.results.append)
         self.due: dict[str, datetime] = {}
