@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from watchdog.controls.marks import Controls, held
 from watchdog.errors import CredentialsRejected
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.model.findings import Finding
@@ -53,7 +54,9 @@ class Watcher:
         self.latest: Snapshot | None = store.load_snapshot(self.account_sid)
         self.studio_cache = store.load_studio_cache()
         self.listeners: list[CycleListener] = []
-        self.enrichers: list[FindingEnricher] = []
+        # silences, ignores and maintenance windows mark findings (never drop them)
+        self.controls = Controls(settings, store)
+        self.enrichers: list[FindingEnricher] = [self.controls.mark]
         self._lock = threading.Lock()  # one cycle at a time: the state and cache are shared
 
     def poll(self, now: datetime, families: Iterable[str] = FAMILIES,
@@ -147,8 +150,10 @@ class Watcher:
     def _log(self, result: CycleResult) -> None:
         for finding in result.opened:
             evidence = evidence_text(finding.details)
-            log.warning("finding opened: %s %s: %s%s", finding.rule, finding.resource_sid,
-                        finding.summary, f" [evidence: {evidence}]" if evidence else "")
+            hold = held(finding)
+            log.warning("finding opened: %s %s: %s%s%s", finding.rule, finding.resource_sid,
+                        finding.summary, f" [evidence: {evidence}]" if evidence else "",
+                        f" [{hold}: does not page]" if hold else "")
         for item in result.cleared:
             log.info("finding cleared: %s %s", item.rule, item.resource_sid)
         if result.adopted:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,6 +23,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -32,6 +34,7 @@ from pydantic_settings import (
 
 from watchdog import settings_check
 from watchdog.errors import ConfigError
+from watchdog.model.times import parse_duration
 
 CONFIG_ENV = "FLEX_WATCHDOG_CONFIG"
 Severity = Literal["critical", "warning", "info"]
@@ -289,6 +292,63 @@ class RuleSettings(Group):
     _routing_key = field_validator("routing_key", mode="before")(check_routing_key)
 
 
+class SilenceSettings(Group):
+    """Silences (`flex-watchdog silence add`): the finding still shows, it neither pages nor heals."""
+
+    max_duration_seconds: float = setting(
+        2592000.0, "seconds", "Longest silence accepted (30 days); a silence without an expiry "
+        "is refused.", gt=0)
+
+
+class IgnoreEntry(Group):
+    """A config-file ignore: a silence for the permanent cases (a number kept off Flex)."""
+
+    rule: str = Field(description="Rule ID.", min_length=1)
+    resource: str | None = Field(None, description="Resource SID; unset: every resource.")
+    reason: str = Field(description="Why; shown with the finding.", min_length=1)
+    expires: AwareDatetime | None = Field(
+        None, description="RFC 3339 time it stops applying; then config.ignore-expired.")
+
+
+class MaintenanceWindow(Group):
+    """A window in which findings open and show, but nothing pages and nothing heals."""
+
+    name: str = Field(description="Name shown in check, /readyz and the log.", min_length=1)
+    start: AwareDatetime | None = Field(None, description="One-off window: RFC 3339 start.")
+    end: AwareDatetime | None = Field(None, description="One-off window: RFC 3339 end.")
+    cron: str | None = Field(None, description="Recurring window: cron expression of its start.")
+    duration: str | None = Field(None, description="Recurring window: its length, e.g. 2h.")
+    timezone: str = Field("UTC", description="Time zone of the cron expression.")
+    rules: list[str] = Field(default_factory=list, description="Rule IDs; empty: every rule.")
+    heal: bool = Field(False, description="Let heals run during the window.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> MaintenanceWindow:
+        one_off, recurring = (self.start, self.end), (self.cron, self.duration)
+        if all(v is not None for v in one_off) and all(v is None for v in recurring):
+            if self.end is not None and self.start is not None and self.end <= self.start:
+                raise ValueError("end must be after start")
+            return self
+        if all(v is not None for v in recurring) and all(v is None for v in one_off):
+            _check_recurring(self.cron or "", self.duration or "", self.timezone)
+            return self
+        raise ValueError("give start and end (one-off) or cron and duration (recurring)")
+
+
+def _check_recurring(cron: str, duration: str, timezone: str) -> None:
+    """A cron expression APScheduler accepts, a known time zone, a duration like 2h."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(cron, timezone=timezone)
+    except (ValueError, LookupError) as exc:
+        raise ValueError(f"cron {cron!r} / timezone {timezone!r}: {exc}") from None
+    try:
+        parse_duration(duration, "duration")
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
 class Settings(BaseSettings):
     """The whole effective configuration of one flex-watchdog process."""
 
@@ -329,6 +389,16 @@ class Settings(BaseSettings):
     pagerduty: PagerDutySettings = setting(
         PagerDutySettings(), "group", PagerDutySettings.__doc__ or "")
     healing: HealingSettings = setting(HealingSettings(), "group", HealingSettings.__doc__ or "")
+    silences: SilenceSettings = setting(SilenceSettings(), "group", SilenceSettings.__doc__ or "")
+    ignore: list[IgnoreEntry] = setting(
+        [], "list of {rule, resource, reason, expires}",
+        "Findings that show, marked ignored, but never page or heal (docs/operations.md); once "
+        "past its expires an ignore no longer holds and is a finding of its own, "
+        "config.ignore-expired.")
+    maintenance: list[MaintenanceWindow] = setting(
+        [], "list of {name, start, end | cron, duration, timezone, rules, heal}",
+        "Maintenance windows: findings open and show, no page starts, nothing heals (unless "
+        "heal is true); what is still broken when a window ends pages once.")
     rules: dict[str, RuleSettings] = setting(
         {"numbers.message-webhook-overwritten": RuleSettings(autoheal=True)}, "rule ID: group",
         "Per-rule settings under the rule's ID; only this heal is armed by default (it still "

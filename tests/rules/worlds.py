@@ -271,6 +271,16 @@ CASES: list[Case] = [
     Case("heal-holds", "Números de teléfono (auto-heal)", healthy_legacy,
          sms_to("https://example.com/sms"), lambda w: set(), quiet=("heal.fight-detected", MESSAGE),
          settings=HEAL_MESSAGE, timeline=(*HEALED, (21.0, None))),
+    # The configuration's own finding: an ignore whose date has passed (it no longer holds)
+    Case("config-ignore-expired", "Números de teléfono (config ignore)", healthy_legacy,
+         lambda w: None, lambda w: {("config.ignore-expired", f"{MESSAGE}/*")},
+         settings={"ignore": [{"rule": MESSAGE, "reason": "porting",
+                               "expires": "2026-11-25T12:02:00Z"}]}, timeline=((3.0, None),)),
+    Case("config-ignore-in-force", "Números de teléfono (config ignore)", healthy_legacy,
+         sms_to("https://example.com/sms"), lambda w: {(MESSAGE, w.legacy_numbers[0])},
+         quiet=("config.ignore-expired",),
+         settings={"ignore": [{"rule": MESSAGE, "reason": "porting",
+                               "expires": "2026-11-25T13:00:00Z"}]}, timeline=((1.0, None),)),
     # Baseline drift: what no rule above explains
     Case("unused-task-channel-deleted", "Espacio de trabajo de TaskRouter", healthy_legacy,
          lambda w: w.delete(w.task_channels["video"]),

@@ -80,9 +80,18 @@ class PagerDutySink:
                     self.incidents.mark_triggered(conn, item.incident, result.polled_at)
                 else:
                     self.incidents.mark_resolved(conn, item.incident.dedup_key, result.polled_at)
+                if item.note:  # the incident's timeline says why it resolved while still broken
+                    note = events.change_event(
+                        f"flex-watchdog resolved {item.incident.finding_id}, still open: "
+                        f"{item.note}", self.settings.account_sid or events.CLIENT,
+                        {"finding_id": item.incident.finding_id,
+                         "dedup_key": item.incident.dedup_key, "note": item.note},
+                        (), result.polled_at, self._redact)
+                    self.outbox.enqueue(conn, "change", routing.DEFAULT, note, result.polled_at)
         for item in planned:
-            log.info("pagerduty: %s %s queued (route %s)", item.action, item.incident.dedup_key,
-                     item.incident.route)
+            log.info("pagerduty: %s %s queued (route %s)%s", item.action,
+                     item.incident.dedup_key, item.incident.route,
+                     f"; {item.note}" if item.note else "")
         return planned
 
     def change_event(self, summary: str, details: Mapping[str, Any],

@@ -8,6 +8,9 @@ cycle whose alerting step was lost (crash, restart) is caught up by the next one
   and not triggered already.
 * Resolve: a triggered incident whose finding is no longer open. The store closes a finding only
   when its rule ran on complete data without it, so an unknown family never resolves anything.
+* Controls: a silenced finding (``details.silence``) never triggers, and its open incident is
+  resolved with a note; a finding in a maintenance window (``details.maintenance``) does not
+  trigger. Both stay open findings, so the first cycle after the control ends triggers once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 
 from watchdog.alerts import events, routing
 from watchdog.alerts.outbox import Incident
+from watchdog.controls.marks import held
 from watchdog.model.findings import Finding
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import RESOURCE_FAMILY
@@ -30,6 +34,7 @@ class Planned:
     action: str  # trigger | resolve
     incident: Incident
     event: events.Event
+    note: str = ""  # why, when a control resolves an incident whose finding is still open
 
 
 def plan(result: CycleResult, triggered: Mapping[str, Incident], settings: Settings,
@@ -39,7 +44,13 @@ def plan(result: CycleResult, triggered: Mapping[str, Incident], settings: Setti
     out = [Planned("resolve", incident, events.resolve_event(incident.dedup_key))
            for finding_id, incident in sorted(triggered.items()) if finding_id not in open_rows]
     for finding in result.findings:
-        if finding.id in triggered or not _known(result, finding):
+        hold = held(finding)
+        if hold and finding.id in triggered and "silence" in finding.details:
+            incident = triggered[finding.id]
+            out.append(Planned("resolve", incident, events.resolve_event(incident.dedup_key),
+                               note=hold))
+            continue
+        if hold or finding.id in triggered or not _known(result, finding):
             continue
         row = open_rows.get(finding.id)
         rule = rules.get(finding.rule)

@@ -22,6 +22,12 @@ def settings_or_exit(**overrides: object) -> Settings:
     for rule_id in settings.rules:
         if rule_id not in known:
             raise ConfigError(f"config: rules.{rule_id}: unknown rule (see `flex-watchdog rules`)")
+    named = [(f"ignore.{i}.rule", e.rule) for i, e in enumerate(settings.ignore)]
+    named += [(f"maintenance.{i}.rules", r) for i, w in enumerate(settings.maintenance)
+              for r in w.rules]
+    for key, rule_id in named:
+        if rule_id not in known:
+            raise ConfigError(f"config: {key}: unknown rule {rule_id!r} (see `flex-watchdog rules`)")
     setup_logging(settings.log.level if settings.log.level != "INFO" else "WARNING",
                   settings.log.format, Redactor.for_settings(settings))
     return settings

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from watchdog.controls.marks import describe_silence
 from watchdog.model.findings import Finding
 from watchdog.model.results import CycleResult
 from watchdog.model.topology import Topology
@@ -70,7 +71,23 @@ def _finding_lines(finding: Finding) -> list[str]:
     evidence = evidence_text(finding.details)
     if evidence:
         lines.append(f"         evidence: {evidence}")
+    lines += [f"         {text}" for text in control_lines(finding)]
     return [*lines, f"         {' | '.join(extras)}"]
+
+
+def control_lines(finding: Finding) -> list[str]:
+    """What holds the finding back from paging or healing (it is shown all the same)."""
+    out = []
+    silence = finding.details.get("silence")
+    if isinstance(silence, dict):
+        by = f", by {silence['by']}" if silence.get("by") else ""
+        out.append(f"{describe_silence(silence)}{by} (does not page, not healed)")
+    window = finding.details.get("maintenance")
+    if isinstance(window, dict):
+        heal = "heals run" if window.get("heal") else "not healed"
+        out.append(f"maintenance: {window['name']}, until {window['until']} (does not page, "
+                   f"{heal})")
+    return out
 
 
 def _totals(result: CycleResult) -> str:

@@ -48,6 +48,15 @@ class CycleObserver:
         counts: Counter[tuple[str, str]] = Counter(
             (f.rule, f.severity) for f in result.open_findings.values())
         self.metrics.observe_open_findings(dict(counts), all_rules().values(), self.settings)
+        self._controls(result)
+
+    def _controls(self, result: CycleResult) -> None:
+        """Silenced open findings and silences in force, as of this cycle."""
+        state = self.watcher.controls.at(result.polled_at)
+        silenced = Counter(f.rule for f in result.open_findings.values()
+                           if state.silence(f.rule, f.resource_sid) is not None)
+        self.metrics.observe_controls(silenced, all_rules().values(),
+                                      len(state.silences) + len(state.ignores))
 
     def _latency(self, result: CycleResult) -> None:
         """Change event to finding, for changes made while the daemon was watching."""

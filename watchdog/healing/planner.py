@@ -1,7 +1,8 @@
 """Findings -> plan items, each decided by the guards in a fixed order (no network, no writes).
 
-Order: rule disabled, circuit breaker open, families not fresh, the healer's own refusal,
-already correct, fight, grace period, blast radius, switches (dry run), budget. The first guard
+Order: rule disabled, circuit breaker open, families not fresh, a control (silence, maintenance
+window) or the healer's own refusal, already correct, fight, grace period, blast radius, switches
+(dry run), budget. The first guard
 that holds an item back decides its state and reason.
 """
 
@@ -26,6 +27,8 @@ class PlanInput:
     first_seen: dict[str, datetime]  # finding id -> when it was first seen
     breaker: Callable[[str, str], Breaker]  # (rule, resource_sid) -> its breaker
     mode: Mode
+    # (rule, finding's resource_sid) -> why a control holds its heal back (None: it does not)
+    hold: Callable[[str, str], str | None] = lambda rule, sid: None
 
 
 def plan(inp: PlanInput) -> list[PlanItem]:
@@ -37,8 +40,12 @@ def plan(inp: PlanInput) -> list[PlanItem]:
         if healer is None or not finding.healable:
             continue
         broken.setdefault(finding.rule, set()).update(healer.targets(finding))
+        hold = inp.hold(finding.rule, finding.resource_sid)
         for planned in healer.plan(finding, inp.view):
-            items.append(_item(finding, planned))
+            item = _item(finding, planned)
+            if hold and item.state != "refused":
+                item.decide("refused", hold)
+            items.append(item)
     radius = {rule: guard.blast_radius(sids, healers[rule].population(inp.view),
                                        inp.view.settings.healing.max_broken_fraction)
               for rule, sids in broken.items()}

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from watchdog.controls.marks import Controls
 from watchdog.healing import fight, guard, records
 from watchdog.healing.executor import CrashHook, Executor
 from watchdog.healing.journal import ChangeCallback, Journal
@@ -47,7 +48,8 @@ class HealSession:
         breaker = lambda rule, sid: records.breaker(self.store, rule, sid)  # noqa: E731
         self._seen = first_seen(self.store.open_findings() if open_findings is None
                                 else open_findings)
-        return plan(PlanInput(view, findings, self._seen, breaker, mode))
+        controls = Controls(self.settings, self.store).at(view.now)
+        return plan(PlanInput(view, findings, self._seen, breaker, mode, controls.heal_hold))
 
     def run(self, view: HealView, findings: Iterable[Finding], mode: Mode,
             open_findings: Mapping[str, OpenFinding] | None = None) -> list[PlanItem]:

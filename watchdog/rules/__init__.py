@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("services", "flex", "studio", "numbers", "conversations", "heal", "baseline")
+MODULES = ("services", "flex", "studio", "numbers", "conversations", "heal", "config",
+           "baseline")
 
 
 def load() -> None:

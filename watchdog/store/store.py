@@ -71,6 +71,19 @@ MIGRATIONS: list[str] = [
         failures INTEGER NOT NULL DEFAULT 0, last_applied_at TEXT, tripped_at TEXT,
         tripped_reason TEXT, actor TEXT, PRIMARY KEY (rule, resource_sid));
     """,
+    # 4: operator controls (silences, maintenance windows started from the command line, and the
+    # history of baseline adoptions made for trusted actors)
+    """
+    CREATE TABLE silences (id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL,
+        resource_sid TEXT, reason TEXT NOT NULL, created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL, ends_at TEXT NOT NULL);
+    CREATE INDEX silences_ends ON silences (ends_at);
+    CREATE TABLE maintenance (id INTEGER PRIMARY KEY AUTOINCREMENT, reason TEXT NOT NULL,
+        created_by TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL);
+    CREATE TABLE baseline_history (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+        resource_type TEXT NOT NULL, resource_sid TEXT NOT NULL, note TEXT NOT NULL,
+        actor TEXT);
+    """,
 ]
 
 

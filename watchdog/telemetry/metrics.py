@@ -83,6 +83,11 @@ class Metrics:
                              ["rule", "outcome"], registry=r)
         self.alerts = Counter("flex_watchdog_alerts", "Alert deliveries by sink and action.",
                               ["sink", "action"], registry=r)
+        self.silenced_findings = Gauge("flex_watchdog_silenced_findings",
+                                       "Open findings a silence or config ignore holds back.",
+                                       ["rule"], registry=r)
+        self.silences = Gauge("flex_watchdog_silences",
+                              "Silences and config ignores in force.", registry=r)
         self.build = Info("flex_watchdog_build", "Build information.", registry=r)
         self.build.info({"version": __version__})
 
@@ -92,6 +97,7 @@ class Metrics:
             rs = settings.rule(rule.id)
             severity = rs.severity or rule.severity
             self.findings.labels(rule.id, severity).set(0)
+            self.silenced_findings.labels(rule.id).set(0)
             self.rule_enabled.labels(rule.id).set(int(rs.enabled))
             armed = settings.healing.enabled and rs.enabled and rs.autoheal and rule.healable
             self.rule_autoheal.labels(rule.id).set(int(armed))
@@ -129,6 +135,13 @@ class Metrics:
         for type_, family in RESOURCE_FAMILY.items():
             if snapshot.complete(family):
                 self.resources.labels(type_).set(counts.get(type_, 0))
+
+    def observe_controls(self, silenced: Tally[str], rules: Iterable[Rule], silences: int
+                         ) -> None:
+        """Open findings held back by a silence, per rule, and the silences in force."""
+        for rule in rules:
+            self.silenced_findings.labels(rule.id).set(silenced.get(rule.id, 0))
+        self.silences.set(silences)
 
     def observe_open_findings(self, open_counts: dict[tuple[str, str], int],
                               rules: Iterable[Rule], settings: Settings) -> None:

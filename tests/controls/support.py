@@ -1,0 +1,86 @@
+"""A daemon on the simulator with paging (the fake PagerDuty) and auto-heal, jobs run by hand
+on a clock the test moves. The world's clock follows it, so Monitor Events carry its instants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import NOW, sim_settings
+from tests.daemon.support import LOCAL_HTTP, QUIET_SCHEDULE, Clock, run_job
+from watchdog.alerts.daemon import attach as attach_paging
+from watchdog.alerts.pagerduty import PagerDutySink
+from watchdog.cycle import Watcher
+from watchdog.daemon.service import Daemon
+from watchdog.healing.auto import AutoHealer
+from watchdog.rules.registry import all_rules
+from watchdog.simulator import SimulatorServer
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
+from watchdog.store.store import StateStore
+from watchdog.telemetry.metrics import Metrics
+from watchdog.twilio_api import connect
+
+KEY = "pdCONTROLSkey" + "0" * 19
+MESSAGE = "numbers.message-webhook-overwritten"
+
+
+@pytest.fixture
+def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
+    with FakePagerDuty(cert_dir=tmp_path) as fake:
+        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
+        yield fake
+
+
+class Rig:
+    """``poll(job)`` runs a poll job at the rig's clock, ``send()`` the PagerDuty outbox."""
+
+    def __init__(self, sim: SimulatorServer, fake: FakePagerDuty, state: Path,
+                 **overrides: Any) -> None:
+        self.sim, self.world, self.fake = sim, sim.world, fake
+        self.clock = Clock(NOW)
+        self.world.clock = self.clock
+        healing = {"enabled": True, "grace_seconds": 0, **overrides.pop("healing", {})}
+        self.settings = sim_settings(
+            sim, state, schedule=QUIET_SCHEDULE, http=LOCAL_HTTP, healing=healing,
+            pagerduty={"routing_key": KEY, "base_url": fake.base_url}, **overrides)
+        self.watcher = Watcher(self.settings, StateStore(state), connect(self.settings))
+        self.metrics = Metrics()
+        self.metrics.initialise(self.settings, all_rules().values())
+        self.daemon = Daemon(self.settings, self.watcher, self.metrics, self.clock)
+        sink = attach_paging(self.watcher, self.settings, self.metrics)
+        assert sink is not None
+        self.sink: PagerDutySink = sink
+        self.healer = AutoHealer(self.watcher, metrics=self.metrics, on_change=sink.change_event)
+        self.watcher.listeners.append(self.healer)
+        run_job(self.daemon, "initial")
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now
+
+    def poll(self, minutes: float = 1, job: str = "numbers") -> None:
+        self.clock.advance(minutes * 60)
+        run_job(self.daemon, job)
+        self.sink.send_pending(self.clock.now + timedelta(seconds=1))
+
+    def triggers(self, rule: str = MESSAGE) -> list[Any]:
+        return [t for t in self.fake.events("trigger")
+                if t.body and t.body["payload"]["class"] == rule]
+
+    def sample(self, name: str, **labels: str) -> float | None:
+        return self.metrics.registry.get_sample_value(name, labels)
+
+    def open_ids(self) -> set[str]:
+        return set(self.watcher.store.open_findings())
+
+
+@pytest.fixture
+def make_rig(sim: SimulatorServer, fake_pd: FakePagerDuty,
+             tmp_path: Path) -> Callable[..., Rig]:
+    def build(**overrides: Any) -> Rig:
+        return Rig(sim, fake_pd, tmp_path / "state.db", **overrides)
+    return build
