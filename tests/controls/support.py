@@ -12,17 +12,10 @@ import pytest
 
 from tests.conftest import NOW, sim_settings
 from tests.daemon.support import LOCAL_HTTP, QUIET_SCHEDULE, Clock, run_job
-from watchdog.alerts.daemon import attach as attach_paging
 from watchdog.alerts.pagerduty import PagerDutySink
-from watchdog.cycle import Watcher
-from watchdog.daemon.service import Daemon
-from watchdog.healing.auto import AutoHealer
-from watchdog.rules.registry import all_rules
+from watchdog.daemon.app import build_daemon, build_watcher
 from watchdog.simulator import SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
-from watchdog.store.store import StateStore
-from watchdog.telemetry.metrics import Metrics
-from watchdog.twilio_api import connect
 
 KEY = "pdCONTROLSkey" + "0" * 19
 MESSAGE = "numbers.message-webhook-overwritten"
@@ -47,15 +40,11 @@ class Rig:
         self.settings = sim_settings(
             sim, state, schedule=QUIET_SCHEDULE, http=LOCAL_HTTP, healing=healing,
             pagerduty={"routing_key": KEY, "base_url": fake.base_url}, **overrides)
-        self.watcher = Watcher(self.settings, StateStore(state), connect(self.settings))
-        self.metrics = Metrics()
-        self.metrics.initialise(self.settings, all_rules().values())
-        self.daemon = Daemon(self.settings, self.watcher, self.metrics, self.clock)
-        sink = attach_paging(self.watcher, self.settings, self.metrics)
-        assert sink is not None
-        self.sink: PagerDutySink = sink
-        self.healer = AutoHealer(self.watcher, metrics=self.metrics, on_change=sink.change_event)
-        self.watcher.listeners.append(self.healer)
+        self.watcher = build_watcher(self.settings)
+        self.daemon = build_daemon(self.settings, self.watcher, clock=self.clock)
+        self.metrics = self.daemon.metrics
+        assert self.daemon.sink is not None
+        self.sink: PagerDutySink = self.daemon.sink
         run_job(self.daemon, "initial")
 
     @property
