@@ -21,13 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     accept.set_defaults(func=run_accept)
 
 
-def _current(args: argparse.Namespace) -> tuple[Watcher, Snapshot]:
-    watcher = open_watcher(settings_or_exit())
+def _current(args: argparse.Namespace, read_only: bool = False) -> tuple[Watcher, Snapshot]:
+    watcher = open_watcher(settings_or_exit(), read_only=read_only)
     return watcher, watcher.fetch(FAMILIES, utcnow())
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    watcher, snapshot = _current(args)
+    watcher, snapshot = _current(args, read_only=True)  # only looks: never writes the state
     diff = compare(watcher.store.baseline(watcher.account_sid), snapshot)
     print(render(diff))
     failed = unread(snapshot.families.values())

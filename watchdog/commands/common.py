@@ -11,6 +11,7 @@ from watchdog.errors import ConfigError
 from watchdog.model.snapshot import FamilyState
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
+from watchdog.store.store import StateStore
 from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.redact import Redactor
 
@@ -33,8 +34,10 @@ def settings_or_exit(**overrides: object) -> Settings:
     return settings
 
 
-def open_watcher(settings: Settings) -> Watcher:
-    return build_watcher(settings)
+def open_watcher(settings: Settings, read_only: bool = False) -> Watcher:
+    """The watcher on the state file; ``read_only`` for commands that only look at it."""
+    store = StateStore(settings.state_path, read_only=True) if read_only else None
+    return build_watcher(settings, store)
 
 
 def utcnow() -> datetime:

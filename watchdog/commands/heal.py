@@ -73,12 +73,12 @@ def run(args: argparse.Namespace) -> int:
     return 3 if failed else 0
 
 
-def _store() -> StateStore:
-    return StateStore(settings_or_exit().state_path)
+def _store(read_only: bool = False) -> StateStore:
+    return StateStore(settings_or_exit().state_path, read_only=read_only)
 
 
 def run_history(args: argparse.Namespace) -> int:
-    store = _store()
+    store = _store(read_only=True)
     rows = records.history(store, args.resource, args.limit)
     if args.format == "json":
         print(history_json(rows))

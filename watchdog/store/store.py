@@ -8,6 +8,7 @@ The schema is versioned (``user_version``) and migrated forward in order.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -91,20 +92,66 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-class StateStore:
-    """One state file for one account. Thread-safe: one connection behind a lock."""
+def _read_only_reason(path: Path) -> str | None:
+    """Why the state file could not be written, before SQLite says something misleading."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not os.access(directory, os.W_OK):
+        return "directory is read-only"  # WAL needs its -wal and -shm files next to the file
+    if path.exists() and not os.access(path, os.W_OK):
+        return "file is read-only"
+    return None
 
-    def __init__(self, path: Path | str) -> None:
+
+class StateStore:
+    """One state file for one account. Thread-safe: one connection behind a lock.
+
+    ``read_only`` is for commands that only look (``heal history``, ``baseline diff``): the file
+    must exist, nothing is migrated or written, and a read-only directory is fine.
+    """
+
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self._lock = threading.RLock()
-        self._conn = self._open()
+        self._conn = self._open_read_only() if read_only else self._open()
         self._memo = StoreMemo()
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise StateError(f"state: {self.path}: no state file yet (run `flex-watchdog check` "
+                             "or the daemon first)")
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            try:
+                conn.execute("PRAGMA user_version").fetchone()
+            except sqlite3.OperationalError:
+                # A WAL file without its -shm in a read-only directory: nobody can be writing it.
+                conn.close()
+                conn = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False,
+                                       isolation_level=None)
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"state: {self.path}: cannot be read ({exc})") from None
+        if app_id != APPLICATION_ID:
+            raise StateError(f"state: {self.path}: not a flex-watchdog state file")
+        if version != len(MIGRATIONS):
+            raise StateError(f"state: {self.path}: schema version {version}, this flex-watchdog "
+                             f"reads {len(MIGRATIONS)}; run a command that writes it first")
+        conn.execute("PRAGMA query_only=ON")
+        return conn
 
     def _open(self) -> sqlite3.Connection:
         if self.path.exists() and not self.path.is_file():
             raise StateError(f"state: {self.path}: not a regular file")
         if self.path.parent and not self.path.parent.exists():
             raise StateError(f"state: {self.path.parent}: directory does not exist")
+        unwritable = _read_only_reason(self.path)
+        if unwritable:
+            what = "open" if self.path.exists() else "create"
+            raise StateError(f"state: cannot {what} {self.path} for writing: {unwritable} "
+                             "(FLEX_WATCHDOG_STATE_PATH must be on a writable volume)")
         try:
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -182,7 +229,7 @@ class StateStore:
     def bind_account(self, account_sid: str) -> None:
         """A state file belongs to one account; another account's file is refused."""
         known = self.get_meta("account_sid")
-        if known is None:
+        if known is None and not self.read_only:
             self.set_meta("account_sid", account_sid)
         elif known != account_sid:
             raise StateError(f"state: {self.path}: belongs to account {known}, not {account_sid}; "
