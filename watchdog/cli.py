@@ -13,7 +13,7 @@ from watchdog.errors import ConfigError, CredentialsRejected, StateError
 
 # One module per command group in watchdog/commands, each with register(subparsers).
 COMMANDS = ("check", "demo", "simulator", "config", "baseline", "catalogue", "lint_flow", "run",
-            "heal", "alert", "silence")
+            "heal", "alert", "silence", "maintenance")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from datetime import datetime
 from watchdog.cycle import Watcher
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import FAMILIES
+from watchdog.model.times import stamp
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings
 from watchdog.signals.evidence import change_time
@@ -28,6 +29,7 @@ class CycleObserver:
         self.settings, self.watcher, self.metrics = settings, watcher, metrics
         self.started_at, self.smallest_interval = started_at, smallest_interval
         self.ready = threading.Event()
+        self._controls_seen: dict[str, datetime] = {}
         self.on_cycle: list[Callable[[CycleResult], None]] = []  # e.g. the demo's printer
 
     def __call__(self, result: CycleResult) -> None:
@@ -51,12 +53,23 @@ class CycleObserver:
         self._controls(result)
 
     def _controls(self, result: CycleResult) -> None:
-        """Silenced open findings and silences in force, as of this cycle."""
+        """Silenced open findings, silences in force and open windows, as of this cycle; a
+        control that starts or ends is logged once."""
         state = self.watcher.controls.at(result.polled_at)
         silenced = Counter(f.rule for f in result.open_findings.values()
                            if state.silence(f.rule, f.resource_sid) is not None)
         self.metrics.observe_controls(silenced, all_rules().values(),
                                       len(state.silences) + len(state.ignores))
+        self.metrics.maintenance_active.set(int(bool(state.windows)))
+        now = {f"silence {s.id} of {s.rule} {s.resource_sid or '*'} ({s.reason}) until "
+               f"{stamp(s.ends_at)}: does not page, not healed": s.ends_at for s in state.silences}
+        now |= {f"{w.describe()}: no page starts" + ("" if w.heal else ", nothing heals"):
+                w.ends_at for w in state.windows}
+        for text in sorted(now.keys() - self._controls_seen.keys()):
+            log.warning("control in force: %s (findings still open and show)", text)
+        for text in sorted(self._controls_seen.keys() - now.keys()):
+            log.warning("control ended: %s; matching findings page and heal again", text)
+        self._controls_seen = now
 
     def _latency(self, result: CycleResult) -> None:
         """Change event to finding, for changes made while the daemon was watching."""

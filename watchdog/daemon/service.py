@@ -134,9 +134,12 @@ class Daemon:
         return True, f"ok: last poll ended {age:.0f}s ago"
 
     def readyz(self) -> tuple[bool, str]:
+        windows = "".join(f"; {w.describe()}: no page starts"
+                          + ("" if w.heal else ", nothing heals")
+                          for w in self.watcher.controls.at(self.clock()).windows)
         if self.observer.ready.is_set():
-            return True, "ok: first complete snapshot loaded"
-        return False, "waiting for the first complete snapshot"
+            return True, "ok: first complete snapshot loaded" + windows
+        return False, "waiting for the first complete snapshot" + windows
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> Daemon:

@@ -88,6 +88,8 @@ class Metrics:
                                        ["rule"], registry=r)
         self.silences = Gauge("flex_watchdog_silences",
                               "Silences and config ignores in force.", registry=r)
+        self.maintenance_active = Gauge("flex_watchdog_maintenance_active",
+                                        "1 while a maintenance window is open.", registry=r)
         self.build = Info("flex_watchdog_build", "Build information.", registry=r)
         self.build.info({"version": __version__})
 
