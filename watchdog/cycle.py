@@ -18,13 +18,14 @@ from typing import Any
 from watchdog.controls.marks import Controls, held
 from watchdog.errors import CredentialsRejected
 from watchdog.fetchers import FetchContext, fetch_snapshot
+from watchdog.fetchers.context import FetchMemo
 from watchdog.model.findings import Finding
 from watchdog.model.results import CHECK, CycleResult, Evaluation, Trigger
 from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
-from watchdog.rules.context import RuleContext
+from watchdog.rules.context import RuleContext, RuleMemo
 from watchdog.rules.engine import evaluate
 from watchdog.rules.references import stale_families
-from watchdog.rules.registry import all_rules
+from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import Settings
 from watchdog.signals.evidence import evidence_text
 from watchdog.store.store import StateStore
@@ -46,9 +47,13 @@ class Watcher:
     """Holds the latest complete snapshot in memory and runs cycles against it."""
 
     def __init__(self, settings: Settings, store: StateStore, access: TwilioAccess,
-                 evidence: Mapping[str, EvidenceFeed] | None = None) -> None:
+                 evidence: Mapping[str, EvidenceFeed] | None = None,
+                 rules: Mapping[str, Rule] | None = None) -> None:
         self.settings, self.store, self.access = settings, store, access
         self.evidence = dict(evidence or {})
+        self.rules = dict(all_rules() if rules is None else rules)
+        # What fetchers and rules reuse from one cycle to the next: this watcher's own.
+        self.fetch_memo, self.rule_memo = FetchMemo(), RuleMemo()
         self.account_sid = access.account_sid
         store.bind_account(self.account_sid)
         self.latest: Snapshot | None = store.load_snapshot(self.account_sid)
@@ -73,8 +78,9 @@ class Watcher:
             raise CredentialsRejected(self.account_sid)
         baseline = self.store.baseline(self.account_sid)
         evidence = {rule_id: feed() for rule_id, feed in self.evidence.items()}
-        rule_ctx = RuleContext(merged, now, self.settings, baseline, extra=dict(evidence))
-        evaluation = evaluate(rule_ctx, only=self._rules_for(families))
+        rule_ctx = RuleContext(merged, now, self.settings, baseline, extra=dict(evidence),
+                               memo=self.rule_memo)
+        evaluation = evaluate(rule_ctx, only=self._rules_for(families), rules=self.rules)
         self._enrich(evaluation, now)
         unknown = {f for f, s in merged.families.items() if not s.complete}
         unknown |= set(FAMILIES) - set(merged.families)
@@ -117,7 +123,8 @@ class Watcher:
         family whose older data lacks a SID that fresher data names (a number moved onto a flow
         published after the last Studio poll) is read again now, before any rule sees it."""
         ctx = FetchContext(self.access.client, self.account_sid, self.settings.flex,
-                           self.settings.twilio.max_pages, dict(self.studio_cache))
+                           self.settings.twilio.max_pages, dict(self.studio_cache),
+                           self.fetch_memo)
         read = dict(fetch_snapshot(ctx, now, families).families)
         merged = self._merged(read, now)
         for _ in FAMILIES:
@@ -139,7 +146,7 @@ class Watcher:
     def _rules_for(self, families: tuple[str, ...]) -> set[str] | None:
         if set(families) >= set(FAMILIES):
             return None
-        return {r.id for r in all_rules().values()
+        return {r.id for r in self.rules.values()
                 if not r.families or set(r.families) & set(families)}
 
     def _adopt(self, fresh: Snapshot, baseline: Snapshot | None) -> list[str]:

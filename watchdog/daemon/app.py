@@ -10,7 +10,7 @@ and the auto-healer, whose heals reach PagerDuty as change events.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -21,7 +21,7 @@ from watchdog.daemon.service import Daemon, utcnow
 from watchdog.healing.auto import AutoHealer
 from watchdog.healing.journal import ChangeCallback
 from watchdog.healing.records import FIGHT_RULE, fight_evidence
-from watchdog.rules.registry import all_rules
+from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
 from watchdog.telemetry.metrics import Metrics
@@ -31,11 +31,13 @@ log = logging.getLogger(__name__)
 
 
 def build_watcher(settings: Settings, store: StateStore | None = None,
-                  access: TwilioAccess | None = None) -> Watcher:
-    """The watcher for ``settings``: its state file and the account, opened unless given."""
+                  access: TwilioAccess | None = None,
+                  rules: Mapping[str, Rule] | None = None) -> Watcher:
+    """The watcher for ``settings``: its state file and the account, opened unless given;
+    ``rules`` is the rule registry it runs (the real one unless given)."""
     store = store or StateStore(settings.state_path)
     return Watcher(settings, store, access or connect(settings),
-                   evidence={FIGHT_RULE: partial(fight_evidence, store)})
+                   evidence={FIGHT_RULE: partial(fight_evidence, store)}, rules=rules)
 
 
 def build_daemon(settings: Settings, watcher: Watcher | None = None, *,
@@ -45,7 +47,7 @@ def build_daemon(settings: Settings, watcher: Watcher | None = None, *,
     ``start()``. ``on_heal`` also sees each heal's change event (the demo prints them)."""
     watcher = watcher or build_watcher(settings)
     metrics = Metrics()
-    metrics.initialise(settings, all_rules().values())
+    metrics.initialise(settings, watcher.rules.values())
     daemon = Daemon(settings, watcher, metrics, clock)
     daemon.sink = _paging(daemon)
     if healing:

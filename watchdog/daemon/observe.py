@@ -12,7 +12,6 @@ from watchdog.cycle import Watcher
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import stamp
-from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings
 from watchdog.signals.evidence import change_time
 from watchdog.telemetry.metrics import Metrics
@@ -49,7 +48,8 @@ class CycleObserver:
     def _findings(self, result: CycleResult) -> None:
         counts: Counter[tuple[str, str]] = Counter(
             (f.rule, f.severity) for f in result.open_findings.values())
-        self.metrics.observe_open_findings(dict(counts), all_rules().values(), self.settings)
+        self.metrics.observe_open_findings(dict(counts), self.watcher.rules.values(),
+                                           self.settings)
         self._controls(result)
 
     def _controls(self, result: CycleResult) -> None:
@@ -58,7 +58,7 @@ class CycleObserver:
         state = self.watcher.controls.at(result.polled_at)
         silenced = Counter(f.rule for f in result.open_findings.values()
                            if state.silence(f.rule, f.resource_sid) is not None)
-        self.metrics.observe_controls(silenced, all_rules().values(),
+        self.metrics.observe_controls(silenced, self.watcher.rules.values(),
                                       len(state.silences) + len(state.ignores))
         self.metrics.maintenance_active.set(int(bool(state.windows)))
         now = {f"silence {s.id} of {s.rule} {s.resource_sid or '*'} ({s.reason}) until "

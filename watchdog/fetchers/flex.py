@@ -25,7 +25,7 @@ def fetch_configuration(ctx: FetchContext) -> list[Resource]:
 
 def fetch_flex_flows(ctx: FetchContext) -> list[Resource]:
     lister = ctx.client.flex_api.v1.flex_flow
-    return read_converted(ctx.client, ctx.account_sid, lister, 1000, ctx.max_pages, _flex_flow)
+    return read_converted(ctx, lister, 1000, _flex_flow)
 
 
 def _flex_flow(instance: Any) -> Resource:

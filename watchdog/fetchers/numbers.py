@@ -24,4 +24,4 @@ def _number(instance: Any) -> Resource:
 
 def fetch_numbers(ctx: FetchContext) -> list[Resource]:
     lister = ctx.client.api.v2010.accounts(ctx.account_sid).incoming_phone_numbers
-    return read_converted(ctx.client, ctx.account_sid, lister, 1000, ctx.max_pages, _number)
+    return read_converted(ctx, lister, 1000, _number)

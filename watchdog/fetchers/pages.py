@@ -3,23 +3,22 @@
 A steady-state cycle reads the same bytes as the last one for most pages (10 pages of 1,000
 numbers each at 10,000 numbers). A page whose body is byte-for-byte the one converted before
 gives the same resources, so they are reused without building an SDK instance, a record or a
-fingerprint per item. One slot per (account, page position) keeps only the latest page there.
+fingerprint per item. One slot per (account, page position) keeps only the latest page there;
+the slots live in the ``FetchMemo`` of the watcher that fetches.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from watchdog.errors import FetchError
+from watchdog.fetchers.context import FetchContext
 from watchdog.model.snapshot import Resource
 
-_SLOTS: dict[tuple[str, str], tuple[bytes, list[Resource]]] = {}
 _SLOTS_MAX = 4096
-_LOCK = threading.Lock()
 
 
 def read_pages(lister: Any, page_size: int, max_pages: int, **filters: Any) -> Iterator[Any]:
@@ -41,29 +40,30 @@ def read_pages(lister: Any, page_size: int, max_pages: int, **filters: Any) -> I
         pages += 1
 
 
-def read_converted(client: Any, account_sid: str, lister: Any, page_size: int, max_pages: int,
+def read_converted(ctx: FetchContext, lister: Any, page_size: int,
                    convert: Callable[[Any], Resource]) -> list[Resource]:
     """``[convert(item) for item in every page]``, reusing the resources of unchanged pages.
 
     ``convert`` must depend on nothing but the item (and what the request URL says)."""
-    last_response = getattr(client.http_client, "last_response", None)
+    last_response = getattr(ctx.client.http_client, "last_response", None)
+    memo, account_sid = ctx.memo, ctx.account_sid
     out: list[Resource] = []
-    for page in read_pages(lister, page_size, max_pages):
+    for page in read_pages(lister, page_size, ctx.max_pages):
         seen = last_response() if last_response is not None else None
         if seen is None:
             out.extend(convert(item) for item in page)
             continue
         slot, digest = (account_sid, _position(seen[0])), hashlib.sha256(seen[1].encode()).digest()
-        with _LOCK:
-            kept = _SLOTS.get(slot)
+        with memo.lock:
+            kept = memo.pages.get(slot)
         if kept is not None and kept[0] == digest:
             out.extend(kept[1])
             continue
         resources = [convert(item) for item in page]
-        with _LOCK:
-            if len(_SLOTS) >= _SLOTS_MAX:
-                _SLOTS.clear()
-            _SLOTS[slot] = (digest, resources)
+        with memo.lock:
+            if len(memo.pages) >= _SLOTS_MAX:
+                memo.pages.clear()
+            memo.pages[slot] = (digest, resources)
         out.extend(resources)
     return out
 

@@ -35,8 +35,7 @@ def fetch_proxy(ctx: FetchContext) -> list[Resource]:
         if service.get("unique_name") == ctx.flex.proxy_service_name or service.get(
                 "chat_instance_sid"):
             numbers = ctx.client.proxy.v1.services(service.sid).phone_numbers
-            out += read_converted(ctx.client, ctx.account_sid, numbers, 1000, ctx.max_pages,
-                                  partial(_pool_number, service.sid))
+            out += read_converted(ctx, numbers, 1000, partial(_pool_number, service.sid))
     return out
 
 

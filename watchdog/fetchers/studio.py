@@ -16,9 +16,6 @@ from watchdog.fetchers.common import make, read_all, record
 from watchdog.fetchers.context import FetchContext
 from watchdog.model.snapshot import Resource
 
-# (sid, revision|status|date_updated, friendly_name, webhook_url) -> (the studio cache entry,
-# the resource built from them): reused only while the cache holds that same entry object.
-_BUILT: dict[tuple[Any, ...], tuple[dict[str, Any], Resource]] = {}
 _BUILT_MAX = 4096
 
 
@@ -34,17 +31,19 @@ def fetch_studio(ctx: FetchContext) -> list[Resource]:
         if not cached or cached.get("key") != key:
             cached = {"key": key, **_definitions(ctx, sid, item.get("status"))}
             ctx.studio_cache[sid] = cached
-        out.append(_resource(sid, key, item, cached))
+        out.append(_resource(ctx, sid, key, item, cached))
     for sid in set(ctx.studio_cache) - live:
         del ctx.studio_cache[sid]
     return out
 
 
-def _resource(sid: str, key: str, item: dict[str, Any], cached: dict[str, Any]) -> Resource:
+def _resource(ctx: FetchContext, sid: str, key: str, item: dict[str, Any],
+              cached: dict[str, Any]) -> Resource:
     """The flow's resource; an unchanged flow reuses the one built last time (freezing and
     fingerprinting a definition is most of a steady-state Studio poll)."""
+    built_before = ctx.memo.studio
     memo_key = (sid, key, item.get("friendly_name"), item.get("webhook_url"))
-    found = _BUILT.get(memo_key)
+    found = built_before.get(memo_key)
     if found is not None and found[0] is cached:  # the very cache entry it was built from
         return found[1]
     essence = {
@@ -56,10 +55,10 @@ def _resource(sid: str, key: str, item: dict[str, Any], cached: dict[str, Any]) 
     }
     meta = {"revision": item.get("revision"), "date_updated": item.get("date_updated"),
             "latest_definition": cached.get("latest"), "webhook_url": item.get("webhook_url")}
-    if len(_BUILT) >= _BUILT_MAX:
-        _BUILT.clear()
+    if len(built_before) >= _BUILT_MAX:
+        built_before.clear()
     built = make("studio_flow", essence, meta=meta)
-    _BUILT[memo_key] = (cached, built)
+    built_before[memo_key] = (cached, built)
     return built
 
 

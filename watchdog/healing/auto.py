@@ -12,21 +12,22 @@ that data. Disarmed rules' findings are recorded as dry runs from the cycle's ow
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
 from watchdog.healing import guard, records
 from watchdog.healing.executor import CrashHook
-from watchdog.healing.healers import all_healers
+from watchdog.healing.healers import Healer
 from watchdog.healing.journal import ChangeCallback
 from watchdog.healing.model import HealView, PlanItem
 from watchdog.healing.session import HealSession, first_seen
 from watchdog.model.findings import Finding
 from watchdog.model.results import CycleResult, Evaluation
 from watchdog.model.snapshot import Snapshot
-from watchdog.rules.context import RuleContext
+from watchdog.rules.context import RuleContext, RuleMemo
 from watchdog.rules.engine import evaluate
+from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
 from watchdog.telemetry.metrics import Metrics
@@ -41,6 +42,8 @@ class Watched(Protocol):
     store: StateStore
     access: TwilioAccess
     account_sid: str
+    rules: dict[str, Rule]
+    rule_memo: RuleMemo
 
     def fetch(self, families: Iterable[str], now: datetime) -> Snapshot: ...
 
@@ -48,11 +51,14 @@ class Watched(Protocol):
 class AutoHealer:
     def __init__(self, watcher: Watched, metrics: Metrics | None = None,
                  on_change: ChangeCallback | None = None,
-                 crash_hook: CrashHook | None = None) -> None:
+                 crash_hook: CrashHook | None = None,
+                 healers: Mapping[str, Healer] | None = None) -> None:
+        """``healers``: the healer registry (the real one, ``all_healers()``, unless given)."""
         self.watcher = watcher
         self.settings, self.store = watcher.settings, watcher.store
         self.session = HealSession(watcher.settings, watcher.store, watcher.access.client,
-                                   watcher.account_sid, metrics, on_change, crash_hook)
+                                   watcher.account_sid, metrics, on_change, crash_hook, healers)
+        self.healers = self.session.healers
         self.last: list[PlanItem] = []
 
     def __repr__(self) -> str:
@@ -61,9 +67,8 @@ class AutoHealer:
     def __call__(self, result: CycleResult) -> None:
         now = result.polled_at
         self.session.reconcile(now)
-        healers = all_healers()
         open_ = [item.finding() for item in result.open_findings.values()
-                 if item.rule in healers]
+                 if item.rule in self.healers]
         rules = {f.rule for f in open_}
         if not rules:
             self.last = []
@@ -92,7 +97,7 @@ class AutoHealer:
         for finding in open_:
             if finding.rule not in armed:
                 continue
-            for sid in all_healers()[finding.rule].targets(finding):
+            for sid in self.healers[finding.rule].targets(finding):
                 b = breakers.get((finding.rule, sid))
                 if b is not None and b.tripped:
                     continue
@@ -106,13 +111,13 @@ class AutoHealer:
     def _fresh(self, result: CycleResult, armed: set[str]) -> tuple[Snapshot, Evaluation]:
         """A snapshot whose armed healers' families were all fetched in this cycle, and the
         armed rules evaluated on it."""
-        healers = all_healers()
-        needed = sorted({f for rule in armed for f in healers[rule].families})
+        needed = sorted({f for rule in armed for f in self.healers[rule].families})
         missing = [f for f in needed if f not in result.refreshed]
         if not missing:
             return result.snapshot, result.evaluation
         snapshot = self.watcher.fetch(missing, result.polled_at)
         rule_ctx = RuleContext(snapshot, result.polled_at, self.settings,
-                               self.store.baseline(result.account_sid))
-        return snapshot, evaluate(rule_ctx, only=armed)
+                               self.store.baseline(result.account_sid), extra=dict(result.evidence),
+                               memo=self.watcher.rule_memo)
+        return snapshot, evaluate(rule_ctx, only=armed, rules=self.watcher.rules)
 

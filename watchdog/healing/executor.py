@@ -7,14 +7,14 @@ reconciles writes a killed process left unverified, by reading only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
 
 from watchdog.healing import guard, records
-from watchdog.healing.healers import healer_for
+from watchdog.healing.healers import Healer, all_healers
 from watchdog.healing.journal import Journal
 from watchdog.healing.model import Change, Mode, PlanItem
 from watchdog.settings import HealingSettings
@@ -33,12 +33,14 @@ def short_error(exc: BaseException) -> str:
 
 class Executor:
     def __init__(self, client: Any, account_sid: str, store: StateStore, journal: Journal,
-                 healing: HealingSettings, crash_hook: CrashHook | None = None) -> None:
+                 healing: HealingSettings, crash_hook: CrashHook | None = None,
+                 healers: Mapping[str, Healer] | None = None) -> None:
         self.client, self.account_sid, self.store = client, account_sid, store
         self.journal, self.healing, self.crash_hook = journal, healing, crash_hook
+        self.healers = dict(all_healers() if healers is None else healers)
 
     def apply(self, item: PlanItem, mode: Mode, now: datetime) -> None:
-        change, healer = item.change, healer_for(item.rule)
+        change, healer = item.change, self.healers.get(item.rule)
         assert change is not None and healer is not None
         try:
             live = healer.read(self.client, self.account_sid, change)
@@ -67,7 +69,7 @@ class Executor:
 
     def _verify(self, heal_id: int, item: PlanItem, change: Change, mode: Mode, now: datetime,
                 error: str | None) -> None:
-        healer = healer_for(item.rule)
+        healer = self.healers.get(item.rule)
         assert healer is not None
         try:
             item.after = healer.read(self.client, self.account_sid, change)
@@ -95,7 +97,7 @@ class Executor:
         """Settle every write left in phase ``writing`` by reading the resource (never writing)."""
         settled = []
         for row in records.pending(self.store):
-            healer = healer_for(row.rule)
+            healer = self.healers.get(row.rule)
             if healer is None or not row.request:
                 continue
             change = Change.from_json(row.request)

@@ -64,10 +64,6 @@ def all_healers() -> dict[str, Healer]:
     return dict(sorted(HEALERS.items()))
 
 
-def healer_for(rule_id: str) -> Healer | None:
-    return all_healers().get(rule_id)
-
-
 # -- phone numbers ------------------------------------------------------------------------------
 
 def number_url(account_sid: str, sid: str) -> str:

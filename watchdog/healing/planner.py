@@ -8,7 +8,7 @@ that holds an item back decides its state and reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,10 +29,11 @@ class PlanInput:
     mode: Mode
     # (rule, finding's resource_sid) -> why a control holds its heal back (None: it does not)
     hold: Callable[[str, str], str | None] = lambda rule, sid: None
+    healers: Mapping[str, Healer] | None = None  # the registry: all_healers() unless given
 
 
 def plan(inp: PlanInput) -> list[PlanItem]:
-    healers = all_healers()
+    healers = all_healers() if inp.healers is None else inp.healers
     items: list[PlanItem] = []
     broken: dict[str, set[str]] = {}
     for finding in sorted(inp.findings, key=lambda f: (f.rule, f.resource_sid)):

@@ -12,6 +12,7 @@ from typing import Any
 from watchdog.controls.marks import Controls
 from watchdog.healing import fight, guard, records
 from watchdog.healing.executor import CrashHook, Executor
+from watchdog.healing.healers import Healer, all_healers
 from watchdog.healing.journal import ChangeCallback, Journal
 from watchdog.healing.model import HealView, Mode, PlanItem
 from watchdog.healing.planner import PlanInput, plan
@@ -32,11 +33,13 @@ class HealSession:
 
     def __init__(self, settings: Settings, store: StateStore, client: Any, account_sid: str,
                  metrics: Metrics | None = None, on_change: ChangeCallback | None = None,
-                 crash_hook: CrashHook | None = None) -> None:
+                 crash_hook: CrashHook | None = None,
+                 healers: Mapping[str, Healer] | None = None) -> None:
         self.settings, self.store, self.client = settings, store, client
+        self.healers = dict(all_healers() if healers is None else healers)
         self.journal = Journal(store, metrics, on_change, settings.pagerduty.runbook_base_url)
         self.executor = Executor(client, account_sid, store, self.journal, settings.healing,
-                                 crash_hook)
+                                 crash_hook, self.healers)
         self._seen: dict[str, datetime] = {}
 
     def reconcile(self, now: datetime) -> list[PlanItem]:
@@ -49,7 +52,8 @@ class HealSession:
         self._seen = first_seen(self.store.open_findings() if open_findings is None
                                 else open_findings)
         controls = Controls(self.settings, self.store).at(view.now)
-        return plan(PlanInput(view, findings, self._seen, breaker, mode, controls.heal_hold))
+        return plan(PlanInput(view, findings, self._seen, breaker, mode, controls.heal_hold,
+                              self.healers))
 
     def run(self, view: HealView, findings: Iterable[Finding], mode: Mode,
             open_findings: Mapping[str, OpenFinding] | None = None) -> list[PlanItem]:

@@ -7,9 +7,22 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from watchdog.model.flowdef import FlowDef
 from watchdog.model.snapshot import Snapshot
 from watchdog.model.topology import Topology
-from watchdog.settings import FlexSettings, Settings
+from watchdog.settings import Settings
+
+
+@dataclass
+class RuleMemo:
+    """What rules derive once and reuse while its source is unchanged. One per ``Watcher``
+    (it owns it and hands it to every cycle's context); a context built alone gets its own."""
+
+    # "sid:fingerprint" of a Studio flow -> its parsed published definition (None: not parsable)
+    parsed: dict[str, FlowDef | None] = field(default_factory=dict)
+    # The state store hands out the same baseline object until it changes: its topology
+    # (every number's stack...) is derived once for it, not once per cycle.
+    baseline_topology: Topology | None = None
 
 
 @dataclass
@@ -22,6 +35,7 @@ class RuleContext:
     explained: set[tuple[str, str]] = field(default_factory=set)
     # Extra evidence for rules that need state (e.g. heal breakers); keyed by rule ID.
     extra: dict[str, Any] = field(default_factory=dict)
+    memo: RuleMemo = field(default_factory=RuleMemo)
 
     @cached_property
     def topology(self) -> Topology:
@@ -31,22 +45,13 @@ class RuleContext:
     def baseline_topology(self) -> Topology | None:
         if self.baseline is None:
             return None
-        return _baseline_topology(self.baseline, self.settings.flex)
+        last = self.memo.baseline_topology
+        if last is not None and last.snapshot is self.baseline and last.flex == self.settings.flex:
+            return last
+        self.memo.baseline_topology = Topology(self.baseline, self.settings.flex)
+        return self.memo.baseline_topology
 
     @property
     def account_sid(self) -> str:
         return self.snapshot.account_sid
 
-
-_LAST_BASELINE: list[Topology] = []
-
-
-def _baseline_topology(baseline: Snapshot, flex: FlexSettings) -> Topology:
-    """The state store hands out the same baseline object until it changes: derive its topology
-    (every number's stack...) once for it, not once per cycle."""
-    last = _LAST_BASELINE[0] if _LAST_BASELINE else None
-    if last is not None and last.snapshot is baseline and last.flex == flex:
-        return last
-    topology = Topology(baseline, flex)
-    _LAST_BASELINE[:] = [topology]
-    return topology

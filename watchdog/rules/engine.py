@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from watchdog.model.findings import Finding, sort_key
 from watchdog.model.results import Evaluation
@@ -12,17 +13,20 @@ from watchdog.rules.registry import Hit, Rule, all_rules
 log = logging.getLogger(__name__)
 
 
-def evaluate(ctx: RuleContext, only: set[str] | None = None) -> Evaluation:
-    """Run the rules in registry order, drift rules last. ``only`` limits to those rule IDs.
+def evaluate(ctx: RuleContext, only: set[str] | None = None,
+             rules: Mapping[str, Rule] | None = None) -> Evaluation:
+    """Run the rules in registry order, drift rules last. ``only`` limits to those rule IDs;
+    ``rules`` is the registry to run (the real one, ``all_rules()``, unless given).
 
     When ``only`` holds drift rules, the other rules still run, silently, so that what they
     explain is explained: a partial cycle (the daemon's Studio job) must not report as drift a
     deletion that a rule of another family already reports (one cause, one page).
     """
     result = Evaluation()
-    rules = sorted(all_rules().values(), key=lambda r: (r.id.startswith("baseline."), r.id))
+    registry = all_rules() if rules is None else rules
+    ordered = sorted(registry.values(), key=lambda r: (r.id.startswith("baseline."), r.id))
     explain = only is not None and any(r.startswith("baseline.") for r in only)
-    for rule in rules:
+    for rule in ordered:
         if only is not None and rule.id not in only:
             if explain and not rule.id.startswith("baseline.") and not _skip_reason(rule, ctx):
                 _explain(rule, ctx)

@@ -12,7 +12,6 @@ from watchdog.model.topology import BOTH, CONVERSATIONS, LEGACY, NONE, VOICE
 from watchdog.rules.context import RuleContext
 
 log = logging.getLogger(__name__)
-_PARSED: dict[str, FlowDef | None] = {}
 _PARSED_MAX = 2048
 
 
@@ -80,20 +79,20 @@ def both_numbers(ctx: RuleContext) -> list[FlexNumber]:
     return [n for n in flex_numbers(ctx) if n.stack == BOTH and not n.from_baseline]
 
 
-def parsed(flow: Resource) -> FlowDef | None:
+def parsed(ctx: RuleContext, flow: Resource) -> FlowDef | None:
     """The flow's published definition, parsed (None: never published or not analysable)."""
-    key = f"{flow.sid}:{flow.fingerprint}"
-    if key not in _PARSED:
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
+    done, key = ctx.memo.parsed, f"{flow.sid}:{flow.fingerprint}"
+    if key not in done:
+        if len(done) >= _PARSED_MAX:
+            done.clear()
         definition = flow.get("definition")
         try:
-            _PARSED[key] = parse(definition) if definition is not None else None
-        except FlowDefError as exc:  # logged once per revision: the result is cached
+            done[key] = parse(definition) if definition is not None else None
+        except FlowDefError as exc:  # logged once per revision: the result is kept
             log.warning("studio flow %s: definition not analysable (%s); its Send to Flex "
                         "checks are skipped", flow.sid, exc)
-            _PARSED[key] = None
-    return _PARSED[key]
+            done[key] = None
+    return done[key]
 
 
 def flow_name(ctx: RuleContext, sid: str) -> str | None:

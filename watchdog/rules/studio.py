@@ -97,7 +97,7 @@ def send_to_flex_channelsid_overridden(ctx: RuleContext) -> Iterator[Hit]:
     **Heal.** None: flows are never edited automatically.
     """
     for flow in ctx.snapshot.of_type("studio_flow"):
-        problems = [p for w in _widgets(flow) if (p := check_channel_sid(w)) is not None]
+        problems = [p for w in _widgets(ctx, flow) if (p := check_channel_sid(w)) is not None]
         if problems:
             yield _hit(flow, problems, {})
 
@@ -163,8 +163,8 @@ def flow_duplicate(ctx: RuleContext) -> Iterator[Hit]:
     yield from duplicate_hits(ctx)
 
 
-def _widgets(flow: Resource) -> tuple[SendToFlex, ...]:
-    definition = parsed(flow)
+def _widgets(ctx: RuleContext, flow: Resource) -> tuple[SendToFlex, ...]:
+    definition = parsed(ctx, flow)
     return definition.send_to_flex if definition else ()
 
 
@@ -175,7 +175,7 @@ def _widget_hits(ctx: RuleContext, rule_id: str, resource_type: str) -> Iterator
     workspace = Workspace.of(topo, ctx.baseline)
     check = check_workflow if rule_id == WORKFLOW_INVALID else check_channel
     for flow in ctx.snapshot.of_type("studio_flow"):
-        problems = [p for w in _widgets(flow) if (p := check(w, workspace)) is not None]
+        problems = [p for w in _widgets(ctx, flow) if (p := check(w, workspace)) is not None]
         if not problems:
             continue
         gone = [p.value for p in problems if p.value and _deleted(ctx, resource_type, p.value)]
