@@ -128,7 +128,7 @@ class Watcher:
         read = dict(fetch_snapshot(ctx, now, families).families)
         merged = self._merged(read, now)
         for _ in FAMILIES:
-            stale = sorted(stale_families(merged) - set(read))
+            stale = sorted(stale_families(merged, self.rule_memo) - set(read))
             if not stale:
                 break
             log.info("reading %s again: fresher data names resources it does not hold",

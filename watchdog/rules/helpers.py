@@ -9,7 +9,7 @@ from typing import Any
 from watchdog.model.flowdef import FlowDef, FlowDefError, parse
 from watchdog.model.snapshot import Resource
 from watchdog.model.topology import BOTH, CONVERSATIONS, LEGACY, NONE, VOICE
-from watchdog.rules.context import RuleContext
+from watchdog.rules.context import RuleContext, RuleMemo
 
 log = logging.getLogger(__name__)
 _PARSED_MAX = 2048
@@ -79,9 +79,10 @@ def both_numbers(ctx: RuleContext) -> list[FlexNumber]:
     return [n for n in flex_numbers(ctx) if n.stack == BOTH and not n.from_baseline]
 
 
-def parsed(ctx: RuleContext, flow: Resource) -> FlowDef | None:
-    """The flow's published definition, parsed (None: never published or not analysable)."""
-    done, key = ctx.memo.parsed, f"{flow.sid}:{flow.fingerprint}"
+def parsed(flow: Resource, memo: RuleMemo) -> FlowDef | None:
+    """The flow's published definition, parsed (None: never published or not analysable);
+    kept in ``memo`` (the watcher's: once per revision, not once per cycle)."""
+    done, key = memo.parsed, f"{flow.sid}:{flow.fingerprint}"
     if key not in done:
         if len(done) >= _PARSED_MAX:
             done.clear()

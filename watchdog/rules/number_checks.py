@@ -91,7 +91,7 @@ def hands_calls_to_flex(ctx: RuleContext, flow_sid: str) -> bool:
     whose workflow and channel are right (judged only when TaskRouter is known: a widget that
     cannot be checked is not called broken)."""
     flow = ctx.topology.flows.get(flow_sid)
-    definition = parsed(flow) if flow is not None else None
+    definition = parsed(flow, ctx.memo) if flow is not None else None
     widgets = [w for w in definition.send_to_flex if CALL in w.triggers] if definition else []
     if not ctx.snapshot.complete("configuration", "taskrouter"):
         return bool(widgets)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from watchdog.model.snapshot import RESOURCE_FAMILY, Resource, Snapshot
 from watchdog.model.urls import classify
+from watchdog.rules.context import RuleMemo
 from watchdog.rules.helpers import parsed
 
 
@@ -24,7 +25,7 @@ class Reference:
     sid: str
 
 
-def references(snapshot: Snapshot) -> Iterator[Reference]:
+def references(snapshot: Snapshot, memo: RuleMemo) -> Iterator[Reference]:
     """Every SID a watched resource names, with the type it must be."""
     for number in snapshot.of_type("phone_number"):
         for field in ("voice_url", "sms_url"):
@@ -49,7 +50,7 @@ def references(snapshot: Snapshot) -> Iterator[Reference]:
     for service in snapshot.of_type("proxy_service"):
         yield from _sids(service, "chat_service", service.get("chat_instance_sid"))
     for flow in snapshot.of_type("studio_flow"):
-        definition = parsed(flow)
+        definition = parsed(flow, memo)
         for widget in definition.send_to_flex if definition else ():
             yield from _sids(flow, "taskrouter_workflow", widget.workflow, "WW")
             yield from _sids(flow, "taskrouter_task_channel", widget.channel, "TC")
@@ -60,12 +61,12 @@ def _sids(source: Resource, type_: str, value: object, prefix: str = "") -> Iter
         yield Reference(source, type_, value)
 
 
-def stale_families(snapshot: Snapshot) -> set[str]:
+def stale_families(snapshot: Snapshot, memo: RuleMemo) -> set[str]:
     """Families to fetch again: each holds a SID that a newer fetch of another family names and
     that its own (older) data lacks. Unknown families are left alone: their rules do not run."""
     families = snapshot.families
     out: set[str] = set()
-    for ref in references(snapshot):
+    for ref in references(snapshot, memo):
         family = RESOURCE_FAMILY[ref.type]
         holder, source = families.get(family), families.get(ref.source.family)
         if holder is None or source is None or not holder.complete or family in out:

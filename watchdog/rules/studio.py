@@ -121,7 +121,7 @@ def send_to_flex_attributes_invalid(ctx: RuleContext) -> Iterator[Hit]:
     **Heal.** None: flows are never edited automatically.
     """
     for flow in ctx.snapshot.of_type("studio_flow"):
-        problems = [p for w in _widgets(flow) if (p := check_attributes(w)) is not None]
+        problems = [p for w in _widgets(ctx, flow) if (p := check_attributes(w)) is not None]
         if problems:
             yield _hit(flow, problems, {})
 
@@ -164,7 +164,7 @@ def flow_duplicate(ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _widgets(ctx: RuleContext, flow: Resource) -> tuple[SendToFlex, ...]:
-    definition = parsed(ctx, flow)
+    definition = parsed(flow, ctx.memo)
     return definition.send_to_flex if definition else ()
 
 
