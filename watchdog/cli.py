@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,3 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `flex-watchdog rules | head`: the reader left, not an error
+        sys.stdout = open(os.devnull, "w")  # so the flush at exit does not fail again
+        return 0

@@ -1,24 +1,49 @@
-"""``flex-watchdog check``: one complete poll, the rules, the findings."""
+"""``flex-watchdog check``: one complete poll, the rules, the findings.
+
+``--rule``, ``--severity`` and ``--family`` choose which findings are shown (the poll and the
+state file see every finding); ``--fail-on`` chooses which shown severities make the exit code 1,
+so a cron job can ignore ``info`` drift.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
+from watchdog.commands.catalogue import find_rule
 from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
 from watchdog.commands.report import exit_code, render_json, render_table
+from watchdog.commands.terminal import Terminal
+from watchdog.model.findings import SEVERITY_ORDER, Finding
+from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.model.topology import Topology
+from watchdog.rules.registry import all_rules
 from watchdog.signals.events import load_recent_evidence
+
+SEVERITIES = tuple(SEVERITY_ORDER)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("check", help="poll the account once and report findings",
-                            description="Exit 0 clean, 1 findings, 2 bad config or credentials, "
-                                        "3 some family could not be fetched and nothing else found.")
+                            description="Exit 0 clean, 1 findings (of --fail-on or worse), 2 bad "
+                                        "config or credentials, 3 some family could not be "
+                                        "fetched and nothing else found.")
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--rule", action="append", default=[], metavar="RULE",
+                        help="show only this rule's findings (repeatable; the ID or its anchor)")
+    parser.add_argument("--severity", action="append", default=[], choices=SEVERITIES,
+                        help="show only findings of this severity (repeatable)")
+    parser.add_argument("--family", action="append", default=[], choices=FAMILIES,
+                        help="show only findings on resources of this family (repeatable)")
+    parser.add_argument("--fail-on", choices=SEVERITIES, default="info",
+                        help="lowest severity that exits 1 (default info: any finding)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print nothing but errors and findings")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    wanted = [find_rule(name, "check: --rule").id for name in args.rule]
     settings = settings_or_exit()
     watcher = open_watcher(settings)
     now = utcnow()
@@ -28,8 +53,33 @@ def run(args: argparse.Namespace) -> int:
     result = watcher.poll(now)
     # every request counts, the Monitor Events and Debugger alerts read for evidence too
     result.api_requests = watcher.access.stats.total() - before
+    shown = select(result.findings, wanted, args.severity, args.family)
+    if args.quiet:  # the table's header is gone, so what could not be read goes to stderr
+        for state in result.unknown:
+            print(f"check: unknown {state.family}: {state.error} (no finding is drawn from it)",
+                  file=sys.stderr)
     if args.format == "json":
-        print(render_json(result))
+        print(render_json(result, shown))
     else:
-        print(render_table(result, Topology(result.snapshot, settings.flex)))
-    return exit_code(result)
+        text = render_table(result, Topology(result.snapshot, settings.flex), findings=shown,
+                            term=Terminal.of(), quiet=args.quiet)
+        if text:
+            print(text)
+    return exit_code(result, shown, args.fail_on)
+
+
+def select(findings: list[Finding], rules: list[str], severities: list[str],
+           families: list[str]) -> list[Finding]:
+    """The findings every given filter accepts (a filter not given accepts all)."""
+    known = all_rules()
+
+    def family(finding: Finding) -> set[str]:
+        """The family the resource is fetched with; a type of no family: the rule's families."""
+        if finding.resource_type in RESOURCE_FAMILY:
+            return {RESOURCE_FAMILY[finding.resource_type]}
+        rule = known.get(finding.rule)
+        return set(rule.families) if rule else set()
+
+    return [f for f in findings
+            if (not rules or f.rule in rules) and (not severities or f.severity in severities)
+            and (not families or family(f) & set(families))]

@@ -1,4 +1,8 @@
-"""Render a cycle's result for people (a table) or machines (stable JSON)."""
+"""Render a cycle's result for people (a table) or machines (stable JSON).
+
+Both show ``findings`` when given (``check``'s filters), else every finding of the result, in
+``display_order``: by severity, then by the resource's name or number, not by SID.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from watchdog.commands.terminal import Terminal
 from watchdog.controls.marks import describe_silence
-from watchdog.model.findings import Finding
+from watchdog.model.findings import SEVERITY_ORDER, Finding
 from watchdog.model.results import CycleResult
+from watchdog.model.snapshot import Snapshot
 from watchdog.model.topology import Topology
 from watchdog.signals.evidence import evidence_text
 
@@ -18,22 +24,64 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def to_json(result: CycleResult) -> dict[str, Any]:
+def label(finding: Finding, snapshot: Snapshot) -> str:
+    """The resource's phone number or name as a person knows it, else its SID."""
+    resource = snapshot.get(finding.resource_type, finding.resource_sid)
+    if resource is not None:
+        return resource.name
+    for key in ("phone_number", "flow", "friendly_name", "name"):
+        value = finding.details.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return finding.resource_sid
+
+
+def display_order(findings: list[Finding], snapshot: Snapshot) -> list[Finding]:
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity],
+                                           label(f, snapshot).casefold(), f.rule, f.resource_sid))
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def to_json(result: CycleResult, findings: list[Finding] | None = None) -> dict[str, Any]:
+    shown = display_order(result.findings if findings is None else findings, result.snapshot)
     return {
         "account_sid": result.account_sid,
         "polled_at": rfc3339(result.polled_at),
-        "findings": [f.to_json() for f in result.findings],
+        "findings": [f.to_json() for f in shown],
         "unknown": [{"family": s.family, "error": s.error} for s in result.unknown],
         "api_requests": result.api_requests,
         "baseline_adopted": result.adopted,
     }
 
 
-def render_json(result: CycleResult) -> str:
-    return json.dumps(to_json(result), indent=2, sort_keys=False, default=str)
+def render_json(result: CycleResult, findings: list[Finding] | None = None) -> str:
+    return json.dumps(to_json(result, findings), indent=2, sort_keys=False, default=str)
 
 
-def render_table(result: CycleResult, topology: Topology | None = None) -> str:
+def render_table(result: CycleResult, topology: Topology | None = None, *,
+                 findings: list[Finding] | None = None, term: Terminal | None = None,
+                 quiet: bool = False) -> str:
+    """The table; ``quiet`` leaves only the findings, ``term`` wraps and colours."""
+    term = term or Terminal(None, False)
+    shown = display_order(result.findings if findings is None else findings, result.snapshot)
+    if quiet:
+        return "\n".join(line for f in shown for line in _finding_lines(f, term))
+    lines = _header(result, topology)
+    if not shown:
+        lines.append("No findings." if not result.findings else
+                     f"No findings shown ({plural(len(result.findings), 'finding')} filtered out).")
+    wrapped = [out for line in lines for out in term.wrap(line, 2)]
+    for finding in shown:
+        wrapped.extend(_finding_lines(finding, term))
+    wrapped.append("")
+    wrapped += term.wrap(_totals(result, shown), 2)
+    return "\n".join(wrapped)
+
+
+def _header(result: CycleResult, topology: Topology | None) -> list[str]:
     lines = [f"flex-watchdog check: account {result.account_sid} at {rfc3339(result.polled_at)}"]
     if result.adopted:
         lines.append(f"Baseline adopted (first complete check) for: {', '.join(result.adopted)}")
@@ -50,16 +98,21 @@ def render_table(result: CycleResult, topology: Topology | None = None) -> str:
     for state in result.unknown:
         lines.append(f"  unknown {state.family}: {state.error} (no finding is drawn from it)")
     lines.append("")
-    if not result.findings:
-        lines.append("No findings.")
-    for finding in result.findings:
-        lines.extend(_finding_lines(finding))
-    lines.append("")
-    lines.append(_totals(result))
-    return "\n".join(lines)
+    return lines
 
 
-def _finding_lines(finding: Finding) -> list[str]:
+INDENT = 9  # under the rule ID, after the severity column
+
+
+def _finding_lines(finding: Finding, term: Terminal) -> list[str]:
+    plain = _finding_text(finding)
+    out = [w for line in plain for w in term.wrap(line, INDENT)]
+    word = finding.severity.upper()
+    out[0] = term.severity(finding.severity, word) + out[0][len(word):]
+    return out
+
+
+def _finding_text(finding: Finding) -> list[str]:
     extras = []
     if "stack" in finding.details:
         extras.append(f"stack: {finding.details['stack']}")
@@ -90,16 +143,23 @@ def control_lines(finding: Finding) -> list[str]:
     return out
 
 
-def _totals(result: CycleResult) -> str:
-    counts = Counter(f.severity for f in result.findings)
+def _totals(result: CycleResult, shown: list[Finding]) -> str:
+    counts = Counter(f.severity for f in shown)
     parts = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warning", "info") if counts[s])
-    found = f"{len(result.findings)} findings" + (f" ({parts})" if parts else "")
-    return (f"{found}; {len(result.unknown)} unknown families; "
-            f"{result.api_requests} Twilio requests")
+    found = plural(len(shown), "finding") + (f" ({parts})" if parts else "")
+    hidden = len(result.findings) - len(shown)
+    if hidden:
+        found += f", {hidden} filtered out"
+    return (f"{found}; {plural(len(result.unknown), 'unknown family', 'unknown families')}; "
+            f"{plural(result.api_requests, 'Twilio request')}")
 
 
-def exit_code(result: CycleResult) -> int:
-    """0 clean, 1 findings, 3 some family unknown and nothing else found."""
-    if result.findings:
+def exit_code(result: CycleResult, findings: list[Finding] | None = None,
+              fail_on: str = "info") -> int:
+    """0 clean, 1 findings of ``fail_on`` or worse, 3 some family unknown and nothing else
+    found. ``findings`` (what is shown) default to all of the result's."""
+    shown = result.findings if findings is None else findings
+    limit = SEVERITY_ORDER[fail_on]
+    if any(SEVERITY_ORDER[f.severity] <= limit for f in shown):
         return 1
     return 3 if result.unknown else 0
