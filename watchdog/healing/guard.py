@@ -82,10 +82,6 @@ def blast_radius(broken: set[str], population: set[str], max_fraction: float) ->
             f"(more than {max_fraction:.0%}): an incident or a bug, paging instead of healing")
 
 
-def already_correct(change: Change, values: dict[str, Any]) -> bool:
-    return change.satisfied_by(values)
-
-
 def changed_since_snapshot(change: Change, live: dict[str, Any]) -> str | None:
     """The live resource differs from the snapshot the plan was made from: skip this cycle."""
     moved = sorted(k for k, v in change.before.items() if live.get(k) != v)

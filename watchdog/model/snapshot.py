@@ -163,13 +163,3 @@ class Snapshot:
         for resource in self.resources():
             index.setdefault((resource.type, resource.sid), resource)
         return index
-
-    def merged(self, newer: Snapshot) -> Snapshot:
-        """This snapshot with the families ``newer`` fetched completely replaced (the daemon)."""
-        families = dict(self.families)
-        for name, state in newer.families.items():
-            if state.complete or name not in families:
-                families[name] = state
-            else:  # keep the last complete data but mark the family unknown now
-                families[name] = state
-        return Snapshot(newer.account_sid, newer.taken_at, families)

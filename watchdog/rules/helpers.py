@@ -8,7 +8,7 @@ from typing import Any
 
 from watchdog.model.flowdef import FlowDef, FlowDefError, parse
 from watchdog.model.snapshot import Resource
-from watchdog.model.topology import BOTH, CONVERSATIONS, LEGACY, NONE, VOICE
+from watchdog.model.topology import CONVERSATIONS, LEGACY, NONE, VOICE
 from watchdog.rules.context import RuleContext, RuleMemo
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,6 @@ def legacy_numbers(ctx: RuleContext) -> list[FlexNumber]:
 
 def conversations_numbers(ctx: RuleContext) -> list[FlexNumber]:
     return [n for n in flex_numbers(ctx) if n.stack == CONVERSATIONS]
-
-
-def both_numbers(ctx: RuleContext) -> list[FlexNumber]:
-    return [n for n in flex_numbers(ctx) if n.stack == BOTH and not n.from_baseline]
 
 
 def parsed(flow: Resource, memo: RuleMemo) -> FlowDef | None:

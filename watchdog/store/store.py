@@ -345,9 +345,6 @@ class StateStore:
                              "VALUES (?, ?)", (state.family, _iso(snapshot.taken_at)))
         return [s.family for s in chosen]
 
-    def baseline_families(self) -> set[str]:
-        return {str(r[0]) for r in self.execute("SELECT family FROM baseline_families")}
-
     def _resources(self, table: str, with_meta: bool = False) -> dict[str, list[Resource]]:
         """Rows as resources. A baseline row whose fingerprint matches the resource stored now
         shares its essence: an unchanged account costs no second copy of every resource."""

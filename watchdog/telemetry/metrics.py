@@ -17,13 +17,11 @@ from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, Snapshot
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 
-SEVERITIES = ("critical", "warning", "info")
 HEAL_OUTCOMES = ("applied", "dry_run", "refused", "failed", "noop")
 ALERT_ACTIONS = ("trigger", "resolve", "change", "error")
 # FetchError reasons (watchdog/errors.py): bounded, so every series can exist from start-up.
 POLL_ERROR_REASONS = ("rate_limited", "server_error", "timeout", "connection", "auth",
                       "bad_response", "client_error", "pagination", "other")
-PRODUCTS = ("api", "flex-api", "chat", "proxy", "taskrouter", "studio", "conversations", "monitor")
 
 _LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
 
