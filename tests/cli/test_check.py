@@ -89,7 +89,9 @@ PRODUCTS = {"numbers": ("api", "IncomingPhoneNumbers"), "flex_flows": ("flex-api
             "chat": ("chat", "Services"), "proxy": ("proxy", "Services"),
             "taskrouter": ("taskrouter", "Workspaces"), "studio": ("studio", "Flows"),
             "configuration": ("flex-api", "Configuration"),
-            "conversations": ("conversations", "Addresses")}
+            "conversations": ("conversations", "Addresses"),
+            "conversations_services": ("conversations", "^/v1/Configuration/Webhooks$"),
+            "messaging": ("messaging", "^/v1/Services"), "whatsapp": ("messaging", "Senders")}
 
 
 @pytest.mark.parametrize("family", sorted(PRODUCTS))

@@ -31,7 +31,8 @@ from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.metrics import Metrics
 from watchdog.telemetry.redact import Redactor
 
-SERVICES = ("configuration", "chat", "proxy", "conversations")
+SERVICES = ("configuration", "chat", "proxy", "conversations", "conversations_services",
+            "messaging", "whatsapp")
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ FAMILY_REQUESTS = {  # family -> (simulator product, path) that makes its fetch 
     "configuration": ("flex-api", "/v1/Configuration"), "flex_flows": ("flex-api", "/v1/FlexFlows"),
     "chat": ("chat", "/v2/Services"), "proxy": ("proxy", "/v1/Services"),
     "taskrouter": ("taskrouter", "/v1/Workspaces"), "studio": ("studio", "/v2/Flows"),
-    "numbers": ("api", "IncomingPhoneNumbers"), "conversations": ("conversations", "Addresses")}
+    "numbers": ("api", "IncomingPhoneNumbers"), "conversations": ("conversations", "Addresses"),
+    "conversations_services": ("conversations", "^/v1/(Configuration$|Services)"),
+    "messaging": ("messaging", "^/v1/Services"), "whatsapp": ("messaging", "Senders")}
 
 
 def run(case: Case, tmp_path: Path, fail: str | None = None) -> tuple[World, CycleResult]:

@@ -260,7 +260,8 @@ CASES: list[Case] = [
     Case("conversations-flow-deleted", "Flex Conversations", mixed,
          lambda w: w.delete(w.flows["Conversations Messaging Flow"]),
          lambda w: each("conversations.address-studio-flow-missing",
-                        [w.address_configs[n] for n in w.conversations_numbers]),
+                        [w.address_configs[n] for n in w.conversations_numbers]
+                        + list(w.whatsapp_addresses.values())),
          quiet=("flex.flow-studio-flow-missing", DELETED)),
     # Healing's own finding: a heal undone again by someone (not a guide section: the daemon's)
     Case("heal-undone-by-a-person", "Números de teléfono (auto-heal)", healthy_legacy,

@@ -285,13 +285,34 @@ def test_conversations_addresses(client: Client) -> None:
         conv = sdk(server).conversations.v1
         world = server.world
         assert len(conv.address_configurations.list(type="sms", page_size=2)) == 3
-        assert conv.address_configurations.list(type="whatsapp") == []
+        assert [a.sid for a in conv.address_configurations.list(type="whatsapp")] == list(
+            world.whatsapp_addresses.values())
         ig = world.address_configs[world.conversations_numbers[0]]
         updated = conv.address_configurations(ig).update(
             auto_creation_studio_flow_sid="FW" + "a" * 32)
         assert updated.auto_creation["studio_flow_sid"] == "FW" + "a" * 32
         assert updated.auto_creation["type"] == "studio"
         assert [s.sid for s in conv.services.list()] == [world.conversations_service_sid]
+
+
+def test_conversations_service_settings_and_senders() -> None:
+    from watchdog.simulator import healthy_conversations
+
+    with SimulatorServer(healthy_conversations()) as server:
+        client, world = sdk(server), server.world
+        conv = client.conversations.v1
+        default = conv.configuration().fetch().default_chat_service_sid
+        assert default == world.conversations_service_sid
+        agent = next(r for r in conv.services(default).roles.list() if r.friendly_name == "agent")
+        assert "sendMessage" in agent.permissions
+        conv.services(default).roles(agent.sid).update(permission=["sendMessage"])
+        assert conv.services(default).roles(agent.sid).fetch().permissions == ["sendMessage"]
+        assert conv.services(default).configuration.webhooks().fetch().pre_webhook_url is None
+        senders = client.messaging.v2.channels_senders.list(channel="whatsapp")
+        assert [(s.sid, s.status) for s in senders] == [
+            (sid, "ONLINE") for sid in world.whatsapp_senders.values()]
+        assert [s.sid for s in client.messaging.v1.services.list()] == [
+            world.messaging_service_sid]
 
 
 def test_alerts_filtered_by_level_and_date(server: SimulatorServer, client: Client) -> None:

@@ -33,6 +33,7 @@ SPEC_FILES = {
     "chat": "twilio_chat_v2.json", "proxy": "twilio_proxy_v1.json",
     "taskrouter": "twilio_taskrouter_v1.json", "studio": "twilio_studio_v2.json",
     "conversations": "twilio_conversations_v1.json", "monitor": "twilio_monitor_v1.json",
+    "messaging": ("twilio_messaging_v1.json", "twilio_messaging_v2.json"),
 }
 
 
@@ -66,7 +67,12 @@ def _nullable(node: Any) -> Any:
 
 @cache
 def load_spec(product: str) -> dict[str, Any]:
-    spec = json.loads((spec_dir() / SPEC_FILES[product]).read_text())
+    files = SPEC_FILES[product]
+    spec: dict[str, Any] = {"paths": {}, "components": {"schemas": {}}}
+    for name in (files,) if isinstance(files, str) else files:  # one host, two API versions
+        part = json.loads((spec_dir() / name).read_text())
+        spec["paths"].update(part["paths"])
+        spec["components"]["schemas"].update(part["components"]["schemas"])
     spec = _nullable(spec)
     if product == "monitor":
         # The Event schema pins actor_sid to ``^US…`` while its own description says it "can be
@@ -183,6 +189,22 @@ def _spare_number(world: World) -> str:
 
 def _flow_definition(world: World) -> str:
     return json.dumps(chat_flow(world.workflow_sid or "", world.task_channels["chat"], "test"))
+
+
+def _intercepting_service(world: World) -> str:
+    """A Messaging Service holding a number, its inbound sent to a URL of its own."""
+    sid = world.add_messaging_service("Zapier", inbound_request_url="https://example.com/in",
+                                      use_inbound_webhook_on_number=False)
+    world.add_to_messaging_service(sid, world.conversations_numbers[0])
+    return sid
+
+
+def _offline_sender(world: World) -> str:
+    sid = world.add_sender("whatsapp:+15550009191", status="OFFLINE")
+    world.store.senders[sid]["offline_reasons"] = [
+        {"code": "63112", "message": "The sender was disabled by Meta",
+         "more_info": "https://www.twilio.com/docs/errors/63112"}]
+    return sid
 
 
 def _ws(world: World) -> str:
@@ -317,6 +339,29 @@ CASES = [
          lambda w: (f"/v1/Services/{w.conversations_service_sid}", None)),
     Case("conversations", "/v1/Services/{Sid}", "DELETE", 204,
          lambda w: (f"/v1/Services/{w.add_conversations_service('tmp')}", None)),
+    Case("conversations", "/v1/Configuration", "GET", 200, lambda w: ("/v1/Configuration", None)),
+    Case("conversations", "/v1/Configuration/Webhooks", "GET", 200,
+         lambda w: ("/v1/Configuration/Webhooks", None)),
+    Case("conversations", "/v1/Services/{ChatServiceSid}/Configuration", "GET", 200,
+         lambda w: (f"/v1/Services/{w.conversations_service_sid}/Configuration", None)),
+    Case("conversations", "/v1/Services/{ChatServiceSid}/Configuration/Webhooks", "GET", 200,
+         lambda w: (f"/v1/Services/{w.conversations_service_sid}/Configuration/Webhooks", None)),
+    Case("conversations", "/v1/Services/{ChatServiceSid}/Roles", "GET", 200,
+         lambda w: (f"/v1/Services/{w.conversations_service_sid}/Roles?PageSize=50", None)),
+    Case("conversations", "/v1/Services/{ChatServiceSid}/Roles/{Sid}", "GET", 200,
+         lambda w: (f"/v1/Services/{w.conversations_service_sid}/Roles/"
+                    f"{w.role_sid(w.conversations_service_sid or '', 'agent')}", None)),
+    Case("conversations", "/v1/Services/{ChatServiceSid}/Roles/{Sid}", "POST", 200,
+         lambda w: (f"/v1/Services/{w.conversations_service_sid}/Roles/"
+                    f"{w.role_sid(w.conversations_service_sid or '', 'supervisor')}",
+                    {"Permission": ["createConversation", "joinConversation"]})),
+    Case("messaging", "/v1/Services", "GET", 200, lambda w: ("/v1/Services", None)),
+    Case("messaging", "/v1/Services/{ServiceSid}/PhoneNumbers", "GET", 200,
+         lambda w: (f"/v1/Services/{_intercepting_service(w)}/PhoneNumbers", None)),
+    Case("messaging", "/v2/Channels/Senders", "GET", 200,
+         lambda w: ("/v2/Channels/Senders?Channel=whatsapp", None)),
+    Case("messaging", "/v2/Channels/Senders/{Sid}", "GET", 200,
+         lambda w: (f"/v2/Channels/Senders/{_offline_sender(w)}", None)),
     Case("monitor", "/v1/Events", "GET", 200,
          lambda w: (f"/v1/Events?ResourceSid={w.other_numbers[0]}", None)),
     Case("monitor", "/v1/Events", "GET", 200, lambda w: ("/v1/Events", None)),

@@ -27,7 +27,8 @@ from watchdog.telemetry.metrics import Metrics
 log = logging.getLogger(__name__)
 
 INITIAL, REFRESH, EVENTS, ALERTS = "initial", "refresh", "events", "alerts"
-SERVICES = ("configuration", "chat", "proxy", "conversations")
+SERVICES = ("configuration", "chat", "proxy", "conversations", "conversations_services",
+            "messaging", "whatsapp")
 
 
 @dataclass(frozen=True)

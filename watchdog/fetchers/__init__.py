@@ -13,6 +13,11 @@ from datetime import datetime
 from watchdog.errors import CredentialsRejected
 from watchdog.fetchers.common import classify_error
 from watchdog.fetchers.context import FetchContext
+from watchdog.fetchers.conversations import (
+    fetch_conversations_services,
+    fetch_messaging,
+    fetch_whatsapp,
+)
 from watchdog.fetchers.flex import fetch_configuration, fetch_flex_flows
 from watchdog.fetchers.numbers import fetch_numbers
 from watchdog.fetchers.services import fetch_chat, fetch_conversations, fetch_proxy
@@ -32,6 +37,9 @@ FETCHERS: dict[str, Fetcher] = {
     "studio": fetch_studio,
     "numbers": fetch_numbers,
     "conversations": fetch_conversations,
+    "conversations_services": fetch_conversations_services,
+    "messaging": fetch_messaging,
+    "whatsapp": fetch_whatsapp,
 }
 assert tuple(FETCHERS) == FAMILIES
 

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 FAMILIES = ("configuration", "flex_flows", "chat", "proxy", "taskrouter", "studio", "numbers",
-            "conversations")
+            "conversations", "conversations_services", "messaging", "whatsapp")
 Status = Literal["complete", "failed"]
 
 # resource type -> family it is fetched with
@@ -33,6 +33,15 @@ RESOURCE_FAMILY = {
     "studio_flow": "studio",
     "phone_number": "numbers",
     "address_configuration": "conversations",
+    "conversations_configuration": "conversations_services",
+    "conversations_webhooks": "conversations_services",
+    "conversations_service": "conversations_services",
+    "conversations_service_configuration": "conversations_services",
+    "conversations_service_webhooks": "conversations_services",
+    "conversations_role": "conversations_services",
+    "messaging_service": "messaging",
+    "messaging_phone_number": "messaging",
+    "whatsapp_sender": "whatsapp",
 }
 
 
@@ -99,7 +108,7 @@ class Resource:
     @property
     def name(self) -> str:
         """A human label: friendly name, unique name or phone number, else the SID."""
-        for key in ("phone_number", "friendly_name", "unique_name", "address"):
+        for key in ("phone_number", "friendly_name", "unique_name", "address", "sender_id"):
             if self.essence.get(key):
                 return str(self.essence[key])
         return self.sid

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from watchdog.model.addresses import auto_creation
 from watchdog.model.snapshot import Resource, Snapshot
 from watchdog.model.urls import classify
 from watchdog.settings import FlexSettings
@@ -177,8 +178,7 @@ class Topology:
             if flow.get("integration_type") == "studio" and sid:
                 refs[str(sid)].append(("flex_flow", flow.sid, "integration.flow_sid"))
         for address in self.snapshot.of_type("address_configuration"):
-            auto = address.get("auto_creation") or {}
-            sid = auto.get("studio_flow_sid") if hasattr(auto, "get") else None
+            sid = auto_creation(address).get("studio_flow_sid")
             if sid:
                 refs[str(sid)].append(("address_configuration", address.sid,
                                        "auto_creation.studio_flow_sid"))
@@ -211,4 +211,50 @@ class Topology:
             return resource.sid == self.workspace_sid
         if resource.type in ("taskrouter_workflow", "taskrouter_task_channel"):
             return resource.get("workspace_sid") == self.workspace_sid
+        return self._conversations_watched(resource)
+
+    # -- Flex Conversations ----------------------------------------------------------------------
+    @cached_property
+    def conversations_configuration(self) -> Resource | None:
+        found = self.snapshot.of_type("conversations_configuration")
+        return found[0] if found else None
+
+    @property
+    def default_service_sid(self) -> str | None:
+        """The default Conversations service: the only one Flex uses."""
+        config = self.conversations_configuration
+        value = config.get("default_chat_service_sid") if config else None
+        return value if isinstance(value, str) and value else None
+
+    @cached_property
+    def address_service_sids(self) -> frozenset[str]:
+        return frozenset(str(auto_creation(a).get("conversation_service_sid"))
+                         for a in self.snapshot.of_type("address_configuration")
+                         if auto_creation(a).get("conversation_service_sid"))
+
+    @cached_property
+    def flex_messaging_services(self) -> frozenset[str]:
+        """Messaging Services Flex uses: the defaults, and those holding a Flex number."""
+        found = {self._config("messaging_service_instance_sid")}
+        config = self.conversations_configuration
+        found.add(config.get("default_messaging_service_sid") if config else None)
+        found |= {n.get("service_sid") for n in self.snapshot.of_type("messaging_phone_number")
+                  if self.stacks.get(n.sid, NONE) != NONE}
+        return frozenset(str(s) for s in found if s)
+
+    def _conversations_watched(self, resource: Resource) -> bool:
+        default = self.default_service_sid
+        kind = resource.type
+        if kind == "conversations_service":
+            return resource.sid == default or resource.sid in self.address_service_sids
+        if kind in ("conversations_service_configuration", "conversations_service_webhooks"):
+            return resource.sid == default
+        if kind == "conversations_role":
+            return resource.get("chat_service_sid") == default
+        if kind == "messaging_service":
+            return resource.sid in self.flex_messaging_services
+        if kind == "messaging_phone_number":
+            return self.stacks.get(resource.sid, NONE) != NONE
+        if kind == "whatsapp_sender":
+            return str(resource.get("sender_id")) in self.addresses_by_number
         return True

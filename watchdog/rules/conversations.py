@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from watchdog.model.addresses import auto_creation, creation_type
 from watchdog.rules.context import RuleContext
 from watchdog.rules.helpers import affected, flow_label
 from watchdog.rules.registry import Hit, rule
@@ -30,8 +31,8 @@ def address_studio_flow_missing(ctx: RuleContext) -> Iterator[Hit]:
     """
     flows = ctx.topology.flows
     for address in ctx.snapshot.of_type("address_configuration"):
-        auto = address.get("auto_creation") or {}
-        if not hasattr(auto, "get") or auto.get("type") != "studio" or auto.get("enabled") is False:
+        auto = auto_creation(address)
+        if creation_type(address) != "studio" or auto.get("enabled") is False:
             continue
         sid = auto.get("studio_flow_sid")
         if sid and sid in flows:

@@ -24,6 +24,9 @@ def _start(name: str, seed: int) -> World:
     world.build_time = BASE_TIME
     world.messaging_service_sid = world.ids.sid("MG")
     config = world.set_configuration(messaging_service_instance_sid=world.messaging_service_sid)
+    world.add_messaging_service("Default Conversations Service", world.messaging_service_sid)
+    world.set_conversations_configuration(
+        default_messaging_service_sid=world.messaging_service_sid)
     world.flex_instance_sid = config["flex_instance_sid"]
     world.add_flex_workspace()
     return world
@@ -102,9 +105,25 @@ def add_other_number(world: World, phone_number: str) -> str:
     return sid
 
 
+def add_whatsapp_address(world: World, phone_number: str,
+                         messaging_flow: str = "Messaging Flow") -> str:
+    """An online WhatsApp sender with a ``whatsapp`` address configuration; returns the XE."""
+    sender_id = f"whatsapp:{phone_number}"
+    sender = world.add_sender(sender_id)
+    world.whatsapp_senders[sender_id] = sender
+    world.whatsapp_addresses[sender] = world.add_address(
+        "whatsapp", sender_id, friendly_name=f"Flex WhatsApp {phone_number}",
+        auto_creation={"enabled": True, "type": "studio",
+                       "conversation_service_sid": world.conversations_service_sid,
+                       "studio_flow_sid": world.flows[messaging_flow],
+                       "studio_retry_count": 3})
+    return sender
+
+
 def _add_conversations_core(world: World, flow_name: str) -> None:
     conv = world.conversations_service_sid = world.add_conversations_service("Flex Chat Service")
     world.set_configuration(flex_service_instance_sid=conv)
+    world.set_conversations_configuration(default_chat_service_sid=conv)
     world.flows[flow_name] = world.add_flow(flow_name, studio.conversation_flow(
         world.workflow_sid or "", world.task_channels["chat"]))
 
@@ -129,6 +148,7 @@ def healthy_conversations(seed: int = 0) -> World:
     for index in range(3):
         add_conversations_number(world, e164(index))
     add_other_number(world, e164(3))
+    add_whatsapp_address(world, e164(90))
     return _finish(world)
 
 
@@ -143,6 +163,7 @@ def mixed(seed: int = 0) -> World:
     for index in range(2, 4):
         add_conversations_number(world, e164(index), "Conversations Messaging Flow")
     add_other_number(world, e164(4))
+    add_whatsapp_address(world, e164(90), "Conversations Messaging Flow")
     return _finish(world)
 
 

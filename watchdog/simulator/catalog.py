@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from watchdog.simulator import records, studio
+from watchdog.simulator.conversations_catalog import ConversationsCatalog
 from watchdog.simulator.errors import ApiError, bad_request
 from watchdog.simulator.monitor import alert_record
 from watchdog.simulator.records import Record
 from watchdog.simulator.sids import iso
-from watchdog.simulator.state import WorldState
 
 
 def everyone_workflow_configuration(queue_sid: str) -> str:
@@ -25,7 +25,7 @@ def known_fields(record: Record, fields: dict[str, Any]) -> None:
         raise ValueError(f"unknown field(s) {', '.join(unknown)}")
 
 
-class Catalog(WorldState):
+class Catalog(ConversationsCatalog):
     """``add_*`` methods: each creates one resource and returns its SID."""
 
     def add_chat_service(self, friendly_name: str) -> str:
@@ -35,14 +35,6 @@ class Catalog(WorldState):
             roles = (self.ids.sid("RL"), self.ids.sid("RL"), self.ids.sid("RL"))
             self.store.chat_services[sid] = records.chat_service(
                 self.account_sid, sid, self.stamp(), friendly_name, roles)
-            return sid
-
-    def add_conversations_service(self, friendly_name: str) -> str:
-        """A Conversations service (``IS``)."""
-        with self.lock:
-            sid = self.ids.sid("IS")
-            self.store.conversations_services[sid] = records.conversations_service(
-                self.account_sid, sid, self.stamp(), friendly_name)
             return sid
 
     def add_proxy_service(self, unique_name: str, chat_instance_sid: str | None) -> str:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from watchdog.simulator.calls import Handler
 from watchdog.simulator.endpoints import api as api
 from watchdog.simulator.endpoints import conversations as conv
+from watchdog.simulator.endpoints import conversations_services as cs
 from watchdog.simulator.endpoints import flex as flex
+from watchdog.simulator.endpoints import messaging as messaging
 from watchdog.simulator.endpoints import proxy as proxy
 from watchdog.simulator.endpoints import studio as studio
 from watchdog.simulator.endpoints import taskrouter as tr
@@ -38,6 +40,7 @@ def _route(product: str, template: str, **handlers: Handler) -> Route:
 NUMBERS = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers"
 WS = "/v1/Workspaces/{WorkspaceSid}"
 PROXY_POOL = "/v1/Services/{ServiceSid}/PhoneNumbers"
+CONV_SERVICE = "/v1/Services/{ChatServiceSid}"
 
 ROUTES: tuple[Route, ...] = (
     _route("api", f"{NUMBERS}.json", GET=api.list_numbers),
@@ -78,6 +81,19 @@ ROUTES: tuple[Route, ...] = (
     _route("conversations", "/v1/Services", GET=conv.list_services, POST=conv.create_service),
     _route("conversations", "/v1/Services/{Sid}", GET=conv.fetch_service,
            DELETE=conv.delete_service),
+    _route("conversations", "/v1/Configuration", GET=cs.fetch_configuration),
+    _route("conversations", "/v1/Configuration/Webhooks", GET=cs.fetch_account_webhooks),
+    _route("conversations", f"{CONV_SERVICE}/Configuration", GET=cs.fetch_service_configuration),
+    _route("conversations", f"{CONV_SERVICE}/Configuration/Webhooks",
+           GET=cs.fetch_service_webhooks),
+    _route("conversations", f"{CONV_SERVICE}/Roles", GET=cs.list_roles),
+    _route("conversations", f"{CONV_SERVICE}/Roles/{{Sid}}", GET=cs.fetch_role,
+           POST=cs.update_role),
+    _route("messaging", "/v1/Services", GET=messaging.list_services),
+    _route("messaging", "/v1/Services/{ServiceSid}/PhoneNumbers",
+           GET=messaging.list_phone_numbers),
+    _route("messaging", "/v2/Channels/Senders", GET=messaging.list_senders),
+    _route("messaging", "/v2/Channels/Senders/{Sid}", GET=messaging.fetch_sender),
     _route("monitor", "/v1/Events", GET=conv.list_events),
     _route("monitor", "/v1/Events/{Sid}", GET=conv.fetch_event),
     _route("monitor", "/v1/Alerts", GET=conv.list_alerts),

@@ -36,6 +36,14 @@ class Stores:
     addresses: dict[str, Record] = field(default_factory=dict)
     conversations_services: dict[str, Record] = field(default_factory=dict)
     configuration: Record | None = None
+    conversations_configuration: Record | None = None
+    conversations_webhooks: Record | None = None
+    service_configurations: dict[str, Record] = field(default_factory=dict)
+    service_webhooks: dict[str, Record] = field(default_factory=dict)
+    roles: dict[str, dict[str, Record]] = field(default_factory=dict)
+    messaging_services: dict[str, Record] = field(default_factory=dict)
+    messaging_numbers: dict[str, dict[str, Record]] = field(default_factory=dict)
+    senders: dict[str, Record] = field(default_factory=dict)
     events: list[Record] = field(default_factory=list)
     alerts: list[Record] = field(default_factory=list)
 

@@ -45,7 +45,8 @@ class World(Catalog):
     (friendly_name -> FW), ``flex_flows`` (friendly_name -> FO), ``webchat_flex_flow_sid``,
     ``number_flex_flows`` (PN -> FO), ``address_configs`` (PN -> IG), ``flex_numbers``,
     ``legacy_numbers``, ``conversations_numbers``, ``other_numbers``, ``flex_instance_sid``,
-    ``messaging_service_sid``.
+    ``messaging_service_sid`` (also the Conversations default Messaging Service),
+    ``whatsapp_senders`` (``whatsapp:+1...`` -> XE), ``whatsapp_addresses`` (XE -> IG).
     """
 
     def __init__(self, seed: int = 0, clock: Callable[[], datetime] | None = None,
@@ -70,6 +71,8 @@ class World(Catalog):
         self.other_numbers: list[str] = []
         self.flex_instance_sid: str | None = None
         self.messaging_service_sid: str | None = None
+        self.whatsapp_senders: dict[str, str] = {}
+        self.whatsapp_addresses: dict[str, str] = {}
 
     def _actor(self, source: str) -> Actor:
         return self.api() if source == "api" else self.console()
@@ -95,14 +98,15 @@ class World(Catalog):
                 self.delete_number(sid, self._actor(source))
                 return
             for store in (s.flex_flows, s.chat_services, s.conversations_services, s.addresses,
-                          s.proxy_services, s.workspaces, s.flows):
+                          s.proxy_services, s.workspaces, s.flows, s.messaging_services,
+                          s.senders):
                 if store.pop(sid, None) is not None:
-                    s.proxy_pools.pop(sid, None)
-                    s.workflows.pop(sid, None)
-                    s.task_channels.pop(sid, None)
-                    s.revisions.pop(sid, None)
+                    for children in (s.proxy_pools, s.workflows, s.task_channels, s.revisions,
+                                     s.roles, s.service_configurations, s.service_webhooks,
+                                     s.messaging_numbers):
+                        children.pop(sid, None)
                     return
-            for nested in (s.workflows, s.task_channels):
+            for nested in (s.workflows, s.task_channels, s.roles, s.messaging_numbers):
                 for children in nested.values():
                     if children.pop(sid, None) is not None:
                         return
