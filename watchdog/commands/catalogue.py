@@ -10,6 +10,7 @@ import argparse
 import difflib
 import textwrap
 
+from watchdog.commands.completion import mark_rule_argument
 from watchdog.commands.terminal import Terminal, render_markdown
 from watchdog.errors import ConfigError
 from watchdog.rules.registry import Rule, all_rules
@@ -19,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     rules = sub.add_parser("rules", help="list the rule catalogue")
     rules.set_defaults(func=run_rules)
     explain = sub.add_parser("explain", help="print one rule's runbook")
-    explain.add_argument("rule", help="a rule ID or its anchor (numbers-message-webhook-overwritten)")
+    mark_rule_argument(explain.add_argument(
+        "rule", help="a rule ID or its anchor (numbers-message-webhook-overwritten)"))
     explain.set_defaults(func=run_explain)
 
 

@@ -12,6 +12,7 @@ import sys
 
 from watchdog.commands.catalogue import find_rule
 from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
+from watchdog.commands.completion import mark_rule_argument
 from watchdog.commands.report import exit_code, render_json, render_table
 from watchdog.commands.terminal import Terminal
 from watchdog.model.findings import SEVERITY_ORDER, Finding
@@ -29,8 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "config or credentials, 3 some family could not be "
                                         "fetched and nothing else found.")
     parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--rule", action="append", default=[], metavar="RULE",
-                        help="show only this rule's findings (repeatable; the ID or its anchor)")
+    mark_rule_argument(parser.add_argument(
+        "--rule", action="append", default=[], metavar="RULE",
+        help="show only this rule's findings (repeatable; the ID or its anchor)"))
     parser.add_argument("--severity", action="append", default=[], choices=SEVERITIES,
                         help="show only findings of this severity (repeatable)")
     parser.add_argument("--family", action="append", default=[], choices=FAMILIES,
