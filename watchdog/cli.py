@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    # commands that describe the whole command line (completion) read it here, not by
+    # importing the CLI back
+    parser.set_defaults(root_parser=parser)
     return parser
 
 

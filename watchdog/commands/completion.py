@@ -37,9 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from watchdog.cli import build_parser
-
-    print(script(build_parser(), args.shell), end="")
+    print(script(args.root_parser, args.shell), end="")
     return 0
 
 
