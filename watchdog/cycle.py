@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.controls.marks import Controls, held
-from watchdog.errors import CredentialsRejected
+from watchdog.errors import CredentialsRejected, FetchReason
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.fetchers.context import FetchMemo
 from watchdog.model.findings import Finding
@@ -73,8 +73,7 @@ class Watcher:
         before = self.access.stats.total()
         merged, families = self._fetch(families, now)
         fresh = Snapshot(self.account_sid, now, {f: merged.families[f] for f in families})
-        auth = next((s for s in fresh.families.values() if s.reason == "auth"), None)
-        if auth is not None and all(s.reason == "auth" for s in fresh.families.values()):
+        if fresh.families and all(s.reason is FetchReason.AUTH for s in fresh.families.values()):
             raise CredentialsRejected(self.account_sid)
         baseline = self.store.baseline(self.account_sid)
         evidence = {rule_id: feed() for rule_id, feed in self.evidence.items()}

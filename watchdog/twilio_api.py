@@ -1,7 +1,8 @@
 """Twilio access: the only place that builds a ``twilio.rest.Client``.
 
-Adds what the SDK lacks for a daemon: a timeout, retries of 429/5xx/network errors with bounded
-exponential backoff (``Retry-After`` honoured), a client-side pace per product, a count of every
+Adds what the SDK lacks for a daemon: a timeout, retries of temporary failures (429, 5xx, network
+errors: ``FetchReason.temporary``) with the bounded exponential ``Backoff`` that PagerDuty delivery
+uses too (``Retry-After`` honoured when longer), a client-side pace per product, a count of every
 request, and the base-URL override that sends ``https://<product>.twilio.com/<path>`` to
 ``<base>/<product>/<path>`` (the simulator, tests, air-gapped staging), next-page URLs included.
 """
@@ -23,11 +24,18 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from watchdog import __version__
+from watchdog.errors import Backoff, FetchReason, Verdict, retry_after
 from watchdog.settings import Settings, TwilioSettings, require_credentials
 
 log = logging.getLogger(__name__)
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RequestListener = Callable[[str, str, str, float], None]
+
+
+def verdict(status: int) -> Verdict:
+    """After one Twilio answer: done, or retry a temporary failure (429, 5xx)."""
+    if status < 400:
+        return Verdict.DONE
+    return Verdict.RETRY if FetchReason.of_status(status).temporary else Verdict.DROP
 
 
 def product_of(url: str) -> str:
@@ -96,6 +104,7 @@ class WatchdogHttpClient(TwilioHttpClient):
         super().__init__(timeout=config.timeout_seconds, logger=quiet)
         self.config, self.base_url, self.stats, self.sleep = config, base_url, stats, sleep
         self.pacer = Pacer(config.requests_per_second, sleep=sleep)
+        self.backoff = Backoff(config.backoff_base_seconds, config.backoff_max_seconds)
         self._last = threading.local()
 
     def last_response(self) -> tuple[str, str] | None:
@@ -125,17 +134,14 @@ class WatchdogHttpClient(TwilioHttpClient):
             self._last.response = (url, response.text) if status == 200 else None
             self.stats.record(product, method, str(status), time.monotonic() - started)
             log.debug("twilio %s %s -> %s", method, urlsplit(target).path, status)
-            if status not in RETRY_STATUSES or attempt == attempts:
+            if verdict(status) is not Verdict.RETRY or attempt == attempts:
                 return response
-            self._back_off(attempt, response.headers.get("Retry-After"),
+            self._back_off(attempt, retry_after(response.headers.get("Retry-After")),
                            f"{method} {product}: HTTP {status}")
         raise AssertionError("unreachable")
 
-    def _back_off(self, attempt: int, retry_after: str | None, what: str) -> None:
-        delay = self.config.backoff_base_seconds * 2 ** (attempt - 1)
-        if retry_after and retry_after.strip().isdigit():
-            delay = float(retry_after)
-        delay = min(delay, self.config.backoff_max_seconds)
+    def _back_off(self, attempt: int, asked: float | None, what: str) -> None:
+        delay = self.backoff.delay(attempt, asked)
         log.info("%s: attempt #%d/%d failed, will retry in %.1fs",
                  what, attempt, self.config.max_attempts, delay)
         self.sleep(delay)

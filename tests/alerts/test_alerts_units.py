@@ -15,6 +15,7 @@ from test_alerts_support import (
 
 from watchdog.alerts import events, routing
 from watchdog.alerts.client import deliver, make_client
+from watchdog.errors import Verdict
 from watchdog.model.findings import Finding
 from watchdog.rules.registry import all_rules
 from watchdog.settings import PagerDutySettings, Settings
@@ -107,16 +108,16 @@ def test_the_client_never_retries_or_sleeps_by_itself(fake_pd, no_client_sleep):
         assert (outcome.verdict, outcome.reason) == ("retry", reason)
         assert len(fake_pd.received()) == before + 1
     fake_pd.fail("400", times=1)
-    assert deliver(client, "trigger", trigger, Redactor()).verdict == "drop"
-    assert deliver(client, "trigger", trigger, Redactor()).verdict == "sent"
+    assert deliver(client, "trigger", trigger, Redactor()).verdict is Verdict.DROP
+    assert deliver(client, "trigger", trigger, Redactor()).verdict is Verdict.DONE
 
 
 def test_the_client_trusts_the_fake_only_through_ssl_cert_file(fake_pd, monkeypatch):
     trigger = {"event_action": "trigger", "dedup_key": "k",
                "payload": {"summary": "s", "source": AC, "severity": "critical"}}
     trusted = make_client(DEFAULT_KEY, PagerDutySettings(base_url=fake_pd.base_url))
-    assert deliver(trusted, "trigger", trigger, Redactor()).verdict == "sent"
+    assert deliver(trusted, "trigger", trigger, Redactor()).verdict is Verdict.DONE
     monkeypatch.delenv("SSL_CERT_FILE")
     untrusted = make_client(DEFAULT_KEY, PagerDutySettings(base_url=fake_pd.base_url))
     outcome = deliver(untrusted, "trigger", trigger, Redactor())
-    assert outcome.verdict == "retry" and "CERTIFICATE_VERIFY_FAILED" in outcome.detail
+    assert outcome.verdict is Verdict.RETRY and "CERTIFICATE_VERIFY_FAILED" in outcome.detail

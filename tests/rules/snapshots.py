@@ -11,6 +11,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from watchdog.errors import FetchReason
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, FamilyState, Resource, Snapshot
 from watchdog.model.urls import flow_url, proxy_message_url
@@ -57,7 +58,8 @@ class Account:
         by_family: dict[str, list[Resource]] = {f: [] for f in FAMILIES}
         for (type_, sid_), essence in self.items.items():
             by_family[RESOURCE_FAMILY[type_]].append(Resource.make(type_, sid_, essence))
-        states = {f: FamilyState(f, "failed", error="simulated", reason="server_error")
+        states = {f: FamilyState(f, "failed", error="simulated",
+                               reason=FetchReason.SERVER_ERROR)
                   if f in self.failed else FamilyState(f, "complete", tuple(rs))
                   for f, rs in by_family.items()}
         return Snapshot(AC, NOW, states)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pagerduty
 
-from watchdog.errors import ConfigError
+from watchdog.errors import ConfigError, Verdict, retry_after
 from watchdog.settings import PagerDutySettings
 from watchdog.telemetry.redact import Redactor
 
@@ -24,7 +24,6 @@ _CLIENT_LOG.setLevel(logging.CRITICAL)
 
 #: PagerDuty rejected the event itself: retrying cannot help (it is dropped with an error log).
 REJECTED = frozenset({400, 401, 403, 413, 422})
-Verdict = Literal["sent", "retry", "drop"]
 
 
 @dataclass(frozen=True)
@@ -71,8 +70,8 @@ def deliver(client: pagerduty.EventsApiV2Client, action: str, event: dict[str, A
     except pagerduty.Error as exc:
         return classify(exc, redact)
     except Exception as exc:  # httpx errors outside TransportError, bugs: keep the event
-        return Outcome("retry", "other", type(exc).__name__)
-    return Outcome("sent", "ok")
+        return Outcome(Verdict.RETRY, "other", type(exc).__name__)
+    return Outcome(Verdict.DONE, "ok")
 
 
 def classify(exc: pagerduty.Error, redact: Redactor) -> Outcome:
@@ -80,23 +79,17 @@ def classify(exc: pagerduty.Error, redact: Redactor) -> Outcome:
     if response is None:
         cause = exc.__cause__
         text = redact.text(f"{type(cause).__name__}: {cause}")[:500] if cause else "no response"
-        return Outcome("retry", "network", f"network error ({text})")
+        return Outcome(Verdict.RETRY, "network", f"network error ({text})")
     status = response.status_code
     body = redact.text(" ".join(response.text.split()))[:200]
     detail = f"HTTP {status}: {body}" if body else f"HTTP {status}"
     if response.is_success:  # accepted, but the body was not what the client expected
-        return Outcome("sent", "ok", detail)
+        return Outcome(Verdict.DONE, "ok", detail)
     if status in REJECTED:
-        return Outcome("drop", "invalid", detail)
+        return Outcome(Verdict.DROP, "invalid", detail)
+    asked = retry_after(response.headers.get("Retry-After"))
     if status == 429:
-        return Outcome("retry", "rate_limited", detail, _retry_after(response.headers))
+        return Outcome(Verdict.RETRY, "rate_limited", detail, asked)
     if status >= 500:
-        return Outcome("retry", "server_error", detail, _retry_after(response.headers))
-    return Outcome("retry", f"http_{status}", detail)
-
-
-def _retry_after(headers: Any) -> float | None:
-    try:
-        return float(headers.get("Retry-After"))
-    except (TypeError, ValueError):
-        return None
+        return Outcome(Verdict.RETRY, "server_error", detail, asked)
+    return Outcome(Verdict.RETRY, f"http_{status}", detail)

@@ -20,6 +20,7 @@ from watchdog.alerts import events, routing
 from watchdog.alerts.client import Outcome, check_base_url, deliver, make_client
 from watchdog.alerts.outbox import IncidentBook, Outbox, OutboxItem
 from watchdog.alerts.plan import Planned, plan
+from watchdog.errors import Backoff, Verdict
 from watchdog.model.results import CycleResult
 from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import Settings
@@ -58,6 +59,8 @@ class PagerDutySink:
         self._factory = client_factory
         self._clients: dict[str, pagerduty.EventsApiV2Client] = {}
         self._redact = Redactor.for_settings(settings)
+        self._backoff = Backoff(settings.pagerduty.backoff_base_seconds,
+                                settings.pagerduty.backoff_max_seconds)
         self._send_lock = threading.Lock()
         self._failures = 0  # consecutive failed attempts: an outage while > 0
         self._paused_until = self.outbox.paused_until()
@@ -130,11 +133,11 @@ class PagerDutySink:
                 blocked.add(item.order_key)
                 continue
             outcome = self._attempt(item)
-            if outcome.verdict == "retry":
+            if outcome.verdict is Verdict.RETRY:
                 self._retry(item, outcome, now, report)
                 return report
             self.outbox.remove(item.id)
-            if outcome.verdict == "sent":
+            if outcome.verdict is Verdict.DONE:
                 self._count(item.action)
                 report.sent.append(item)
             else:
@@ -145,7 +148,7 @@ class PagerDutySink:
     def _attempt(self, item: OutboxItem) -> Outcome:
         key = routing.routing_key(self.settings, item.route)
         if key is None:
-            return Outcome("drop", "no_route", f"route {item.route!r} has no routing key now")
+            return Outcome(Verdict.DROP, "no_route", f"route {item.route!r} has no routing key now")
         client = self._clients.get(item.route)
         if client is None:
             client = self._clients[item.route] = self._factory(key, self.settings.pagerduty)
@@ -155,10 +158,9 @@ class PagerDutySink:
                report: DeliveryReport) -> None:
         pd = self.settings.pagerduty
         self._failures += 1
-        exponent = min(max(item.attempts, self._failures - 1), 20)
-        delay = min(pd.backoff_base_seconds * 2 ** exponent, pd.backoff_max_seconds)
-        delay = min(max(delay, outcome.retry_after or 0), pd.backoff_max_seconds)
-        at = now + timedelta(seconds=delay)
+        # An event that failed before (a restart forgot the outage) keeps its own backoff.
+        failures = max(item.attempts + 1, self._failures)
+        at = now + timedelta(seconds=self._backoff.delay(failures, outcome.retry_after))
         detail = outcome.detail  # redacted by deliver()
         self.outbox.retry_later(item.id, at, detail)
         self._paused_until = at

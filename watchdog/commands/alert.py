@@ -9,7 +9,7 @@ import pagerduty
 from watchdog.alerts import events, routing
 from watchdog.alerts.client import check_base_url, deliver, make_client
 from watchdog.commands.common import settings_or_exit, utcnow
-from watchdog.errors import ConfigError
+from watchdog.errors import ConfigError, Verdict
 from watchdog.settings import Settings
 from watchdog.telemetry.redact import Redactor
 
@@ -66,7 +66,7 @@ def _send(client: pagerduty.EventsApiV2Client, action: str, event: events.Event,
           f"url={settings.pagerduty.base_url}/v2/enqueue"
           + (f" severity={payload['severity']} summary={payload['summary']!r}" if payload else ""))
     outcome = deliver(client, action, event, Redactor.for_settings(settings))
-    if outcome.verdict == "sent":
+    if outcome.verdict is Verdict.DONE:
         print("  -> accepted by PagerDuty (202)")
         return True
     print(f"  -> FAILED: {outcome.reason}: {outcome.detail}")

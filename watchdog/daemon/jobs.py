@@ -95,7 +95,7 @@ class Jobs:
             self.metrics.job_errors.labels(job).inc()
             for family in families:
                 self.metrics.family_up.labels(family).set(0)
-                self.metrics.poll_errors.labels(family, "auth").inc()
+                self.metrics.poll_errors.labels(family, exc.reason).inc()
         except Exception as exc:  # contained: one bad run must never kill the daemon
             log.exception("job %s failed (families: %s)", job, ", ".join(families) or "-")
             self.metrics.job_errors.labels(job).inc()

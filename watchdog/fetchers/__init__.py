@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from watchdog.errors import CredentialsRejected
+from watchdog.errors import CredentialsRejected, FetchReason
 from watchdog.fetchers.common import classify_error
 from watchdog.fetchers.context import FetchContext
 from watchdog.fetchers.conversations import (
@@ -55,7 +55,7 @@ def fetch_family(ctx: FetchContext, family: str, now: datetime) -> FamilyState:
         if family == "studio":
             ctx.studio_cache.clear()
             ctx.studio_cache.update(studio_before)
-        if error.reason != "auth":  # rejected credentials: fetch_snapshot decides (one line)
+        if error.reason is not FetchReason.AUTH:  # rejected credentials: fetch_snapshot decides (one line)
             log.warning("fetch %s failed (%s): %s", family, error.reason, error)
         return FamilyState(family, "failed", error=str(error), reason=error.reason,
                            fetched_at=now, duration_seconds=time.monotonic() - started)
@@ -69,13 +69,13 @@ def fetch_snapshot(ctx: FetchContext, now: datetime,
     for family in families:
         state = fetch_family(ctx, family, now)
         states[family] = state
-        if state.reason == "auth":
+        if state.reason is FetchReason.AUTH:
             if any(s.complete for s in states.values()):  # else the caller reports it, once
                 log.warning("fetch %s failed (auth): %s", family, state.error)
             # Rejected credentials fail every family alike: do not hammer Twilio with them.
             for rest in families:
                 states.setdefault(rest, FamilyState(rest, "failed", error=state.error,
-                                                    reason="auth", fetched_at=now))
+                                                    reason=FetchReason.AUTH, fetched_at=now))
             break
     return Snapshot(ctx.account_sid, now, states)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from watchdog.errors import CredentialsRejected, FetchError
+from watchdog.errors import CredentialsRejected, FetchError, FetchReason
 from watchdog.fetchers.pages import read_pages
 from watchdog.model.snapshot import Resource
 
@@ -37,7 +37,7 @@ def make(type_: str, data: dict[str, Any], keep: Iterable[str] | None = None,
          meta: dict[str, Any] | None = None) -> Resource:
     sid = data.get("sid")
     if not isinstance(sid, str) or not sid:
-        raise FetchError(f"{type_}: a record without a sid", reason="bad_response")
+        raise FetchError(f"{type_}: a record without a sid", reason=FetchReason.BAD_RESPONSE)
     return Resource.make(type_, sid, essence(data, keep), meta)
 
 
@@ -62,25 +62,20 @@ def classify_error(exc: BaseException, account_sid: str) -> FetchError:
         return _from_status(response.status_code, code, account_sid,
                             f"HTTP {response.status_code} (code {code}) reading a list page")
     if isinstance(exc, requests.Timeout):
-        return FetchError(f"timed out: {type(exc).__name__}", reason="timeout")
+        return FetchError(f"timed out: {type(exc).__name__}", reason=FetchReason.TIMEOUT)
     if isinstance(exc, requests.RequestException):
-        return FetchError(f"network error: {type(exc).__name__}", reason="connection")
+        return FetchError(f"network error: {type(exc).__name__}", reason=FetchReason.CONNECTION)
     if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
         return FetchError(f"malformed response: {type(exc).__name__}: {str(exc)[:120]}",
-                          reason="bad_response")
-    return FetchError(f"{type(exc).__name__}: {str(exc)[:160]}", reason="other")
+                          reason=FetchReason.BAD_RESPONSE)
+    return FetchError(f"{type(exc).__name__}: {str(exc)[:160]}", reason=FetchReason.OTHER)
 
 
 def _from_status(status: int, code: int | None, account_sid: str, text: str) -> FetchError:
-    if status == 401 or code == 20003:
+    reason = FetchReason.of_status(status, code)
+    if reason is FetchReason.AUTH:
         return CredentialsRejected(account_sid)
-    if status == 429:
-        return FetchError(text, reason="rate_limited", status=status, code=code)
-    if status >= 500:
-        return FetchError(text, reason="server_error", status=status, code=code)
-    if 300 <= status < 400:
-        return FetchError(text, reason="bad_response", status=status, code=code)
-    return FetchError(text, reason="client_error", status=status, code=code)
+    return FetchError(text, reason=reason, status=status, code=code)
 
 
 def _body_code(text: str) -> int | None:

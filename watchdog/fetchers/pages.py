@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from watchdog.errors import FetchError
+from watchdog.errors import FetchError, FetchReason
 from watchdog.fetchers.context import FetchContext
 from watchdog.model.snapshot import Resource
 
@@ -32,7 +32,7 @@ def read_pages(lister: Any, page_size: int, max_pages: int, **filters: Any) -> I
         if not next_url:
             return
         if next_url in seen_urls or pages >= max_pages:
-            raise FetchError(f"pagination did not end after {pages} pages", reason="pagination")
+            raise FetchError(f"pagination did not end after {pages} pages", reason=FetchReason.PAGINATION)
         seen_urls.add(next_url)
         page = page.next_page()
         if page is None:

@@ -16,6 +16,8 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
+from watchdog.errors import FetchReason
+
 FAMILIES = ("configuration", "flex_flows", "chat", "proxy", "taskrouter", "studio", "numbers",
             "conversations", "conversations_services", "messaging", "whatsapp")
 Status = Literal["complete", "failed"]
@@ -120,7 +122,7 @@ class FamilyState:
     status: Status
     resources: tuple[Resource, ...] = ()
     error: str | None = None
-    reason: str | None = None
+    reason: FetchReason | None = None
     fetched_at: datetime | None = None
     duration_seconds: float = 0.0
 

@@ -13,15 +13,14 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from watchdog import __version__
+from watchdog.errors import FetchReason
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, Snapshot
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 
 HEAL_OUTCOMES = ("applied", "dry_run", "refused", "failed", "noop")
 ALERT_ACTIONS = ("trigger", "resolve", "change", "error")
-# FetchError reasons (watchdog/errors.py): bounded, so every series can exist from start-up.
-POLL_ERROR_REASONS = ("rate_limited", "server_error", "timeout", "connection", "auth",
-                      "bad_response", "client_error", "pagination", "other")
+POLL_ERROR_REASONS = tuple(FetchReason)  # bounded, so every series can exist from start-up
 
 _LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
 
@@ -130,7 +129,7 @@ class Metrics:
             if state.complete and state.fetched_at:
                 self.poll_last_success.labels(family).set(state.fetched_at.timestamp())
             else:
-                self.poll_errors.labels(family, state.reason or "other").inc()
+                self.poll_errors.labels(family, state.reason or FetchReason.OTHER).inc()
         counts = Tally(r.type for r in snapshot.resources())
         for type_, family in RESOURCE_FAMILY.items():
             if snapshot.complete(family):
