@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.controls.marks import Controls, held
-from watchdog.errors import CredentialsRejected, FetchReason
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.fetchers.context import FetchMemo
 from watchdog.model.findings import Finding
@@ -71,10 +70,8 @@ class Watcher:
 
     def _poll(self, now: datetime, families: tuple[str, ...], trigger: Trigger) -> CycleResult:
         before = self.access.stats.total()
-        merged, families = self._fetch(families, now)
+        merged, families = self._fetch(families, now)  # raises CredentialsRejected
         fresh = Snapshot(self.account_sid, now, {f: merged.families[f] for f in families})
-        if fresh.families and all(s.reason is FetchReason.AUTH for s in fresh.families.values()):
-            raise CredentialsRejected(self.account_sid)
         baseline = self.store.baseline(self.account_sid)
         evidence = {rule_id: feed() for rule_id, feed in self.evidence.items()}
         rule_ctx = RuleContext(merged, now, self.settings, baseline, extra=dict(evidence),
@@ -112,7 +109,8 @@ class Watcher:
     def fetch(self, families: Iterable[str], now: datetime) -> Snapshot:
         """``families`` read now, merged with the latest data of the others. Records nothing;
         a failed family is unknown in the result. The Studio cache it leaves is the one the
-        next recorded cycle saves. Families read again to confirm references are in it too."""
+        next recorded cycle saves. Families read again to confirm references are in it too.
+        Raises CredentialsRejected when Twilio rejected every read."""
         return self._fetch(tuple(families), now)[0]
 
     def _fetch(self, families: tuple[str, ...], now: datetime) -> tuple[Snapshot, tuple[str, ...]]:

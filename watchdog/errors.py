@@ -85,7 +85,7 @@ class CredentialsRejected(FetchError):
     """Twilio answered 401 / code 20003: the credentials are wrong or revoked.
 
     The one path of a rejected credential: a fetcher raises it, the family's state says
-    ``FetchReason.AUTH``, and ``Watcher.poll`` raises it again when every family says so.
+    ``FetchReason.AUTH``, and ``fetch_snapshot`` raises it again when every family says so.
     """
 
     def __init__(self, account_sid: str) -> None:

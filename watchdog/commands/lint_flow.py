@@ -17,7 +17,7 @@ from typing import Any
 
 from watchdog.commands import sarif
 from watchdog.commands.common import settings_or_exit, unread, utcnow
-from watchdog.errors import ConfigError, CredentialsRejected
+from watchdog.errors import ConfigError
 from watchdog.model.snapshot import Snapshot
 from watchdog.settings import Settings
 
@@ -117,10 +117,7 @@ def _live_workspace(settings: Settings) -> Snapshot:
     from watchdog.twilio_api import connect
 
     watcher = Watcher(settings, StateStore(":memory:"), connect(settings))
-    snapshot = watcher.fetch(("configuration", "taskrouter"), utcnow())
-    if all(s.reason == "auth" for s in snapshot.families.values()):
-        raise CredentialsRejected(watcher.account_sid)
-    return snapshot
+    return watcher.fetch(("configuration", "taskrouter"), utcnow())  # raises CredentialsRejected
 
 
 def _print(fmt: str, linted: list[sarif.Linted], settings: Settings) -> None:

@@ -65,6 +65,11 @@ def fetch_family(ctx: FetchContext, family: str, now: datetime) -> FamilyState:
 
 def fetch_snapshot(ctx: FetchContext, now: datetime,
                    families: Iterable[str] = FAMILIES) -> Snapshot:
+    """Every family asked for, complete or failed with a reason.
+
+    Raises CredentialsRejected when every family failed because Twilio rejected the credentials:
+    that is not an account with unknown data but a daemon that cannot read at all.
+    """
     states: dict[str, FamilyState] = {}
     for family in families:
         state = fetch_family(ctx, family, now)
@@ -77,6 +82,8 @@ def fetch_snapshot(ctx: FetchContext, now: datetime,
                 states.setdefault(rest, FamilyState(rest, "failed", error=state.error,
                                                     reason=FetchReason.AUTH, fetched_at=now))
             break
+    if states and all(s.reason is FetchReason.AUTH for s in states.values()):
+        raise CredentialsRejected(ctx.account_sid)
     return Snapshot(ctx.account_sid, now, states)
 
 

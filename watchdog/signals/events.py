@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from watchdog.errors import CredentialsRejected
 from watchdog.fetchers.common import classify_error
 from watchdog.model.snapshot import Snapshot
 from watchdog.settings import EventsSettings
@@ -255,7 +256,7 @@ def load_recent_evidence(client: Any, events: EventsSettings, now: datetime) -> 
         try:
             items = list(feed.list(start))
         except Exception as exc:  # best effort: evidence never decides the exit code
-            if classify_error(exc, "").reason == "auth":
+            if isinstance(classify_error(exc, ""), CredentialsRejected):
                 # the poll that follows reports rejected credentials itself, in one line
                 log.debug("%s feed: credentials rejected", feed.source)
                 break
