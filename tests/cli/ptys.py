@@ -23,6 +23,7 @@ class Run:
     code: int
     out: str  # what the terminal showed (stdout, and stderr when it is the terminal too)
     err: str  # stderr when it was a pipe
+    piped: str = ""  # stdout when it was a pipe
 
     @property
     def plain(self) -> str:
@@ -38,12 +39,14 @@ def terminal_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def in_pty(args: list[str], env: dict[str, str], *, cols: int = 80, rows: int = 24,
-           stderr_tty: bool = True, timeout: float = 120) -> Run:
-    """``python -m watchdog ARGS`` with stdout (and stderr) on a ``cols``-wide terminal."""
+           stderr_tty: bool = True, stdout_tty: bool = True, timeout: float = 120) -> Run:
+    """``python -m watchdog ARGS`` with stdout and/or stderr on a ``cols``-wide terminal; the
+    other goes to a pipe (``Run.err`` for stderr, ``Run.piped`` for stdout)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     proc = subprocess.Popen([sys.executable, "-m", "watchdog", *args], stdin=slave,
-                            stdout=slave, stderr=slave if stderr_tty else subprocess.PIPE,
+                            stdout=slave if stdout_tty else subprocess.PIPE,
+                            stderr=slave if stderr_tty else subprocess.PIPE,
                             env=env, close_fds=True)
     os.close(slave)
     chunks: list[bytes] = []
@@ -61,7 +64,8 @@ def in_pty(args: list[str], env: dict[str, str], *, cols: int = 80, rows: int = 
                 break
             chunks.append(data)
         err = proc.stderr.read().decode() if proc.stderr else ""
+        piped = proc.stdout.read().decode() if proc.stdout else ""
         code = proc.wait(timeout)
     finally:
         os.close(master)
-    return Run(code, b"".join(chunks).decode().replace("\r\n", "\n"), err)
+    return Run(code, b"".join(chunks).decode().replace("\r\n", "\n"), err, piped)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from watchdog.commands import progress
 from watchdog.commands.catalogue import find_rule
 from watchdog.commands.common import open_watcher, settings_or_exit, utcnow
 from watchdog.commands.completion import mark_rule_argument
@@ -50,9 +51,10 @@ def run(args: argparse.Namespace) -> int:
     watcher = open_watcher(settings)
     now = utcnow()
     before = watcher.access.stats.total()
-    evidence = load_recent_evidence(watcher.access.client, settings.events, now)
-    watcher.enrichers.append(evidence.enrich)
-    result = watcher.poll(now)
+    with progress.shown("check", args.quiet):
+        evidence = load_recent_evidence(watcher.access.client, settings.events, now)
+        watcher.enrichers.append(evidence.enrich)
+        result = watcher.poll(now)
     # every request counts, the Monitor Events and Debugger alerts read for evidence too
     result.api_requests = watcher.access.stats.total() - before
     shown = select(result.findings, wanted, args.severity, args.family)

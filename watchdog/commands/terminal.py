@@ -33,7 +33,7 @@ class Terminal:
         stream = stream or sys.stdout
         if not _isatty(stream):
             return cls(None, False)
-        return cls(max(MIN_WIDTH, columns()), colour_allowed())
+        return cls(max(MIN_WIDTH, columns(stream)), colour_allowed())
 
     def paint(self, text: str, *styles: str) -> str:
         if not self.colour or not styles:
@@ -55,12 +55,20 @@ class Terminal:
                              break_on_hyphens=False) or [""]
 
 
-def columns() -> int:
+def columns(stream: TextIO | None = None) -> int:
+    """``COLUMNS``, else the width of ``stream``'s terminal (stdout's by default), else 80."""
     try:
         value = int(os.environ.get("COLUMNS", ""))
     except ValueError:
         value = 0
-    return value if value > 0 else shutil.get_terminal_size().columns
+    if value > 0:
+        return value
+    if stream is not None:
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            pass
+    return shutil.get_terminal_size().columns
 
 
 def colour_allowed() -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from watchdog.errors import CredentialsRejected, FetchReason
+from watchdog.fetchers import progress
 from watchdog.fetchers.common import classify_error
 from watchdog.fetchers.context import FetchContext
 from watchdog.fetchers.conversations import (
@@ -47,6 +48,7 @@ assert tuple(FETCHERS) == FAMILIES
 def fetch_family(ctx: FetchContext, family: str, now: datetime) -> FamilyState:
     """Fetch one family; every exception becomes a failed, unknown family (never a short list)."""
     started = time.monotonic()
+    progress.family_started(family)
     studio_before = dict(ctx.studio_cache)
     try:
         resources = FETCHERS[family](ctx)

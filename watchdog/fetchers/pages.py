@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from watchdog.errors import FetchError, FetchReason
+from watchdog.fetchers import progress
 from watchdog.fetchers.context import FetchContext
 from watchdog.model.snapshot import Resource
 
@@ -27,6 +28,7 @@ def read_pages(lister: Any, page_size: int, max_pages: int, **filters: Any) -> I
     seen_urls: set[str] = set()
     pages = 1
     while True:
+        progress.page_read()
         yield page
         next_url = page.next_page_url
         if not next_url:

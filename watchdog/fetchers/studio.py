@@ -12,6 +12,7 @@ from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
 
+from watchdog.fetchers import progress
 from watchdog.fetchers.common import make, read_all, record
 from watchdog.fetchers.context import FetchContext
 from watchdog.model.snapshot import Resource
@@ -65,10 +66,12 @@ def _resource(ctx: FetchContext, sid: str, key: str, item: dict[str, Any],
 def _definitions(ctx: FetchContext, sid: str, status: Any) -> dict[str, Any]:
     flow = ctx.client.studio.v2.flows(sid)
     latest = flow.fetch().definition
+    progress.definition_fetched()
     if status == "published":
         return {"latest": latest, "published": latest}
     try:
         published = flow.revisions("LatestPublished").fetch().definition
+        progress.definition_fetched()
     except TwilioRestException as exc:
         if exc.status != 404:
             raise
