@@ -370,6 +370,11 @@ class Settings(BaseSettings):
     api_secret: SecretStr | None = setting(
         None, "secret", "Secret of the API key; environment TWILIO_API_SECRET.",
         validation_alias=AliasChoices("TWILIO_API_SECRET", "api_secret"))
+    account_name: str | None = setting(
+        None, "name",
+        "Short name of the watched account (e.g. prod-us): PagerDuty summaries start with it and "
+        "it names their source; the Helm chart sets it from its account value.",
+        pattern=r"^[A-Za-z0-9_.:/-]{1,100}$")
     twilio_base_url: str | None = setting(
         None, "URL", "Send Twilio requests to <base>/<product>/<path> (simulator, staging).")
     state_path: Path = setting(

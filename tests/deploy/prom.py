@@ -56,6 +56,7 @@ CONTRACT_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "flex_watchdog_build_info": ("gauge", ("version",)),
     "flex_watchdog_heals_total": ("counter", ("rule", "outcome")),
     "flex_watchdog_alerts_total": ("counter", ("sink", "action")),
+    "flex_watchdog_alert_outbox_depth": ("gauge", ("sink",)),
     "flex_watchdog_family_interval_seconds": ("gauge", ("family",)),
 }
 CONTRACT_LABEL_VALUES: dict[str, frozenset[str]] = {

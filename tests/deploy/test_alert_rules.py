@@ -24,7 +24,7 @@ DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 DOCS_BASE = "https://github.com/flex-watchdog/flex-watchdog/blob/main/docs"
 EXPECTED_ALERTS = {
     "FlexWatchdogDown", "FlexWatchdogStale", "FlexWatchdogFamilyUnknown",
-    "FlexWatchdogTwilioErrors", "FlexWatchdogCriticalFinding",
+    "FlexWatchdogTwilioErrors", "FlexWatchdogPagingFailing", "FlexWatchdogCriticalFinding",
 }
 FINDING_ALERTS = {"FlexWatchdogCriticalFinding"}
 

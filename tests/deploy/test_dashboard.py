@@ -203,6 +203,7 @@ def synthetic_scrape(n: int, now: float) -> str:
         histogram("flex_watchdog_twilio_request_duration_seconds", product=product)
     for action in sorted(ph.CONTRACT_LABEL_VALUES["action"]):
         add("flex_watchdog_alerts_total", n, sink="pagerduty", action=action)
+    add("flex_watchdog_alert_outbox_depth", 3, sink="pagerduty")
     add("flex_watchdog_events_received_total", n, source="monitor")
     add("flex_watchdog_resources", 12, type="incoming_phone_number")
     return "\n".join(lines) + "\n"

@@ -91,8 +91,13 @@ def notes(values: dict[str, Any] | None = None) -> str:
     return next(t for p, t in render(values).items() if p.endswith("NOTES.txt"))
 
 
+def is_hook(obj: dict[str, Any]) -> bool:
+    return "helm.sh/hook" in (obj["metadata"].get("annotations") or {})
+
+
 def one(values: dict[str, Any] | None, kind: str) -> dict[str, Any]:
-    found = [o for o in objects(values) if o["kind"] == kind]
+    """The release's own object of ``kind`` (hooks such as the config check left out)."""
+    found = [o for o in objects(values) if o["kind"] == kind and not is_hook(o)]
     assert len(found) == 1, f"expected one {kind}, got {len(found)}"
     return found[0]
 
@@ -294,11 +299,13 @@ def test_strict_validation_catches_a_misspelt_field() -> None:
 
 
 def test_kinds_rendered() -> None:
-    assert sorted(o["kind"] for o in objects()) == [
+    assert sorted(o["kind"] for o in objects() if not is_hook(o)) == [
         "ConfigMap", "Deployment", "PersistentVolumeClaim", "Service", "ServiceAccount"]
-    assert sorted(o["kind"] for o in objects(CI_VALUES)) == [
+    assert sorted(o["kind"] for o in objects(CI_VALUES) if not is_hook(o)) == [
         "ConfigMap", "ConfigMap", "Deployment", "PersistentVolumeClaim", "PrometheusRule",
         "Secret", "Service", "ServiceAccount", "ServiceMonitor"]
+    assert sorted(o["kind"] for o in objects() if is_hook(o)) == ["ConfigMap", "Job"]
+    assert [o for o in objects({"configCheck": {"enabled": False}}) if is_hook(o)] == []
 
 
 # --- the workload ----------------------------------------------------------------------------
@@ -517,6 +524,72 @@ def test_optional_outputs_are_off_by_default() -> None:
     assert not kinds & {"ServiceMonitor", "PrometheusRule", "Secret"}
     assert [o for o in objects() if o["kind"] == "ConfigMap"
             and "flex-watchdog.json" in o.get("data", {})] == []
+
+
+# --- the pre-upgrade config check ------------------------------------------------------------
+
+def hooks(values: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    return {o["kind"]: o for o in objects(values) if is_hook(o)}
+
+
+def test_config_check_runs_before_the_running_pod_is_replaced() -> None:
+    values = merged({"config": {"healing": {"enabled": True}}})
+    found = hooks(values)
+    for obj in found.values():
+        annotations = obj["metadata"]["annotations"]
+        assert annotations["helm.sh/hook"] == "pre-upgrade"
+        assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
+    config, job = found["ConfigMap"], found["Job"]
+    weights = [int(o["metadata"]["annotations"]["helm.sh/hook-weight"]) for o in (config, job)]
+    assert weights[0] < weights[1], "the new config exists before the Job reads it"
+    assert yaml.safe_load(config["data"]["flex-watchdog.yaml"]) == values["config"], (
+        "the hook carries the NEW config: the release's ConfigMap is still the old one")
+    spec = job["spec"]
+    assert spec["backoffLimit"] == 0 and spec["activeDeadlineSeconds"] > 0
+    pod = spec["template"]["spec"]
+    assert pod["restartPolicy"] == "Never" and pod["enableServiceLinks"] is False
+    (check,) = pod["containers"]
+    assert check["command"] == ["flex-watchdog", "config", "check", "--require-credentials"]
+    assert check["image"] == container(values)["image"]
+    assert check["securityContext"] == container(values)["securityContext"]
+    assert pod["securityContext"] == pod_spec(values)["securityContext"]
+    mount = next(m for m in check["volumeMounts"] if m["name"] == "config")
+    assert pod["volumes"][0]["configMap"]["name"] == config["metadata"]["name"]
+    env_of = {e["name"]: e.get("value", e.get("valueFrom")) for e in check["env"]}
+    assert env_of["FLEX_WATCHDOG_CONFIG"] == f"{mount['mountPath']}/flex-watchdog.yaml"
+    daemon = env(values)
+    assert {k: v for k, v in env_of.items() if k != "FLEX_WATCHDOG_CONFIG"} == {
+        k: v for k, v in daemon.items() if k not in ("FLEX_WATCHDOG_CONFIG",
+                                                     "FLEX_WATCHDOG_STATE_PATH")}, (
+        "the check sees the same variables as the daemon (a typo there fails too)")
+
+
+def test_config_check_job_runs_the_real_command_on_the_rendered_config(tmp_path: Path) -> None:
+    """What the Job runs, run here: the rendered config passes, a typo fails with exit 2."""
+    import subprocess
+    import sys
+
+    def check(config: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        rendered = hooks({"config": config})["ConfigMap"]["data"]["flex-watchdog.yaml"]
+        path = tmp_path / "flex-watchdog.yaml"
+        path.write_text(rendered)
+        env_vars = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
+        env_vars |= {"FLEX_WATCHDOG_CONFIG": str(path), "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                     "TWILIO_AUTH_TOKEN": "t" * 32, "FLEX_WATCHDOG_HTTP__PORT": str(PORT)}
+        return subprocess.run([sys.executable, "-m", "watchdog", "config", "check",
+                               "--require-credentials"], env=env_vars, capture_output=True,
+                              text=True, timeout=60)
+
+    good = check({"healing": {"enabled": True}})
+    assert good.returncode == 0, good.stderr
+    typo = check({"healing": {"enabld": True}})
+    assert typo.returncode == 2 and typo.stderr.strip() == "config: healing.enabld: unknown key"
+
+
+def test_account_name_reaches_the_daemon() -> None:
+    assert env({"account": "prod-us"})["FLEX_WATCHDOG_ACCOUNT_NAME"] == "prod-us"
+    assert "FLEX_WATCHDOG_ACCOUNT_NAME" not in env()
 
 
 def _rendered_rule_groups(values: dict[str, Any]) -> list[dict[str, Any]]:

@@ -70,10 +70,19 @@ def runbook_url(base_url: str, rule: Rule | None, rule_id: str) -> str:
     return f"{base_url}#{anchor}"
 
 
+def source_of(account_sid: str, account_name: str | None) -> str:
+    """PagerDuty's ``source``: the account's short name first when one is configured."""
+    return f"{account_name} ({account_sid})" if account_name else account_sid
+
+
 def trigger_event(finding: Finding, account_sid: str, rule: Rule | None, *, runbook_base: str,
-                  now: datetime, observations: int, redact: Redactor | None = None) -> Event:
-    """The trigger for one finding: severity after overrides, runbook link, scrubbed details."""
+                  now: datetime, observations: int, redact: Redactor | None = None,
+                  account_name: str | None = None) -> Event:
+    """The trigger for one finding: severity after overrides, runbook link, scrubbed details.
+    With ``account_name`` (prod-us) the summary starts ``[prod-us]``: the on-call sees which
+    account before opening the incident."""
     redact = redact or Redactor()
+    prefix = f"[{account_name}] " if account_name else ""
     runbook = runbook_url(runbook_base, rule, finding.rule)
     details = {**finding.details, "rule": finding.rule, "resource_type": finding.resource_type,
                "resource_sid": finding.resource_sid, "finding_id": finding.id,
@@ -85,8 +94,8 @@ def trigger_event(finding: Finding, account_sid: str, rule: Rule | None, *, runb
         "client": CLIENT,
         "client_url": runbook,
         "payload": {
-            "summary": one_line(scrub(finding.summary, redact)),
-            "source": account_sid,
+            "summary": one_line(prefix + scrub(finding.summary, redact)),
+            "source": source_of(account_sid, account_name),
             "severity": finding.severity,
             "timestamp": now.isoformat(),
             "component": f"{finding.resource_type}/{finding.resource_sid}",

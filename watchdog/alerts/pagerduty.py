@@ -86,11 +86,12 @@ class PagerDutySink:
                 if item.note:  # the incident's timeline says why it resolved while still broken
                     note = events.change_event(
                         f"flex-watchdog resolved {item.incident.finding_id}, still open: "
-                        f"{item.note}", self.settings.account_sid or events.CLIENT,
+                        f"{item.note}", self._source(),
                         {"finding_id": item.incident.finding_id,
                          "dedup_key": item.incident.dedup_key, "note": item.note},
                         (), result.polled_at, self._redact)
                     self.outbox.enqueue(conn, "change", routing.DEFAULT, note, result.polled_at)
+        self._observe_depth()
         for item in planned:
             log.info("pagerduty: %s %s queued (route %s)%s", item.action,
                      item.incident.dedup_key, item.incident.route,
@@ -102,10 +103,11 @@ class PagerDutySink:
                      now: datetime | None = None, source: str | None = None) -> None:
         """Queue a change event (e.g. "heal applied"); it never notifies anyone."""
         moment = now or datetime.now(UTC)
-        event = events.change_event(summary, source or self.settings.account_sid or events.CLIENT,
-                                    details, links, moment, self._redact)
+        event = events.change_event(summary, source or self._source(), details, links, moment,
+                                    self._redact)
         with self.store.transaction() as conn:
             self.outbox.enqueue(conn, "change", routing.DEFAULT, event, moment)
+        self._observe_depth()
 
     # -- delivering (the outbox job) ----------------------------------------------------------
 
@@ -121,6 +123,15 @@ class PagerDutySink:
             return self._send_round(now, limit)
         finally:
             self._send_lock.release()
+            self._observe_depth()
+
+    def _source(self) -> str:
+        sid = self.settings.account_sid
+        return events.source_of(sid, self.settings.account_name) if sid else events.CLIENT
+
+    def _observe_depth(self) -> None:
+        if self.metrics is not None:
+            self.metrics.outbox_depth.labels(SINK).set(self.outbox.count())
 
     def _send_round(self, now: datetime, limit: int) -> DeliveryReport:
         report = DeliveryReport()

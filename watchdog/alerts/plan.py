@@ -74,6 +74,6 @@ def _trigger(finding: Finding, route: str, result: CycleResult, rule: Rule | Non
     event = events.trigger_event(finding, result.account_sid, rule,
                                  runbook_base=settings.pagerduty.runbook_base_url,
                                  now=result.polled_at, observations=observations,
-                                 redact=redact)
+                                 redact=redact, account_name=settings.account_name)
     incident = Incident(event["dedup_key"], finding.id, route, "triggered")
     return Planned("trigger", incident, event)

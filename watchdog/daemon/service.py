@@ -163,10 +163,25 @@ class Daemon:
                         "recorded (the state file keeps the last complete cycle)", timeout)
         self.http.stop()
         if finished:
+            self._flush_outbox()
             self.watcher.store.close()
         sentry_sdk.flush(timeout=2)
         log.info("stopped")
         return finished
+
+    def _flush_outbox(self) -> None:
+        """One last delivery round, so what the last cycle decided is not left for the next
+        start; a failure keeps it queued in the state file (nothing is lost either way)."""
+        if self.sink is None:
+            return
+        try:
+            report = self.sink.send_pending(self.clock())
+        except Exception:  # contained: shutdown must finish
+            log.exception("pagerduty: flushing the outbox at shutdown failed")
+            return
+        left = self.sink.outbox.count()
+        log.info("pagerduty: %d event(s) delivered at shutdown, %d left queued",
+                 len(report.sent), left)
 
     def run_until_signal(self) -> int:
         """Run until SIGTERM/SIGINT; a second signal exits at once."""

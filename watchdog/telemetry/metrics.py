@@ -80,6 +80,9 @@ class Metrics:
                              ["rule", "outcome"], registry=r)
         self.alerts = Counter("flex_watchdog_alerts", "Alert deliveries by sink and action.",
                               ["sink", "action"], registry=r)
+        self.outbox_depth = Gauge("flex_watchdog_alert_outbox_depth",
+                                  "Alert events queued and not delivered yet, by sink.", ["sink"],
+                                  registry=r)
         self.silenced_findings = Gauge("flex_watchdog_silenced_findings",
                                        "Open findings a silence or config ignore holds back.",
                                        ["rule"], registry=r)
@@ -113,6 +116,7 @@ class Metrics:
             self.resources.labels(type_)
         for action in ALERT_ACTIONS:
             self.alerts.labels("pagerduty", action)
+        self.outbox_depth.labels("pagerduty").set(0)
         for source in ("monitor", "debugger", "webhook"):
             self.events_received.labels(source)
 

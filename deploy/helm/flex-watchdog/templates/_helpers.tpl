@@ -62,3 +62,32 @@ app.kubernetes.io/part-of: flex-watchdog
 {{- define "flex-watchdog.port" -}}9464{{- end }}
 {{- define "flex-watchdog.stateDir" -}}/var/lib/flex-watchdog{{- end }}
 {{- define "flex-watchdog.configDir" -}}/etc/flex-watchdog{{- end }}
+
+{{/* The environment the daemon and the pre-upgrade config check share: port, account name,
+credentials and keys from the Secret, extraEnv. */}}
+{{- define "flex-watchdog.env" -}}
+{{- $secret := include "flex-watchdog.secretName" . }}
+{{- $keys := .Values.secretKeys }}
+- name: FLEX_WATCHDOG_HTTP__PORT
+  value: {{ include "flex-watchdog.port" . | quote }}
+{{- with .Values.account }}
+- name: FLEX_WATCHDOG_ACCOUNT_NAME
+  value: {{ . | quote }}
+{{- end }}
+- name: TWILIO_ACCOUNT_SID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $keys.accountSid }}
+{{- range $env, $key := dict "TWILIO_AUTH_TOKEN" $keys.authToken "TWILIO_API_KEY" $keys.apiKey "TWILIO_API_SECRET" $keys.apiSecret "FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY" $keys.pagerdutyRoutingKey "FLEX_WATCHDOG_SENTRY__DSN" $keys.sentryDsn }}
+- name: {{ $env }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $key }}
+      optional: true
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
