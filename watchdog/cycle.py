@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from watchdog.controls.marks import Controls, held
+from watchdog.controls.trust import adopt as adopt_trusted
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.fetchers.context import FetchMemo
 from watchdog.model.findings import Finding
@@ -26,7 +27,7 @@ from watchdog.rules.engine import evaluate
 from watchdog.rules.references import stale_families
 from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import Settings
-from watchdog.signals.evidence import evidence_text
+from watchdog.signals.evidence import EvidenceCache, evidence_text
 from watchdog.store.store import StateStore
 from watchdog.twilio_api import TwilioAccess
 
@@ -61,6 +62,9 @@ class Watcher:
         # silences, ignores and maintenance windows mark findings (never drop them)
         self.controls = Controls(settings, store)
         self.enrichers: list[FindingEnricher] = [self.controls.mark]
+        # the Monitor Events read (the daemon's feed, check's last hour): trusted actors' changes
+        # are adopted into the baseline instead of becoming drift
+        self.changes: EvidenceCache | None = None
         self._lock = threading.Lock()  # one cycle at a time: the state and cache are shared
 
     def poll(self, now: datetime, families: Iterable[str] = FAMILIES,
@@ -77,6 +81,11 @@ class Watcher:
         rule_ctx = RuleContext(merged, now, self.settings, baseline, extra=dict(evidence),
                                memo=self.rule_memo)
         evaluation = evaluate(rule_ctx, only=self._rules_for(families), rules=self.rules)
+        if self._trusted(merged, baseline, evaluation, now):  # adopted: judge drift again
+            baseline = self.store.baseline(self.account_sid)
+            rule_ctx = RuleContext(merged, now, self.settings, baseline, extra=dict(evidence),
+                                   memo=self.rule_memo)
+            evaluation = evaluate(rule_ctx, only=self._rules_for(families), rules=self.rules)
         self._enrich(evaluation, now)
         unknown = {f for f, s in merged.families.items() if not s.complete}
         unknown |= set(FAMILIES) - set(merged.families)
@@ -98,6 +107,16 @@ class Watcher:
             except Exception:  # contained: a broken sink must not stop polling
                 log.exception("cycle listener %r failed", listener)
         return result
+
+    def _trusted(self, merged: Snapshot, baseline: Snapshot | None, evaluation: Evaluation,
+                 now: datetime) -> bool:
+        """Adopt trusted actors' changes into the baseline (resources no other rule reports)."""
+        if self.changes is None:
+            return False
+        broken = {f.resource_sid for f in evaluation.findings
+                  if not f.rule.startswith("baseline.")}
+        return bool(adopt_trusted(self.store, self.settings, baseline, merged, self.changes,
+                                  now, broken))
 
     def _enrich(self, evaluation: Evaluation, now: datetime) -> None:
         for enrich in self.enrichers:

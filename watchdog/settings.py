@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     SecretStr,
     ValidationError,
     field_validator,
@@ -292,6 +293,24 @@ class RuleSettings(Group):
     _routing_key = field_validator("routing_key", mode="before")(check_routing_key)
 
 
+def _cidr_text(value: Any) -> Any:
+    """A CIDR range is written as text: a bare number is a mistake, not the address 0.0.0.N."""
+    if not isinstance(value, str):
+        raise ValueError("expected a CIDR range like 198.51.100.0/24")
+    return value
+
+
+class BaselineSettings(Group):
+    """Trusted automation: changes that become the baseline instead of drift."""
+
+    trusted_actors: list[Annotated[str, Field(pattern=r"^(US|AC)[0-9a-fA-F]{32}$")]] = setting(
+        [], "SIDs", "Console users (US...) or the account (AC..., every API request) whose "
+        "Monitor-Event changes are adopted into the baseline; prefer trusted_sources for CI.")
+    trusted_sources: list[Annotated[IPvAnyNetwork, BeforeValidator(_cidr_text)]] = setting(
+        [], "CIDR ranges", "Source addresses (e.g. a CI runner's egress) whose Monitor-Event "
+        "changes are adopted into the baseline; drift rules only, never invariants.")
+
+
 class SilenceSettings(Group):
     """Silences (`flex-watchdog silence add`): the finding still shows, it neither pages nor heals."""
 
@@ -394,6 +413,7 @@ class Settings(BaseSettings):
     pagerduty: PagerDutySettings = setting(
         PagerDutySettings(), "group", PagerDutySettings.__doc__ or "")
     healing: HealingSettings = setting(HealingSettings(), "group", HealingSettings.__doc__ or "")
+    baseline: BaselineSettings = setting(BaselineSettings(), "group", BaselineSettings.__doc__ or "")
     silences: SilenceSettings = setting(SilenceSettings(), "group", SilenceSettings.__doc__ or "")
     ignore: list[IgnoreEntry] = setting(
         [], "list of {rule, resource, reason, expires}",

@@ -30,6 +30,12 @@ def run_diff(args: argparse.Namespace) -> int:
     watcher, snapshot = _current(args, read_only=True)  # only looks: never writes the state
     diff = compare(watcher.store.baseline(watcher.account_sid), snapshot)
     print(render(diff))
+    history = watcher.store.baseline_history()
+    if history:
+        print("History (resources adopted into the baseline one by one, newest first):")
+    for item in history:
+        print(f"  {item['at'][:19]}Z {item['resource_type']} {item['resource_sid']}: "
+              f"{item['note']}")
     failed = unread(snapshot.families.values())
     if failed:
         print(f"{failed}: those families were not compared")

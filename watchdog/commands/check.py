@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     with progress.shown("check", args.quiet):
         evidence = load_recent_evidence(watcher.access.client, settings.events, now)
         watcher.enrichers.append(evidence.enrich)
+        watcher.changes = evidence
         result = watcher.poll(now)
     # every request counts, the Monitor Events and Debugger alerts read for evidence too
     result.api_requests = watcher.access.stats.total() - before

@@ -140,6 +140,8 @@ def control_lines(finding: Finding) -> list[str]:
         heal = "heals run" if window.get("heal") else "not healed"
         out.append(f"maintenance: {window['name']}, until {window['until']} (does not page, "
                    f"{heal})")
+    if isinstance(finding.details.get("trusted"), str):
+        out.append(f"trusted: {finding.details['trusted']}")
     return out
 
 

@@ -106,4 +106,5 @@ def held(finding: Finding) -> str | None:
     window = finding.details.get("maintenance")
     if isinstance(window, dict):
         return f"maintenance window {window.get('name')} until {window.get('until')}"
-    return None
+    trusted = finding.details.get("trusted")
+    return f"trusted: {trusted}" if isinstance(trusted, str) else None

@@ -68,6 +68,7 @@ class Daemon:
         self.observer = CycleObserver(settings, watcher, metrics, self.started_at,
                                       min(g.interval for g in self.groups))
         watcher.enrichers.append(self.evidence.enrich)
+        watcher.changes = self.evidence
         watcher.listeners.insert(0, self.observer)
         watcher.access.stats.listeners.append(metrics.observe_request)
         self.scheduler = build_scheduler(self._specs(), settings.schedule.jitter_seconds,

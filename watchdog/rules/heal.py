@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from watchdog.controls.trusted import trusted_by
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
+from watchdog.settings import Settings
 
 FIGHT = "heal.fight-detected"
 
@@ -27,7 +29,9 @@ def fight_detected(ctx: RuleContext) -> Iterator[Hit]:
     Manage users); `source=api` is a script or tool using the account's credentials (check
     deploy pipelines, Terraform, Functions). Agree on the right configuration and stop the other
     writer, or accept the change (`flex-watchdog baseline accept`, or turn the rule's
-    `autoheal` off). Then re-arm healing: `flex-watchdog heal reset <resource SID>`.
+    `autoheal` off). When the actor is trusted (`baseline.trusted_actors` or
+    `baseline.trusted_sources`), the finding does not page: `details.trusted` and `check` say
+    so. Then re-arm healing: `flex-watchdog heal reset <resource SID>`.
     `flex-watchdog heal history <SID>` shows every heal and refusal of the resource.
 
     **Heal.** None: only a person re-arms healing.
@@ -37,10 +41,10 @@ def fight_detected(ctx: RuleContext) -> Iterator[Hit]:
     for item in evidence:
         by_resource.setdefault(str(item["resource_sid"]), []).append(item)
     for sid, items in sorted(by_resource.items()):
-        yield _hit(sid, items)
+        yield _hit(sid, items, ctx.settings)
 
 
-def _hit(sid: str, items: list[dict[str, Any]]) -> Hit:
+def _hit(sid: str, items: list[dict[str, Any]], settings: Settings) -> Hit:
     first = items[0]
     rules = ", ".join(sorted(str(i["rule"]) for i in items))
     actor = next((i["actor"] for i in items if i.get("actor")), None)
@@ -50,4 +54,8 @@ def _hit(sid: str, items: list[dict[str, Any]]) -> Hit:
                f"{first.get('reason') or 'circuit breaker open'}{who}. "
                f"Re-arm with `flex-watchdog heal reset {sid}`")
     details = {"breakers": items, "actor": actor, "reset_command": f"flex-watchdog heal reset {sid}"}
+    trusted = trusted_by(settings, actor.get("actor_sid"), actor.get("actor_type"),
+                         actor.get("source"), actor.get("source_ip_address")) if actor else None
+    if trusted:  # the trusted actor's change stands: healing stops without a page
+        details["trusted"] = f"changed by {trusted}: healing stopped without a page"
     return Hit(str(first.get("resource_type") or "unknown"), sid, summary, details)

@@ -63,6 +63,7 @@ class EvidenceCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._changes: dict[str, Change] = {}
+        self._history: dict[str, dict[str, Change]] = {}  # resource -> event SID -> change
         self._alerts: dict[str, Alert] = {}
 
     def add_change(self, change: Change) -> None:
@@ -70,6 +71,7 @@ class EvidenceCache:
             known = self._changes.get(change.resource_sid)
             if known is None or known.time <= change.time:
                 self._changes[change.resource_sid] = change
+            self._history.setdefault(change.resource_sid, {})[change.event_sid] = change
 
     def add_alert(self, alert: Alert) -> None:
         with self._lock:
@@ -78,6 +80,16 @@ class EvidenceCache:
     def latest_change(self, resource_sid: str) -> Change | None:
         with self._lock:
             return self._changes.get(resource_sid)
+
+    def changes(self, resource_sid: str) -> list[Change]:
+        """Every change of the last day to this resource, oldest first (trust reads them)."""
+        with self._lock:
+            found = list(self._history.get(resource_sid, {}).values())
+        return sorted(found, key=lambda c: (c.time, c.event_sid))
+
+    def resources_changed(self) -> list[str]:
+        with self._lock:
+            return list(self._history)
 
     def alert_count(self, sids: Iterable[str], now: datetime) -> int:
         wanted = set(sids)
@@ -92,6 +104,9 @@ class EvidenceCache:
             self._alerts = {k: a for k, a in self._alerts.items() if a.time >= now - ALERT_WINDOW}
             self._changes = {k: c for k, c in self._changes.items()
                              if c.time >= now - CHANGE_RETENTION}
+            self._history = {k: kept for k, v in self._history.items()
+                             if (kept := {e: c for e, c in v.items()
+                                          if c.time >= now - CHANGE_RETENTION})}
 
     def evidence(self, finding: Finding, now: datetime) -> dict[str, Any]:
         """What is known about the finding's resource (empty when nothing is)."""

@@ -345,6 +345,32 @@ class StateStore:
                              "VALUES (?, ?)", (state.family, _iso(snapshot.taken_at)))
         return [s.family for s in chosen]
 
+    def adopt_resource(self, resource: Resource | None, type_: str, sid: str, note: str,
+                       actor: dict[str, Any] | None, now: datetime) -> None:
+        """Put one resource into the baseline (None: remove it) and record why in the history
+        ``baseline diff`` shows."""
+        self._memo.baselines.clear()
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM baseline WHERE type = ? AND sid = ?", (type_, sid))
+            if resource is not None:
+                conn.execute(
+                    "INSERT INTO baseline (type, sid, family, fingerprint, essence) "
+                    "VALUES (?, ?, ?, ?, ?)", (resource.type, resource.sid, resource.family,
+                                               resource.fingerprint, _dump(resource.essence)))
+            conn.execute("INSERT INTO baseline_history (at, resource_type, resource_sid, note, "
+                         "actor) VALUES (?, ?, ?, ?, ?)",
+                         (_iso(now), type_, sid, note, json.dumps(actor) if actor else None))
+
+    def baseline_history(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Baseline adoptions of single resources, newest first."""
+        try:
+            rows = self.execute("SELECT at, resource_type, resource_sid, note, actor FROM "
+                                "baseline_history ORDER BY id DESC LIMIT ?", (limit,))
+        except sqlite3.OperationalError:  # a file opened read-only before its migration 4
+            return []
+        return [{"at": r[0], "resource_type": r[1], "resource_sid": r[2], "note": r[3],
+                 "actor": json.loads(r[4]) if r[4] else None} for r in rows]
+
     def _resources(self, table: str, with_meta: bool = False) -> dict[str, list[Resource]]:
         """Rows as resources. A baseline row whose fingerprint matches the resource stored now
         shares its essence: an unchanged account costs no second copy of every resource."""
