@@ -131,12 +131,32 @@ def conversations(numbers: int = 2) -> Account:
     acc = _base()
     acc.messaging = acc.flow(2, "Messaging Flow",
                              studio.conversation_flow(acc.ww, acc.tc["chat"]))
+    add_conversations_service(acc)
     for n in range(1, numbers + 1):
         add_conversations_number(acc, n)
     acc.other = acc.number(9999, sms_url="https://example.com/sms",
                            voice_url="https://example.com/voice")
     acc.numbers.remove(acc.other)
     return acc
+
+
+AGENT = ["editConversationAttributes", "sendMessage", "sendMediaMessage", "leaveConversation",
+         "editOwnMessage", "editOwnMessageAttributes", "deleteOwnMessage"]
+
+
+def add_conversations_service(acc: Account) -> str:
+    """The default Conversations service ("Flex Chat Service") with its settings and roles."""
+    acc.service = acc.add("conversations_service", sid("IS", 9), friendly_name="Flex Chat Service")
+    acc.add("conversations_configuration", AC, default_chat_service_sid=acc.service,
+            default_messaging_service_sid=None, default_inactive_timer=None,
+            default_closed_timer=None)
+    acc.add("conversations_webhooks", AC, pre_webhook_url=None, post_webhook_url=None,
+            method="POST", filters=[], target="webhook")
+    acc.add("conversations_service_webhooks", acc.service, chat_service_sid=acc.service,
+            pre_webhook_url=None, post_webhook_url=None, method="POST", filters=[])
+    acc.agent = acc.add("conversations_role", sid("RL", 1), chat_service_sid=acc.service,
+                        friendly_name="agent", type="conversation", permissions=list(AGENT))
+    return acc.service
 
 
 def add_conversations_number(acc: Account, n: int) -> str:

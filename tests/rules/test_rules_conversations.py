@@ -24,8 +24,8 @@ def test_studio_address_without_a_flow_sid():
     acc.set("address_configuration", sid("IG", 1),
             auto_creation={**address["auto_creation"], "studio_flow_sid": None})
     findings = evaluate(acc)
-    assert fired(findings) == [(MISSING, sid("IG", 1))]
-    assert "not set" in findings[0].summary
+    assert fired(findings) == [("conversations.address-integration-invalid", sid("IG", 1))]
+    assert "not set" in findings[0].summary and findings[0].details["error_code"] == 45763
 
 
 @pytest.mark.parametrize("auto_creation", [

@@ -26,8 +26,8 @@ def fired_by_case() -> dict[str, set[str]]:
 def test_rule_metadata_and_runbook(rule_id):
     rule = RULES[rule_id]
     assert RULE_ID.match(rule.id) and rule.id.split(".")[0] in (
-        "baseline", "chat", "config", "conversations", "flex", "heal", "numbers", "proxy",
-        "studio", "taskrouter")
+        "baseline", "chat", "config", "conversations", "flex", "heal", "messaging", "numbers",
+        "proxy", "studio", "taskrouter", "whatsapp")
     assert rule.severity in ("critical", "warning", "info")
     assert rule.kind in ("deletion", "overwrite", "other")
     runbook = rule.runbook

@@ -18,6 +18,7 @@ from typing import Any
 
 from watchdog.simulator import World, healthy_conversations, healthy_legacy, mixed
 from watchdog.simulator import studio as st
+from watchdog.simulator.records import proxy_webhook_url
 
 Pairs = set[tuple[str, str]]
 AC_OTHER = "AC" + "9" * 32
@@ -112,7 +113,57 @@ def sms_to(url: str) -> Callable[[World], None]:
     return lambda w: w.set_number(w.legacy_numbers[0], sms_url=url)
 
 
+def first_address(w: World) -> str:
+    return w.address_configs[w.conversations_numbers[0]]
+
+
+def address_on_other_service(delete: bool) -> Callable[[World], None]:
+    def act(w: World) -> None:
+        other = w.add_conversations_service("Sandbox")
+        w.set_address(first_address(w), conversation_service_sid=other)
+        if delete:
+            w.delete(other)
+    return act
+
+
+def switch_default_service(w: World) -> None:
+    w.saved = {"other": w.add_conversations_service("Sandbox")}  # type: ignore[attr-defined]
+    w.set_conversations_configuration(default_chat_service_sid=w.saved["other"])  # type: ignore
+
+
+def agent_cannot_send(w: World) -> None:
+    service = w.conversations_service_sid or ""
+    kept = [p for p in w.store.roles[service][w.role_sid(service, "agent")]["permissions"]
+            if p != "sendMessage"]
+    w.set_role(service, "agent", kept)
+
+
+def sender_offline(w: World) -> None:
+    w.set_sender(next(iter(w.whatsapp_senders.values())), status="OFFLINE", offline_reasons=[
+        {"code": "63112", "message": "The sender was disabled by Meta",
+         "more_info": "https://www.twilio.com/docs/errors/63112"}])
+
+
+def intercepting_service(inbound_on_number: bool) -> Callable[[World], None]:
+    def act(w: World) -> None:
+        mg = w.add_messaging_service("Zapier", inbound_request_url="https://hooks.example.com/in",
+                                     use_inbound_webhook_on_number=inbound_on_number)
+        w.add_to_messaging_service(mg, w.conversations_numbers[0])
+    return act
+
+
+def unwire_conversation_trigger(name: str) -> Callable[[World], None]:
+    """The flow keeps only an Incoming Message edge (as a flow copied from the legacy stack)."""
+    return lambda w: w.edit_flow(w.flows[name], st.chat_flow(
+        w.workflow_sid or "", w.task_channels["chat"], "copied from the legacy stack"))
+
+
 MESSAGE = "numbers.message-webhook-overwritten"
+
+
+def armed(rule: str) -> dict[str, Any]:
+    return {"healing": {"enabled": True}, "rules": {rule: {"autoheal": True}}}
+
 HEAL_MESSAGE = {"healing": {"enabled": True}, "rules": {MESSAGE: {"autoheal": True}}}
 # Broken at minute 1, healed after the grace period (minute 7), verified at 8.
 HEALED = ((1.0, None), (7.0, None), (8.0, None))
@@ -263,6 +314,94 @@ CASES: list[Case] = [
                         [w.address_configs[n] for n in w.conversations_numbers]
                         + list(w.whatsapp_addresses.values())),
          quiet=("flex.flow-studio-flow-missing", DELETED)),
+    Case("address-deleted", "Flex Conversations", healthy_conversations,
+         lambda w: w.delete(first_address(w)),
+         lambda w: {("conversations.address-missing", w.address_configs[w.conversations_numbers[0]])},
+         quiet=("conversations.address-orphaned", DELETED)),
+    Case("address-number-released", "Flex Conversations", healthy_conversations,
+         lambda w: w.delete(w.conversations_numbers[0]),
+         lambda w: {("conversations.address-orphaned", first_address(w))},
+         quiet=("conversations.address-missing", DELETED)),
+    Case("address-autocreation-off", "Flex Conversations", mixed,
+         lambda w: w.set_address(first_address(w), enabled=False),
+         lambda w: {("conversations.address-autocreation-disabled", first_address(w))},
+         quiet=("conversations.address-studio-flow-missing",
+                "conversations.address-integration-invalid", CHANGED)),
+    Case("address-webhook-without-url", "Flex Conversations", healthy_conversations,
+         lambda w: w.set_address(first_address(w), type="webhook"),
+         lambda w: {("conversations.address-integration-invalid", first_address(w))},
+         quiet=("conversations.address-studio-flow-missing", CHANGED)),
+    Case("address-type-in-capitals", "Flex Conversations", healthy_conversations,
+         lambda w: w.set_address(first_address(w), type="STUDIO"),
+         lambda w: {(CHANGED, first_address(w))},
+         quiet=("conversations.address-integration-invalid",
+                "conversations.address-studio-flow-missing",
+                "conversations.address-autocreation-disabled")),
+    Case("address-service-deleted", "Flex Conversations", healthy_conversations,
+         address_on_other_service(delete=True),
+         lambda w: {("conversations.address-service-missing", first_address(w))},
+         quiet=("conversations.default-service-missing", CHANGED)),
+    Case("default-service-deleted", "Flex Conversations", mixed,
+         lambda w: w.delete(w.conversations_service_sid),
+         lambda w: {("conversations.default-service-missing", w.conversations_service_sid or "")},
+         quiet=("conversations.address-service-missing", "conversations.address-missing",
+                "conversations.default-service-changed", DELETED)),
+    Case("default-service-switched", "Flex Conversations", healthy_conversations,
+         switch_default_service,
+         lambda w: {("conversations.default-service-changed", w.account_sid)},
+         quiet=("conversations.default-service-missing", "conversations.address-service-missing",
+                CHANGED)),
+    Case("pre-webhook-added", "Flex Conversations", healthy_conversations,
+         lambda w: w.set_service_webhooks(w.conversations_service_sid or "",
+                                          pre_webhook_url="https://dev.example.com/pre",
+                                          filters=["onConversationAdd"]),
+         lambda w: {("conversations.service-webhook-changed", w.conversations_service_sid or "")},
+         quiet=(CHANGED,)),
+    Case("account-webhook-target-flipped", "Flex Conversations", mixed,
+         lambda w: w.set_account_webhooks(target="flex"),
+         lambda w: {("conversations.service-webhook-changed", w.account_sid)}, quiet=(CHANGED,)),
+    Case("agent-role-cannot-send", "Flex Conversations", healthy_conversations, agent_cannot_send,
+         lambda w: {("conversations.agent-role-changed",
+                     w.role_sid(w.conversations_service_sid or "", "agent"))},
+         quiet=(CHANGED,)),
+    Case("number-in-intercepting-messaging-service", "Flex Conversations", healthy_conversations,
+         intercepting_service(inbound_on_number=False),
+         lambda w: {("messaging.service-intercepts-conversations", w.conversations_numbers[0])},
+         quiet=("numbers.message-webhook-set-on-conversations",)),
+    Case("number-in-messaging-service-using-its-webhook", "Flex Conversations", mixed,
+         intercepting_service(inbound_on_number=True), lambda w: set(),
+         quiet=("messaging.service-intercepts-conversations",)),
+    Case("whatsapp-sender-offline", "Flex Conversations", mixed, sender_offline,
+         lambda w: {("whatsapp.sender-offline", next(iter(w.whatsapp_senders.values())))},
+         quiet=(CHANGED, "conversations.address-orphaned")),
+    Case("conversation-trigger-unwired", "Flex Conversations", healthy_conversations,
+         unwire_conversation_trigger("Messaging Flow"),
+         lambda w: {("studio.conversation-trigger-unwired", w.flows["Messaging Flow"])},
+         quiet=(CHANGED, "studio.send-to-flex-workflow-invalid")),
+    Case("legacy-flow-unwired-for-conversations-only", "Flex Conversations", mixed,
+         unwire_conversation_trigger("Messaging Flow"),
+         lambda w: {(CHANGED, w.flows["Messaging Flow"])},
+         quiet=("studio.conversation-trigger-unwired",)),
+    Case("supervisor-role-edited", "Flex Conversations", healthy_conversations,
+         lambda w: w.set_role(w.conversations_service_sid or "", "supervisor",
+                              ["createConversation"]),
+         lambda w: {(CHANGED, w.role_sid(w.conversations_service_sid or "", "supervisor"))},
+         quiet=("conversations.agent-role-changed",)),
+    Case("other-service-webhook-changed", "Flex Conversations", healthy_conversations,
+         lambda w: w.set_service_webhooks(w.add_conversations_service("Sandbox"),
+                                          pre_webhook_url="https://dev.example.com/pre"),
+         lambda w: set(), quiet=("conversations.service-webhook-changed",)),
+    Case("unused-whatsapp-sender-offline", "Flex Conversations", healthy_conversations,
+         lambda w: w.add_sender("whatsapp:+15550000177", status="OFFLINE"), lambda w: set(),
+         quiet=("whatsapp.sender-offline",)),
+    Case("conversations-handler-healed", "Números de teléfono (auto-heal)", healthy_conversations,
+         lambda w: w.set_number(w.conversations_numbers[0], sms_url=proxy_webhook_url(
+             w.account_sid, "KS" + "7" * 32)),
+         lambda w: set(), quiet=("numbers.message-webhook-set-on-conversations",),
+         settings=armed("numbers.message-webhook-set-on-conversations"), timeline=HEALED),
+    Case("agent-role-healed", "Flex Conversations (auto-heal)", healthy_conversations,
+         agent_cannot_send, lambda w: set(), quiet=("conversations.agent-role-changed",),
+         settings=armed("conversations.agent-role-changed"), timeline=HEALED),
     # Healing's own finding: a heal undone again by someone (not a guide section: the daemon's)
     Case("heal-undone-by-a-person", "Números de teléfono (auto-heal)", healthy_legacy,
          sms_to("https://example.com/sms"),

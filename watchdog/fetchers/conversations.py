@@ -53,9 +53,15 @@ def fetch_conversations_services(ctx: FetchContext) -> list[Resource]:
         out.append(_singleton(ctx, "conversations_service_webhooks",
                               service.configuration.webhooks().fetch(), SERVICE_WEBHOOK_FIELDS,
                               default))
-        out += [make("conversations_role", record(r) | {"chat_service_sid": default},
-                     ROLE_FIELDS) for r in read_all(service.roles, 50, ctx.max_pages)]
+        out += [_role(r, default) for r in read_all(service.roles, 50, ctx.max_pages)]
     return out
+
+
+def _role(instance: Any, service_sid: str) -> Resource:
+    # A set of permissions: the order Twilio lists them in means nothing, a write may change it.
+    permissions = sorted(str(p) for p in getattr(instance, "permissions", None) or [])
+    data = record(instance) | {"chat_service_sid": service_sid, "permissions": permissions}
+    return make("conversations_role", data, ROLE_FIELDS)
 
 
 def fetch_messaging(ctx: FetchContext) -> list[Resource]:

@@ -17,7 +17,7 @@ from watchdog.model.findings import Finding
 from watchdog.model.snapshot import Resource
 from watchdog.model.urls import blank
 
-MODULES = ("numbers", "flex")
+MODULES = ("numbers", "flex", "conversations")
 NUMBER_FIELDS = ("sms_url", "sms_method", "sms_application_sid", "voice_url", "voice_method",
                  "voice_application_sid", "trunk_sid")
 

@@ -23,7 +23,7 @@ class Request:
 
     method: str
     url: str
-    form: dict[str, str]
+    form: dict[str, str | list[str]]  # a list: the parameter repeated (``Permission=a&...``)
 
     def to_json(self) -> dict[str, Any]:
         return {"method": self.method, "url": self.url, "form": dict(self.form)}

@@ -24,7 +24,7 @@ from watchdog.model.urls import classify, proxy_message_url
 
 NUMBER_FAMILIES = ("configuration", "numbers", "flex_flows", "proxy", "conversations")
 FORM_FIELDS = {"SmsUrl": "sms_url", "SmsMethod": "sms_method", "VoiceUrl": "voice_url",
-               "VoiceMethod": "voice_method"}
+               "VoiceMethod": "voice_method", "SmsApplicationSid": "sms_application_sid"}
 
 
 class NumberHealer(Healer):
@@ -37,14 +37,15 @@ class NumberHealer(Healer):
         return read_number(client, account_sid, change.resource_sid, keys)
 
     def write(self, client: Any, account_sid: str, change: Change) -> None:
-        fields = {FORM_FIELDS[name]: value for name, value in change.request.form.items()}
+        fields = {FORM_FIELDS[name]: str(value) for name, value in change.request.form.items()}
         update_number(client, account_sid, change.resource_sid, **fields)
 
     def change(self, view: HealView, number: Resource, form: dict[str, str],
                guards: tuple[str, ...]) -> Change:
         desired = {FORM_FIELDS[name]: value for name, value in form.items()}
         before = pick(dict(number.essence), (*desired, *guards))
-        request = Request("POST", number_url(view.account_sid, number.sid), form)
+        wire: dict[str, str | list[str]] = dict(form)
+        request = Request("POST", number_url(view.account_sid, number.sid), wire)
         return Change(self.rule, self.resource_type, number.sid,
                       number_label(number, number.sid), request, desired, before)
 

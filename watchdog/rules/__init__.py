@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("services", "flex", "studio", "numbers", "conversations", "heal", "config",
-           "baseline")
+MODULES = ("services", "flex", "studio", "studio_conversations", "numbers", "conversations",
+           "conversations_service", "messaging", "heal", "config", "baseline")
 
 
 def load() -> None:

@@ -73,7 +73,7 @@ def _skip_reason(rule: Rule, ctx: RuleContext) -> str | None:
 
 
 def _finding(rule: Rule, hit, ctx: RuleContext) -> Finding:
-    severity = ctx.settings.rule(rule.id).severity or rule.severity
+    severity = ctx.settings.rule(rule.id).severity or hit.severity or rule.severity
     details = dict(hit.details)
     if hit.resource_type == "phone_number" and "stack" not in details:
         details["stack"] = ctx.topology.stacks.get(hit.resource_sid, "none")  # every number finding

@@ -89,7 +89,7 @@ def message_webhook_overwritten(ctx: RuleContext) -> Iterator[Hit]:
 
 
 @rule("numbers.message-webhook-set-on-conversations", severity="warning", families=FAMILIES,
-      kind="overwrite", stack="conversations")
+      healable=True, kind="overwrite", stack="conversations")
 def message_webhook_set_on_conversations(ctx: RuleContext) -> Iterator[Hit]:
     """A Flex Conversations number has a non-blank "A message comes in".
 
@@ -104,7 +104,10 @@ def message_webhook_set_on_conversations(ctx: RuleContext) -> Iterator[Hit]:
     `SmsUrl=` (empty) and `SmsApplicationSid=` (empty). Do **not** point it at the Flex Proxy
     Service: that is the legacy stack.
 
-    **Heal.** None (never "healed" towards the Proxy Service).
+    **Heal.** Off unless `rules.numbers.message-webhook-set-on-conversations.autoheal` is on:
+    blanks `SmsUrl` and `SmsApplicationSid`, only on a number whose address has auto-creation
+    enabled and that has no legacy structure (Flex Flow, Proxy pool entry). Never "healed"
+    towards the Proxy Service.
     """
     yield from checks.message_on_conversations_hits(ctx)
 

@@ -42,6 +42,10 @@ def references(snapshot: Snapshot, memo: RuleMemo) -> Iterator[Reference]:
         auto = address.get("auto_creation") or {}
         if hasattr(auto, "get"):
             yield from _sids(address, "studio_flow", auto.get("studio_flow_sid"))
+            yield from _sids(address, "conversations_service",
+                             auto.get("conversation_service_sid"))
+    for config in snapshot.of_type("conversations_configuration"):
+        yield from _sids(config, "conversations_service", config.get("default_chat_service_sid"))
     for config in snapshot.of_type("flex_configuration"):
         yield from _sids(config, "chat_service", config.get("chat_service_instance_sid"))
         yield from _sids(config, "taskrouter_workspace", config.get("taskrouter_workspace_sid"))

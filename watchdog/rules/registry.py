@@ -29,6 +29,9 @@ class Hit:
     resource_sid: str
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
+    # A rule whose severity depends on the case (e.g. worse when the baseline disagrees) says so
+    # here; None means the rule's own. A configured severity still wins over both.
+    severity: Severity | None = None
 
 
 RuleFunc = Callable[["RuleContext"], Iterable[Hit]]

@@ -38,9 +38,7 @@ class ConversationsCatalog(WorldState):
                 config = cr.configuration(self.account_sid, None, None)
                 self.store.conversations_configuration = config
                 self.store.conversations_webhooks = cr.account_webhooks(self.account_sid)
-            unknown = sorted(set(fields) - set(config))
-            if unknown:
-                raise ValueError(f"unknown field(s) {', '.join(unknown)}")
+            _known(config, fields)
             config.update(fields)
             service = config["default_chat_service_sid"]
             config["links"]["service"] = f"{records.CONVERSATIONS}/Services/{service or ''}"
@@ -78,3 +76,43 @@ class ConversationsCatalog(WorldState):
             sid = self.ids.sid("XE")
             self.store.senders[sid] = cr.whatsapp_sender(sid, sender_id, status)
             return sid
+
+    # -- changes a person makes ------------------------------------------------------------------
+    def set_sender(self, sid: str, **fields: Any) -> Record:
+        """Change a WhatsApp sender, e.g. ``status="OFFLINE"`` with ``offline_reasons``."""
+        with self.lock:
+            sender = self.store.senders[sid]
+            _known(sender, fields)
+            sender.update(fields)
+            return dict(sender)
+
+    def set_role(self, service_sid: str, friendly_name: str, permissions: list[str]) -> Record:
+        """Replace the permissions of a role of a Conversations service (by friendly name)."""
+        with self.lock:
+            role = self.store.roles[service_sid][self.role_sid(service_sid, friendly_name)]
+            role.update(permissions=list(permissions), date_updated=self.stamp())
+            return dict(role)
+
+    def set_service_webhooks(self, service_sid: str, **fields: Any) -> Record:
+        """Change a Conversations service's webhooks (``pre_webhook_url``, ``filters``...)."""
+        with self.lock:
+            hooks = self.store.service_webhooks[service_sid]
+            _known(hooks, fields)
+            hooks.update(fields)
+            return dict(hooks)
+
+    def set_account_webhooks(self, **fields: Any) -> Record:
+        """Change ``/v1/Configuration/Webhooks`` (``target``, ``post_webhook_url``...)."""
+        with self.lock:
+            hooks = self.store.conversations_webhooks
+            if hooks is None:
+                raise KeyError("no Conversations Configuration")
+            _known(hooks, fields)
+            hooks.update(fields)
+            return dict(hooks)
+
+
+def _known(record: Record, fields: dict[str, Any]) -> None:
+    unknown = sorted(set(fields) - set(record))
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}")
