@@ -24,6 +24,9 @@ class StateError(WatchdogError):
     """The state file cannot be used (unreadable, foreign, another account): exit code 2."""
 
 
+PERMISSION_MISSING = 70051  # Twilio's "Authorization Failed": the key lacks a permission
+
+
 class FetchReason(StrEnum):
     """Why a family could not be fetched completely: a bounded set, so every series exists."""
 
@@ -44,7 +47,11 @@ class FetchReason(StrEnum):
 
     @classmethod
     def of_status(cls, status: int, code: int | None = None) -> FetchReason:
-        """The reason for an HTTP error answer from Twilio (``code`` is Twilio's error code)."""
+        """The reason for an HTTP error answer from Twilio (``code`` is Twilio's error code).
+        A permission the key lacks (403, or 70051 from a restricted API key) is an answer about
+        one product, not rejected credentials: the other families are still read."""
+        if status == 403 or code == PERMISSION_MISSING:
+            return cls.CLIENT_ERROR
         if status == 401 or code == 20003:
             return cls.AUTH
         if status == 429:

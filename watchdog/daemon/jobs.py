@@ -33,6 +33,8 @@ class Jobs:
         self.last_poll_end: datetime | None = None
         self._running = 0
         self._idle = threading.Condition()
+        # Told which families a poll tried when it produced no cycle (rejected credentials).
+        self.on_attempt: Callable[[tuple[str, ...]], None] = lambda families: None
 
     # -- job bodies ------------------------------------------------------------------------------
     def poll(self, job: str, families: tuple[str, ...], sources: tuple[str, ...] = ()) -> None:
@@ -96,6 +98,7 @@ class Jobs:
             for family in families:
                 self.metrics.family_up.labels(family).set(0)
                 self.metrics.poll_errors.labels(family, exc.reason).inc()
+            self.on_attempt(families)  # attempted: readiness must not hide these metrics
         except Exception as exc:  # contained: one bad run must never kill the daemon
             log.exception("job %s failed (families: %s)", job, ", ".join(families) or "-")
             self.metrics.job_errors.labels(job).inc()

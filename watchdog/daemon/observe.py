@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from watchdog.cycle import Watcher
+from watchdog.errors import PERMISSION_MISSING
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import stamp
@@ -19,6 +20,22 @@ from watchdog.telemetry.sentry import check_in
 
 log = logging.getLogger(__name__)
 
+# What the credentials need for each family (a Standard API key or the auth token has it all).
+PERMISSIONS = {
+    "configuration": "Flex (flex-api /v1/Configuration): restricted API keys cannot read Flex",
+    "flex_flows": "Flex (flex-api /v1/FlexFlows): restricted API keys cannot read Flex",
+    "chat": "Programmable Chat (chat /v2/Services): restricted API keys cannot read Chat",
+    "proxy": "Proxy (proxy /v1/Services): restricted API keys cannot read Proxy",
+    "conversations": "Conversations (conversations /v1): restricted API keys cannot read it",
+    "taskrouter": "TaskRouter (taskrouter /v1/Workspaces) read",
+    "studio": "Studio (studio /v2/Flows) read",
+    "numbers": "Phone Numbers (api /2010-04-01 IncomingPhoneNumbers) read",
+    "conversations_services": "Conversations (conversations /v1/Services): restricted API keys "
+                              "cannot read it",
+    "messaging": "Messaging (messaging /v1/Services) read",
+    "whatsapp": "Messaging senders (messaging /v2/Channels/Senders) read",
+}
+
 
 class CycleObserver:
     """Attach with ``watcher.listeners.append(observer)``; it never raises into the cycle."""
@@ -27,7 +44,9 @@ class CycleObserver:
                  started_at: datetime, smallest_interval: float) -> None:
         self.settings, self.watcher, self.metrics = settings, watcher, metrics
         self.started_at, self.smallest_interval = started_at, smallest_interval
-        self.ready = threading.Event()
+        self.ready = threading.Event()  # a complete snapshot of every family
+        self.attempted: set[str] = set()  # families polled at least once, complete or not
+        self._named: set[str] = set()  # families already named as unreadable with these credentials
         self._controls_seen: dict[str, datetime] = {}
         self.on_cycle: list[Callable[[CycleResult], None]] = []  # e.g. the demo's printer
 
@@ -38,12 +57,45 @@ class CycleObserver:
             self.metrics.rules_skipped.labels(reason).inc(count)
         self._latency(result)
         self.metrics.cycle_last_success.set(result.polled_at.timestamp())
+        self.attempt(result.refreshed)
+        self._unreadable(result)
         if result.snapshot.complete(*FAMILIES) and not self.ready.is_set():
             log.info("first complete snapshot loaded: ready")
             self.ready.set()
         check_in(self.settings, self.smallest_interval)
         for listener in self.on_cycle:
             listener(result)
+
+    def attempt(self, families: tuple[str, ...] | list[str]) -> None:
+        """Families polled (complete or not): readiness waits for every one, not for success;
+        a family that cannot be read is for metrics and alerts (FlexWatchdogFamilyUnknown)."""
+        before = self.all_attempted
+        self.attempted |= set(families)
+        if self.all_attempted and not before:
+            unknown = sorted(f for f in FAMILIES if f not in self._complete())
+            log.info("every family attempted: ready%s",
+                     f" (unknown now: {', '.join(unknown)})" if unknown else "")
+
+    @property
+    def all_attempted(self) -> bool:
+        return self.attempted >= set(FAMILIES)
+
+    def _complete(self) -> set[str]:
+        latest = self.watcher.latest
+        return {f for f in FAMILIES if latest is not None and latest.complete(f)}
+
+    def _unreadable(self, result: CycleResult) -> None:
+        """Name once per process a family these credentials may not read, with what it needs."""
+        for family in result.refreshed:
+            state = result.snapshot.families[family]
+            error = state.error or ""
+            denied = "HTTP 403" in error or f"code {PERMISSION_MISSING}" in error
+            if state.complete or not denied or family in self._named:
+                continue
+            self._named.add(family)
+            log.error("twilio: these credentials cannot read %s (%s); they need %s. Until then "
+                      "%s stays unknown: no finding, no heal, no page", family, error,
+                      PERMISSIONS.get(family, "read access"), family)
 
     def _findings(self, result: CycleResult) -> None:
         counts: Counter[tuple[str, str]] = Counter(

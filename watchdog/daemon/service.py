@@ -67,6 +67,7 @@ class Daemon:
         self.jobs = Jobs(watcher, metrics, self.refresher, clock)
         self.observer = CycleObserver(settings, watcher, metrics, self.started_at,
                                       min(g.interval for g in self.groups))
+        self.jobs.on_attempt = self.observer.attempt
         watcher.enrichers.append(self.evidence.enrich)
         watcher.changes = self.evidence
         watcher.listeners.insert(0, self.observer)
@@ -140,7 +141,12 @@ class Daemon:
                           for w in self.watcher.controls.at(self.clock()).windows)
         if self.observer.ready.is_set():
             return True, "ok: first complete snapshot loaded" + windows
-        return False, "waiting for the first complete snapshot" + windows
+        if self.observer.all_attempted:
+            unknown = sorted(f for f in FAMILIES if not (self.watcher.latest
+                                                         and self.watcher.latest.complete(f)))
+            return True, ("ok: every family attempted; unknown now: " + ", ".join(unknown)
+                          + " (see flex_watchdog_family_up)" + windows)
+        return False, "waiting for the first poll of every family" + windows
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> Daemon:

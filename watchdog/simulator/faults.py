@@ -6,6 +6,8 @@ Kinds:
 * ``"500"`` / ``"503"``: server errors with codes 20500 / 20503 (503 also honours
   ``retry_after``);
 * ``"401"``: 401 with code 20003, whatever the credentials;
+* ``"forbidden"``: 403 with code 70051, what a restricted API key without the product's
+  permission gets;
 * ``"slow"``: sleep ``delay`` seconds, then answer normally (set it past the client timeout);
 * ``"truncated"``: the real status and headers, but only the first half of the JSON body;
 * ``"invalid_json"``: 200 with a body that is not JSON (an HTML error page);
@@ -23,7 +25,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-KINDS = frozenset({"429", "500", "503", "401", "slow", "truncated", "invalid_json", "page",
+KINDS = frozenset({"429", "500", "503", "401", "forbidden", "slow", "truncated", "invalid_json", "page",
                    "disconnect"})
 
 

@@ -27,6 +27,7 @@ FAULT_ERRORS = {
     "500": (500, 20500, "Internal Server Error"),
     "page": (500, 20500, "Internal Server Error"),
     "503": (503, 20503, "Service Unavailable"),
+    "forbidden": (403, 70051, "Authorization Failed"),
 }
 INVALID_JSON = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
 
