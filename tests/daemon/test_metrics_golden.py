@@ -55,17 +55,37 @@ def exposition(make_watcher, world):
 
 
 def normalise(text: str) -> str:
-    """Drop ``_created`` samples (wall-clock) and blank out durations (except their counts)."""
+    """Blank out durations (except their counts) and the process's own numbers (CPU, memory,
+    file descriptors, start time), which no two runs share."""
     out = []
     for line in text.splitlines():
         name = line.split("{", 1)[0].split(" ", 1)[0]
-        if name.endswith("_created") or line.startswith(("# HELP", "# TYPE")) and \
-                line.split()[2].endswith("_created"):
-            continue
         if name.startswith(DURATIONS) and not name.endswith("_count") and " " in line:
             line = line.rsplit(" ", 1)[0] + " <duration>"
+        if name.startswith("process_") and " " in line:
+            line = line.rsplit(" ", 1)[0] + " <process>"
         out.append(line)
     return "\n".join(out) + "\n"
+
+
+def test_no_created_series_and_the_process_metrics(exposition):
+    names = {line.split("{", 1)[0].split(" ", 1)[0] for line in exposition.splitlines()
+             if line and not line.startswith("#")}
+    assert not [n for n in names if n.endswith("_created")]
+    assert {"process_cpu_seconds_total", "process_resident_memory_bytes",
+            "process_start_time_seconds", "process_open_fds"} <= names
+
+
+def test_open_breakers_and_first_seen_of_open_findings(exposition):
+    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
+             for f in text_string_to_metric_families(exposition) for s in f.samples}
+    rule = "numbers.message-webhook-overwritten"
+    key = ("flex_watchdog_findings_first_seen_timestamp_seconds",
+           (("rule", rule), ("severity", "critical")))
+    assert found[key] == POLLED_AT.timestamp()
+    assert not any(name == key[0] and labels != key[1] for name, labels in found), (
+        "no series for rules without an open finding")
+    assert found[("flex_watchdog_heal_breakers_open", (("rule", rule),))] == 0
 
 
 def test_metrics_text_matches_the_golden_file(exposition):
@@ -111,3 +131,19 @@ def test_promtool_accepts_it(exposition):
     proc = subprocess.run([promtool, "check", "metrics"], input=exposition, text=True,
                           capture_output=True, timeout=30, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_tripped_breaker_shows_as_open(make_watcher, world):
+    from watchdog.healing.records import Breaker, save_breaker
+
+    watcher = make_watcher(schedule=QUIET_SCHEDULE, http=LOCAL_HTTP)
+    rule = "numbers.message-webhook-overwritten"
+    save_breaker(watcher.store, Breaker(rule, world.flex_numbers[0], "phone_number",
+                                        tripped_at=POLLED_AT, tripped_reason="undone twice"))
+    save_breaker(watcher.store, Breaker(rule, world.flex_numbers[1], "phone_number", failures=1))
+    daemon = build_daemon(watcher, Clock(POLLED_AT))
+    run_job(daemon, "initial")
+    registry = daemon.metrics.registry
+    assert registry.get_sample_value("flex_watchdog_heal_breakers_open", {"rule": rule}) == 1
+    assert registry.get_sample_value("flex_watchdog_heal_breakers_open",
+                                     {"rule": "numbers.voice-webhook-overwritten"}) == 0

@@ -45,9 +45,15 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
+# The shape of ``check --format json``, published as docs/schemas/check.json. Raised when a
+# field changes meaning or goes away; adding a field keeps it.
+SCHEMA_VERSION = 1
+
+
 def to_json(result: CycleResult, findings: list[Finding] | None = None) -> dict[str, Any]:
     shown = display_order(result.findings if findings is None else findings, result.snapshot)
     return {
+        "schema_version": SCHEMA_VERSION,
         "account_sid": result.account_sid,
         "polled_at": rfc3339(result.polled_at),
         "findings": [f.to_json() for f in shown],

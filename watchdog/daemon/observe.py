@@ -10,6 +10,7 @@ from datetime import datetime
 
 from watchdog.cycle import Watcher
 from watchdog.errors import PERMISSION_MISSING
+from watchdog.healing.records import breakers
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import stamp
@@ -100,9 +101,18 @@ class CycleObserver:
     def _findings(self, result: CycleResult) -> None:
         counts: Counter[tuple[str, str]] = Counter(
             (f.rule, f.severity) for f in result.open_findings.values())
+        oldest: dict[tuple[str, str], float] = {}
+        for f in result.open_findings.values():
+            seen = f.first_seen.timestamp()
+            oldest[(f.rule, f.severity)] = min(seen, oldest.get((f.rule, f.severity), seen))
         self.metrics.observe_open_findings(dict(counts), self.watcher.rules.values(),
-                                           self.settings)
+                                           self.settings, oldest)
+        self._breakers()
         self._controls(result)
+
+    def _breakers(self) -> None:
+        tripped = Counter(b.rule for b in breakers(self.watcher.store, tripped_only=True))
+        self.metrics.observe_breakers(tripped, self.watcher.rules.values())
 
     def _controls(self, result: CycleResult) -> None:
         """Silenced open findings, silences in force and open windows, as of this cycle; a

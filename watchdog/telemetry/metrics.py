@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+import prometheus_client
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, ProcessCollector
 
 from watchdog import __version__
 from watchdog.errors import FetchReason
@@ -24,6 +25,10 @@ POLL_ERROR_REASONS = tuple(FetchReason)  # bounded, so every series can exist fr
 
 _LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
 
+# A `_created` series per counter and histogram is a wall-clock sample nobody graphs, doubling
+# the series count; rate() and increase() do not need it.
+prometheus_client.disable_created_metrics()
+
 
 class Metrics:
     """All flex-watchdog metrics. One instance per process (or per test, on its own registry)."""
@@ -31,6 +36,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        ProcessCollector(registry=r)  # process_cpu_seconds_total, process_resident_memory_bytes...
         self.findings = Gauge("flex_watchdog_findings", "Open findings.", ["rule", "severity"],
                               registry=r)
         self.rule_enabled = Gauge("flex_watchdog_rule_enabled", "1 when the rule is evaluated.",
@@ -90,6 +96,14 @@ class Metrics:
                               "Silences and config ignores in force.", registry=r)
         self.maintenance_active = Gauge("flex_watchdog_maintenance_active",
                                         "1 while a maintenance window is open.", registry=r)
+        self.breakers_open = Gauge(
+            "flex_watchdog_heal_breakers_open",
+            "Heal circuit breakers open: healing of that resource stopped until `heal reset`.",
+            ["rule"], registry=r)
+        self.first_seen = Gauge(
+            "flex_watchdog_findings_first_seen_timestamp_seconds",
+            "When the oldest open finding of the rule was first seen (no series while none).",
+            ["rule", "severity"], registry=r)
         self.build = Info("flex_watchdog_build", "Build information.", registry=r)
         self.build.info({"version": __version__})
 
@@ -106,6 +120,8 @@ class Metrics:
             for outcome in HEAL_OUTCOMES:
                 if rule.healable:
                     self.heals.labels(rule.id, outcome)
+            if rule.healable:
+                self.breakers_open.labels(rule.id).set(0)
         for family in FAMILIES:
             self.family_up.labels(family)
             for reason in POLL_ERROR_REASONS:
@@ -147,10 +163,26 @@ class Metrics:
         self.silences.set(silences)
 
     def observe_open_findings(self, open_counts: dict[tuple[str, str], int],
-                              rules: Iterable[Rule], settings: Settings) -> None:
+                              rules: Iterable[Rule], settings: Settings,
+                              oldest: dict[tuple[str, str], float] | None = None) -> None:
+        """Open findings per rule; ``oldest`` the first-seen time (epoch s) of the oldest."""
         for rule in rules:
             severity = settings.rule(rule.id).severity or rule.severity
             self.findings.labels(rule.id, severity).set(open_counts.get((rule.id, severity), 0))
+            if oldest is None:
+                continue
+            if (rule.id, severity) in oldest:
+                self.first_seen.labels(rule.id, severity).set(oldest[(rule.id, severity)])
+            else:
+                try:
+                    self.first_seen.remove(rule.id, severity)
+                except KeyError:
+                    pass
+
+    def observe_breakers(self, open_by_rule: Tally[str], rules: Iterable[Rule]) -> None:
+        for rule in rules:
+            if rule.healable:
+                self.breakers_open.labels(rule.id).set(open_by_rule.get(rule.id, 0))
 
 
 def family_interval(settings: Settings, family: str) -> float:
