@@ -93,3 +93,33 @@ def test_too_long_or_past_silences_are_refused(make_rig, hours, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         silences.add(rig.watcher.store, rig.settings, rule=MESSAGE, resource_sid=None,
                      reason="r", by="c", now=rig.now, ends_at=rig.now + timedelta(hours=hours))
+
+
+def test_a_silenced_finding_costs_no_fetch_for_the_healer(make_rig):
+    from tests.daemon.support import requests_made
+
+    rig = make_rig()
+    sid = rig.world.legacy_numbers[0]
+    silences.add(rig.watcher.store, rig.settings, rule=MESSAGE, resource_sid=sid, reason="r",
+                 by="c", now=rig.now, ends_at=rig.now + timedelta(hours=1))
+    rig.world.set_number(sid, sms_url=HIJACK)
+    rig.poll()
+    with requests_made(rig.daemon) as seen:
+        rig.poll()
+    assert seen == {"api", "flex-api"}, "the numbers job's own reads: the healer fetches none"
+
+
+def test_the_daemon_logs_a_control_starting_and_ending(make_rig, caplog):
+    rig = make_rig(healing={"enabled": False})
+    made = silences.add(rig.watcher.store, rig.settings, rule=MESSAGE, resource_sid=None,
+                        reason="carrier work", by="ops", now=rig.now,
+                        ends_at=rig.now + timedelta(minutes=10))
+    with caplog.at_level("WARNING", logger="watchdog.daemon.observe"):
+        rig.poll()
+        rig.poll(15)
+    lines = [r.getMessage() for r in caplog.records]
+    assert (f"control in force: silence {made.id} of {MESSAGE} * (carrier work) until "
+            "2026-11-25T12:10:00Z: does not page, not healed (findings still open and show)"
+            ) in lines
+    assert any(line.startswith(f"control ended: silence {made.id} of {MESSAGE}")
+               for line in lines)

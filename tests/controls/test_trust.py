@@ -3,13 +3,25 @@ on the same number; trust adopts drift only; a trusted actor's fight stops heali
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import NOW
 from tests.controls.support import MESSAGE, fake_pd, make_rig
 from watchdog.commands.report import render_table
+from watchdog.controls.trust import adopt
+from watchdog.healing import records
+from watchdog.model.snapshot import FamilyState, Resource, Snapshot
 from watchdog.rules.heal import FIGHT
+from watchdog.settings import Settings
+from watchdog.signals.evidence import Change, EvidenceCache
 from watchdog.simulator.monitor import SCRIPT_IP
+from watchdog.store.store import StateStore
 
 __all__ = ["fake_pd", "make_rig"]  # fixtures used by name below
 CHANGED = "baseline.resource-changed"
+DELETED = "baseline.resource-deleted"
 CI = {"trusted_sources": ["198.51.100.0/24"]}  # the simulator's API changes come from SCRIPT_IP
 
 
@@ -108,3 +120,51 @@ def test_check_adopts_a_trusted_change_and_baseline_diff_shows_it(sim, tmp_path,
     world.set_number(sid, friendly_name="Renamed by hand")  # a Console user: drift
     code, out, _ = run(capsys, "check")
     assert code == 1 and f"{CHANGED}  {sid}" in out
+
+
+def _one_number(sid: str, **fields: object) -> Snapshot:
+    essence = {"sid": sid, "phone_number": "+15550000100", "friendly_name": "Sales",
+               "sms_url": "https://example.com/a", **fields}
+    number = Resource.make("phone_number", sid, essence)
+    return Snapshot("AC" + "1" * 32, NOW, {"numbers": FamilyState("numbers", "complete", (number,),
+                                                                  fetched_at=NOW)})
+
+
+def test_the_watchdogs_own_writes_are_never_adopted(tmp_path):
+    """The account is trusted (every API request, the watchdog's heals too): a change made by a
+    heal of the resource is still not adopted; the same change without the heal is."""
+    sid = "PN" + "2" * 32
+    settings = Settings(baseline={"trusted_actors": ["AC" + "1" * 32]})
+    change = Change("AE" + "3" * 32, "phone-number.updated", sid, NOW,
+                    actor_type="account", actor_sid="AC" + "1" * 32, source="api",
+                    source_ip_address="192.0.2.1",
+                    changes={"sms_url": {"previous": "https://example.com/a",
+                                         "updated": "https://example.com/b"}})
+    now_state = _one_number(sid, sms_url="https://example.com/b")
+    for healed, adopted in ((True, []), (False, ["sms_url"])):
+        store = StateStore(tmp_path / f"{healed}.db")
+        store.adopt_baseline(_one_number(sid))
+        cache = EvidenceCache()
+        cache.add_change(change)
+        if healed:
+            records.insert(store, NOW + timedelta(seconds=2), MESSAGE, "phone_number", sid,
+                           label=sid, finding_id=f"{MESSAGE}:{sid}", mode="auto",
+                           outcome="applied", reason="verified", request=None, before=None,
+                           after=None)
+        done = adopt(store, settings, store.baseline("AC" + "1" * 32), now_state, cache, NOW,
+                     broken=set())
+        assert [list(a.fields) for a in done] == ([adopted] if adopted else [])
+
+
+@pytest.mark.parametrize("source, drift", [("api", False), ("web", True)],
+                         ids=["trusted", "untrusted"])
+def test_a_deleted_number_is_drift_unless_a_trusted_source_deleted_it(make_rig, source, drift):
+    rig = make_rig(baseline=CI, healing={"enabled": False})
+    sid = rig.world.flex_numbers[-1]
+    rig.world.delete(sid, source=source)
+    _signal(rig)
+    rig.poll(1)
+    assert (f"{DELETED}:{sid}" in rig.open_ids()) is drift
+    assert bool(rig.watcher.store.baseline_history()) is not drift
+    assert bool([t for t in rig.fake.events("trigger")
+                 if t.body["payload"]["class"] == DELETED]) is drift

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
+from watchdog.controls.marks import Controls
 from watchdog.healing import guard, records
 from watchdog.healing.executor import CrashHook
 from watchdog.healing.healers import Healer
@@ -76,7 +77,10 @@ class AutoHealer:
         armed = {r for r in rules if guard.disarmed(self.settings, r, "auto") is None
                  and guard.disabled(self.settings, r) is None}
         snapshot, evaluation = result.snapshot, result.evaluation
-        if armed and self._due(open_, armed, now, result):
+        controls = Controls(self.settings, self.store).at(now)
+        free = [f for f in open_ if controls.heal_hold(f.rule, f.resource_sid) is None]
+        # a silenced finding (or one in a window) is planned and refused, never worth a fetch
+        if armed and self._due(free, armed, now, result):
             snapshot, evaluation = self._fresh(result, armed)
         findings = [f for f in result.findings if f.rule in rules - armed]
         findings += [f for f in evaluation.findings if f.rule in armed]
