@@ -1,0 +1,151 @@
+"""``flex-watchdog restore [RESOURCE_SID] [--plan [--out FILE] | --apply FILE] [--from DIR]``.
+
+``--plan`` (the default) polls every family and prints the ordered steps that bring the
+account back to the baseline's routes; nothing is written. ``--apply FILE`` applies exactly
+that plan, after checking each resource it touches still has the fingerprint it recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from watchdog.alerts.pagerduty import build_sink
+from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
+from watchdog.cycle import Watcher
+from watchdog.model.snapshot import Snapshot
+from watchdog.restore import follow, journal, planner
+from watchdog.restore.apply import Applier, Outcome, changed_since_plan
+from watchdog.restore.plan import Plan
+from watchdog.restore.render import render_outcomes, render_plan
+from watchdog.settings import Settings
+
+EPILOG = ("Exit codes: 0 nothing to do, or every step applied; 1 a plan with steps (--plan), "
+          "or an apply that stopped at a failed step; 2 usage, no baseline, or the plan was "
+          "refused (the account changed since it was made); 3 some family could not be read.")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("restore", help="plan and apply a return to the baseline's routes",
+                            epilog=EPILOG, description=__doc__.split("\n\n")[1])
+    parser.add_argument("resource", nargs="?", metavar="RESOURCE_SID",
+                        help="limit the plan to what one resource or finding needs")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--plan", action="store_true", help="print the plan (the default)")
+    what.add_argument("--apply", metavar="PLAN_FILE", type=Path,
+                      help="apply a plan written by --plan --out")
+    parser.add_argument("--out", type=Path, help="with --plan: write the plan as JSON")
+    parser.add_argument("--from", dest="source", type=Path, metavar="DIR",
+                        help="plan against a directory written by `flex-watchdog export`")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(func=run, parser=parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.apply and (args.out or args.source or args.resource):
+        args.parser.error("--apply takes the plan file alone")
+    settings = settings_or_exit()
+    watcher = open_watcher(settings)
+    return apply(args, settings, watcher) if args.apply else plan(args, settings, watcher)
+
+
+def _poll(watcher: Watcher) -> Snapshot | None:
+    result = watcher.poll(utcnow())
+    failed = unread(result.snapshot.families.values())
+    if failed:
+        print(f"{failed}: restore writes nothing while a family is unknown", file=sys.stderr)
+        return None
+    return result.snapshot
+
+
+def plan(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:
+    now = utcnow()
+    result = watcher.poll(now)
+    failed = unread(result.snapshot.families.values())
+    if failed:
+        print(f"{failed}: no plan is made while a family is unknown", file=sys.stderr)
+        return 3
+    source, base = _source(args, watcher, result.snapshot)
+    if base is None:
+        return 2
+    made = planner.build(base, result.snapshot, result.findings, now, settings.flex, source)
+    if args.resource:
+        made = planner.limit(made, args.resource)
+    if args.out:
+        args.out.write_text(json.dumps(made.to_json(), indent=2, sort_keys=True) + "\n")
+    if args.format == "json":
+        print(json.dumps(made.to_json(), indent=2, sort_keys=True))
+    else:
+        print(render_plan(made))
+        if args.out and made.steps:
+            print(f"Plan written to {args.out}: apply it with "
+                  f"`flex-watchdog restore --apply {args.out}`.")
+    return 1 if made.steps else 0
+
+
+def _source(args: argparse.Namespace, watcher: Watcher,
+            current: Snapshot) -> tuple[str, Snapshot | None]:
+    if args.source is not None:
+        from watchdog.restore.exported import load_directory
+
+        return str(args.source), load_directory(args.source, current)
+    base = watcher.store.baseline(watcher.account_sid)
+    if base is None:
+        print("restore: no baseline to restore to: run `flex-watchdog baseline accept` while "
+              "the account works (or plan --from an export directory)", file=sys.stderr)
+    return "baseline", base
+
+
+def apply(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:
+    try:
+        made = Plan.from_json(json.loads(args.apply.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"restore: --apply {args.apply}: not a restore plan ({exc})", file=sys.stderr)
+        return 2
+    if made.account_sid != watcher.account_sid:
+        print(f"restore: refused: the plan is for {made.account_sid}, this account is "
+              f"{watcher.account_sid}", file=sys.stderr)
+        return 2
+    sink = build_sink(settings, watcher.store)
+    applier = Applier(watcher.access.client, watcher.store,
+                      sink.change_event if sink else None)
+    now = utcnow()
+    for line in applier.settle(now):
+        print(f"Settled from an earlier run: {line}")
+    snapshot = _poll(watcher)
+    if snapshot is None:
+        return 3
+    changed = changed_since_plan(made, snapshot, set(journal.done(watcher.store, made.plan_id)))
+    if changed:
+        print("Refused: the account changed since the plan was made; nothing was written. "
+              f"Changed: {'; '.join(changed)}. Plan again.", file=sys.stderr)
+        return 2
+    outcomes = applier.run(made, now)
+    print(render_outcomes(outcomes, len(made.steps)))
+    failed = any(o.outcome == "failed" for o in outcomes)
+    if not failed and made.steps:
+        _follow(watcher, made, outcomes)
+    if sink is not None:
+        sink.send_pending(utcnow())
+        sink.close()
+    return 1 if failed else 0
+
+
+def _follow(watcher: Watcher, made: Plan, outcomes: list[Outcome]) -> None:
+    """Poll again; the baseline follows the plan when nothing else is left over."""
+    result = watcher.poll(utcnow())
+    if unread(result.snapshot.families.values()):
+        print("Baseline kept: some family could not be read after the apply.")
+        return
+    left = follow.blockers(made, outcomes, result.findings)
+    if left:
+        names = ", ".join(sorted({f"{f.rule} {f.resource_sid}" for f in left})[:5])
+        print(f"Baseline kept: {len(left)} finding(s) the plan does not explain remain "
+              f"({names}); review them with `flex-watchdog check` and `baseline diff`.")
+        return
+    watcher.store.adopt_baseline(follow.adoptable(made, result.snapshot))
+    watcher.poll(utcnow())  # the drift findings resolve now, against the new baseline
+    print("Baseline updated to the restored account (re-created resources under their new "
+          "SIDs, routes re-pointed).")

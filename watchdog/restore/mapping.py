@@ -1,0 +1,127 @@
+"""Baseline SID -> the SID that fills the same role in the account now.
+
+Services and the workspace follow the Flex Configuration (System Checkup re-creates them under
+new SIDs); workflows and task channels are matched by name inside the current Flex workspace;
+flows, Flex Flows and address configurations keep their SID, else the one current resource
+with the same name (or address). A baseline resource with no counterpart is *missing*: the
+planner re-creates it when it can, and its references then read ``$NEW[<old SID>]``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from watchdog.model.snapshot import Resource, Snapshot
+from watchdog.model.topology import Topology
+from watchdog.restore.plan import new_ref
+
+RECREATABLE = ("studio_flow", "flex_flow", "address_configuration", "taskrouter_workflow",
+               "taskrouter_task_channel")
+
+
+@dataclass
+class SidMap:
+    base: Topology
+    cur: Topology
+    sids: dict[str, str] = field(default_factory=dict)  # old -> current (equal when kept)
+    missing: dict[str, Resource] = field(default_factory=dict)  # old SID -> baseline resource
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    shown: list[dict[str, str]] = field(default_factory=list)  # every old != new mapping
+
+    def resolve(self, old: Any) -> str | None:
+        if not isinstance(old, str) or not old:
+            return None
+        if old in self.sids:
+            return self.sids[old]
+        return new_ref(old) if old in self.missing else None
+
+    def remap_text(self, text: str) -> str:
+        """Every baseline SID in ``text`` replaced by what holds its role now."""
+        for old in sorted(set(self.sids) | set(self.missing), key=len, reverse=True):
+            new = self.resolve(old)
+            if new and new != old:
+                text = text.replace(old, new)
+        return text
+
+    def remap(self, value: Any) -> Any:
+        return json.loads(self.remap_text(json.dumps(value, sort_keys=True)))
+
+    def _set(self, old: Resource, new: str | None, by: str) -> None:
+        if new is None:
+            return
+        self.sids[old.sid] = new
+        if new != old.sid:
+            self.shown.append({"type": old.type, "name": old.name, "from": old.sid, "to": new,
+                               "by": by})
+
+
+def build(base: Snapshot, cur: Snapshot, base_topo: Topology, cur_topo: Topology) -> SidMap:
+    m = SidMap(base_topo, cur_topo)
+    _roles(m, base, cur)
+    _queues(m)
+    for old in base.of_type("taskrouter_workflow") + base.of_type("taskrouter_task_channel"):
+        if old.get("workspace_sid") == base_topo.workspace_sid:
+            _in_workspace(m, old, cur)
+    for type_, key in (("studio_flow", "friendly_name"), ("flex_flow", "friendly_name"),
+                       ("address_configuration", "address")):
+        for old in base.of_type(type_):
+            if base_topo.is_watched(old):
+                _by_name(m, old, cur, key)
+    return m
+
+
+def _roles(m: SidMap, base: Snapshot, cur: Snapshot) -> None:
+    roles = (("chat_service", m.base.chat_service_sid, m.cur.chat_service_sid),
+             ("taskrouter_workspace", m.base.workspace_sid, m.cur.workspace_sid),
+             ("proxy_service", m.base.flex_proxy.sid if m.base.flex_proxy else None,
+              m.cur.flex_proxy.sid if m.cur.flex_proxy else None))
+    for type_, old_sid, new_sid in roles:
+        old = base.get(type_, old_sid)
+        if old is None:
+            continue
+        kept = cur.get(type_, old.sid)
+        m._set(old, old.sid if kept else new_sid, "the Flex Configuration" if type_ != (
+            "proxy_service") else "the Flex Proxy Service")
+    if m.base.configuration is not None and m.cur.configuration is not None:
+        m.sids.setdefault(m.base.configuration.sid, m.cur.configuration.sid)
+
+
+def _queues(m: SidMap) -> None:
+    """TaskQueues are not read: the Flex target queue is mapped by its role."""
+    key = "taskrouter_target_taskqueue_sid"
+    old = m.base.configuration.get(key) if m.base.configuration else None
+    new = m.cur.configuration.get(key) if m.cur.configuration else None
+    if old and new and old != new:
+        m.sids[str(old)] = str(new)
+        m.shown.append({"type": "taskrouter_task_queue", "name": "Flex target queue",
+                        "from": str(old), "to": str(new), "by": "the Flex Configuration"})
+
+
+def _in_workspace(m: SidMap, old: Resource, cur: Snapshot) -> None:
+    workspace = m.cur.workspace_sid
+    if cur.get(old.type, old.sid) is not None:
+        m._set(old, old.sid, "sid")
+        return
+    key = "unique_name" if old.type == "taskrouter_task_channel" else "friendly_name"
+    same = [r.sid for r in cur.of_type(old.type)
+            if r.get("workspace_sid") == workspace and r.get(key) == old.get(key)]
+    if len(same) == 1:
+        m._set(old, same[0], key.replace("_", " "))
+    elif not same and workspace:
+        m.missing[old.sid] = old
+
+
+def _by_name(m: SidMap, old: Resource, cur: Snapshot, key: str) -> None:
+    if cur.get(old.type, old.sid) is not None:
+        m._set(old, old.sid, "sid")
+        return
+    same = [r.sid for r in cur.of_type(old.type) if r.get(key) == old.get(key)
+            and (old.type != "address_configuration" or r.get("type") == old.get("type"))]
+    if len(same) == 1:
+        m._set(old, same[0], key.replace("_", " "))
+    elif same:
+        m.ambiguous[old.sid] = sorted(same)
+    else:
+        m.missing[old.sid] = old
