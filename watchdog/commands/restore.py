@@ -61,13 +61,19 @@ def _poll(watcher: Watcher) -> Snapshot | None:
 
 
 def plan(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:
+    # read before polling: a first poll adopts the account as it is now as the baseline
+    stored = watcher.store.baseline(watcher.account_sid)
+    if stored is None and args.source is None:
+        print("restore: no baseline to restore to: run `flex-watchdog baseline accept` while "
+              "the account works (or plan --from an export directory)", file=sys.stderr)
+        return 2
     now = utcnow()
     result = watcher.poll(now)
     failed = unread(result.snapshot.families.values())
     if failed:
         print(f"{failed}: no plan is made while a family is unknown", file=sys.stderr)
         return 3
-    source, base = _source(args, watcher, result.snapshot)
+    source, base = _source(args, stored, result.snapshot)
     if base is None:
         return 2
     made = planner.build(base, result.snapshot, result.findings, now, settings.flex, source)
@@ -85,17 +91,13 @@ def plan(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:
     return 1 if made.steps else 0
 
 
-def _source(args: argparse.Namespace, watcher: Watcher,
+def _source(args: argparse.Namespace, stored: Snapshot | None,
             current: Snapshot) -> tuple[str, Snapshot | None]:
     if args.source is not None:
         from watchdog.restore.exported import load_directory
 
         return str(args.source), load_directory(args.source, current)
-    base = watcher.store.baseline(watcher.account_sid)
-    if base is None:
-        print("restore: no baseline to restore to: run `flex-watchdog baseline accept` while "
-              "the account works (or plan --from an export directory)", file=sys.stderr)
-    return "baseline", base
+    return "baseline", stored
 
 
 def apply(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:

@@ -1,0 +1,129 @@
+"""``restore`` contracts: exit codes, the refusal once the account changed, one resource at a
+time, a deleted Studio flow back with its definition, the heal history and change events."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sim_settings
+from tests.restore.support import cli_env, load_plan, run, writes
+from watchdog.healing import records
+from watchdog.restore.apply import Applier
+from watchdog.restore.plan import Plan
+from watchdog.simulator import Fault, SimulatorServer
+from watchdog.simulator.records import flow_webhook_url
+from watchdog.store.store import StateStore
+from watchdog.twilio_api import connect
+
+
+@pytest.fixture
+def env(sim: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cli_env(sim, tmp_path / "state.db", monkeypatch)
+    return tmp_path
+
+
+def _accept(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "baseline", "accept")[0] == 0
+
+
+def test_nothing_to_do_and_no_baseline(sim, env, capsys):
+    code, _, err = run(capsys, "restore")
+    assert code == 2 and "no baseline" in err and "baseline accept" in err
+    _accept(capsys)
+    code, out, _ = run(capsys, "restore", "--plan")
+    assert code == 0 and out.startswith("Nothing to restore")
+    assert writes(sim) == []
+
+
+def test_unknown_family_exits_3_without_a_plan(sim, env, capsys):
+    _accept(capsys)
+    sim.world.delete(sim.world.flows["Voice IVR"])
+    sim.faults.add(Fault("500", product="studio", path_regex="^/v2/Flows$"))
+    code, out, err = run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))
+    assert code == 3 and "studio" in err and out == ""
+    assert not (env / "plan.json").exists()
+
+
+def test_deleted_studio_flow_comes_back_with_its_definition(sim, env, capsys):
+    world = sim.world
+    _accept(capsys)
+    old_sid = world.flows["Voice IVR"]
+    with world.lock:
+        definition = json.loads(json.dumps(world.store.flows[old_sid]["definition"]))
+    world.delete(old_sid)
+    assert run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))[0] == 1
+    code, out, _ = run(capsys, "restore", "--apply", str(env / "plan.json"))
+    assert code == 0, out
+    with world.lock:
+        (new_sid, flow), = [(sid, f) for sid, f in world.store.flows.items()
+                            if f["friendly_name"] == "Voice IVR"]
+    assert new_sid != old_sid and flow["status"] == "published"
+    assert flow["definition"]["states"] == definition["states"]  # every widget as it was
+    assert "flex-watchdog restore" in (flow.get("commit_message") or "")
+    url = flow_webhook_url(world.account_sid, new_sid)
+    assert {world.number(pn)["voice_url"] for pn in world.legacy_numbers} == {url}
+
+
+def test_apply_refuses_a_plan_once_the_account_changed(sim, env, capsys):
+    world = sim.world
+    _accept(capsys)
+    world.delete(world.flows["Voice IVR"])
+    run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))
+    changed = world.legacy_numbers[1]
+    world.set_number(changed, voice_url="https://example.com/ivr")
+    before = len(writes(sim))
+    code, _, err = run(capsys, "restore", "--apply", str(env / "plan.json"))
+    assert code == 2 and "Refused" in err and changed in err and "changed" in err
+    assert len(writes(sim)) == before
+
+
+def test_one_resource_brings_the_recreation_it_needs(sim, env, capsys):
+    world = sim.world
+    _accept(capsys)
+    world.delete(world.flows["Voice IVR"])
+    number = world.legacy_numbers[0]
+    run(capsys, "restore", number, "--out", str(env / "plan.json"))
+    plan = load_plan(env / "plan.json")
+    assert [(s["kind"], s["resource_sid"]) for s in plan["steps"]][1:] == [
+        ("number-webhooks", number)]
+    assert plan["steps"][0]["kind"] == "studio-flow-create"
+
+
+def test_applied_steps_are_heal_records_and_change_events(sim, env, capsys):
+    world = sim.world
+    _accept(capsys)
+    world.recreate_chat_service()
+    run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))
+    plan = Plan.from_json(load_plan(env / "plan.json"))
+    store = StateStore(env / "state.db")
+    events: list[tuple[str, dict[str, object]]] = []
+    access = connect(sim_settings(sim, env / "state.db"))
+    applier = Applier(access.client, store, lambda s, d, links: events.append((s, d)))
+    outcomes = applier.run(plan, plan.planned_at)
+    assert [o.outcome for o in outcomes] == ["applied"] * 4
+    assert len(events) == 4 and all("chat_service_sid" in s for s, _ in events)
+    rows = [r for r in records.history(store, limit=100) if r.rule.startswith("restore.")]
+    assert len(rows) == 4 and {r.outcome for r in rows} == {"applied"}
+    code, out, _ = run(capsys, "heal", "history")
+    assert code == 0 and "restore.flex-flow" in out
+
+
+def test_apply_stops_at_the_first_failure(sim, env, capsys):
+    world = sim.world
+    _accept(capsys)
+    world.delete(world.flows["Voice IVR"])
+    run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))
+    second = world.legacy_numbers[1]
+    sim.faults.add(Fault("500", product="api", path_regex=second, method="POST"))
+    code, out, _ = run(capsys, "restore", "--apply", str(env / "plan.json"))
+    assert code == 1
+    assert "FAILED" in out and "Stopped at step" in out and "not done" in out
+
+
+def test_bad_plan_file_is_a_usage_error(sim, env, capsys):
+    (env / "plan.json").write_text("{}")
+    code, _, err = run(capsys, "restore", "--apply", str(env / "plan.json"))
+    assert code == 2 and "not a restore plan" in err
