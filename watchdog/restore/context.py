@@ -36,9 +36,9 @@ def label(resource: Resource) -> str:
     return f'{resource.type} "{resource.name}" ({resource.sid})'
 
 
-def form(**fields: Any) -> dict[str, str]:
+def form(**fields: Any) -> dict[str, str | list[str]]:
     """Twilio form fields: None left out, booleans spelled ``true``/``false``."""
-    out = {}
+    out: dict[str, str | list[str]] = {}
     for key, value in fields.items():
         if value is None:
             continue

@@ -72,7 +72,8 @@ class Step:
                    tuple(Reason(r["rule"], r["finding_id"], r["summary"])
                          for r in data["reasons"]),
                    Request(str(req["method"]), str(req["url"]),
-                           {str(k): str(v) for k, v in req["form"].items()}),
+                           {str(k): [str(i) for i in v] if isinstance(v, list) else str(v)
+                            for k, v in req["form"].items()}),
                    dict(data["before"]), dict(data["after"]), data.get("fingerprint"),
                    str(data["read_url"]), dict(data.get("match") or {}))
 

@@ -12,7 +12,7 @@ from watchdog.restore.plan import Step
 
 ADDRESSES = "https://conversations.twilio.com/v1/Configuration/Addresses"
 FLOW_RULES = ("conversations.address-studio-flow-missing",)
-MISSING_RULES = ("baseline.resource-deleted",)
+MISSING_RULES = ("baseline.resource-deleted", "conversations.address-missing")
 
 
 def _auto(resource: Resource) -> Any:

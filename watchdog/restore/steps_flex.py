@@ -25,7 +25,7 @@ def repoint(ctx: PlanContext, old: Resource, cur: Resource) -> Step | None:
     before: dict[str, Any] = {"chat_service_sid": cur.get("chat_service_sid"),
                               "integration.flow_sid": _flow_sid(cur)}
     after: dict[str, Any] = {}
-    fields: dict[str, str] = {}
+    fields: dict[str, str | list[str]] = {}
     reasons: tuple[Any, ...] = ()
     chat = ctx.sids.resolve(old.get("chat_service_sid"))
     chat_reasons = ctx.reasons.about([cur.sid], CHAT_RULES)

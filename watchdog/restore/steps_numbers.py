@@ -28,7 +28,7 @@ def _target(ctx: PlanContext, url: Any) -> str | None:
 
 
 def webhooks(ctx: PlanContext, old: Resource, cur: Resource) -> Step | None:
-    fields: dict[str, str] = {}
+    fields: dict[str, str | list[str]] = {}
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     reasons: tuple[Any, ...] = ()

@@ -29,7 +29,8 @@ def substitute(request: Request, created: dict[str, str]) -> Request:
             return created[m[1]]
         return _NEW.sub(swap, text)
     return Request(request.method, one(request.url),
-                   {k: one(v) for k, v in request.form.items()})
+                   {k: [one(i) for i in v] if isinstance(v, list) else one(v)
+                    for k, v in request.form.items()})
 
 
 def resolve_values(values: dict[str, Any], created: dict[str, str]) -> dict[str, Any]:
