@@ -304,8 +304,11 @@ def test_kinds_rendered() -> None:
     assert sorted(o["kind"] for o in objects(CI_VALUES) if not is_hook(o)) == [
         "ConfigMap", "ConfigMap", "Deployment", "PersistentVolumeClaim", "PrometheusRule",
         "Secret", "Service", "ServiceAccount", "ServiceMonitor"]
-    assert sorted(o["kind"] for o in objects() if is_hook(o)) == ["ConfigMap", "Job"]
-    assert [o for o in objects({"configCheck": {"enabled": False}}) if is_hook(o)] == []
+    assert sorted(o["kind"] for o in objects() if is_hook(o)) == ["ConfigMap", "Job", "Pod"]
+    assert [o["kind"] for o in objects({"configCheck": {"enabled": False}}) if is_hook(o)] == [
+        "Pod"]
+    assert [o for o in objects({"configCheck": {"enabled": False},
+                                "helmTest": {"enabled": False}}) if is_hook(o)] == []
 
 
 # --- the workload ----------------------------------------------------------------------------
@@ -529,7 +532,34 @@ def test_optional_outputs_are_off_by_default() -> None:
 # --- the pre-upgrade config check ------------------------------------------------------------
 
 def hooks(values: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-    return {o["kind"]: o for o in objects(values) if is_hook(o)}
+    """The pre-upgrade config check's objects by kind (the `helm test` pod left out)."""
+    return {o["kind"]: o for o in objects(values) if is_hook(o)
+            and o["metadata"]["annotations"]["helm.sh/hook"] != "test"}
+
+
+@pytest.mark.parametrize("name", sorted(VALUE_SETS))
+def test_helm_test_asks_the_releases_readyz(name: str) -> None:
+    values = VALUE_SETS[name]
+    (pod,) = [o for o in objects(values) if o["kind"] == "Pod"]
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    assert "hook-succeeded" in pod["metadata"]["annotations"]["helm.sh/hook-delete-policy"]
+    spec = pod["spec"]
+    assert spec["restartPolicy"] == "Never" and spec["automountServiceAccountToken"] is False
+    assert spec["enableServiceLinks"] is False
+    assert spec["securityContext"] == pod_spec(values)["securityContext"]
+    (probe,) = spec["containers"]
+    assert probe["securityContext"] == container(values)["securityContext"]
+    assert probe["image"] == container(values)["image"], "no other image to pull"
+    assert probe["resources"]["limits"]["memory"]
+    service = one(values, "Service")
+    port = service["spec"]["ports"][0]["port"]
+    url = f"http://{service['metadata']['name']}.{NAMESPACE}.svc:{port}/readyz"
+    assert probe["command"][:2] == ["python", "-c"] and probe["command"][-1] == url
+    compile(probe["command"][2], "<helm test>", "exec")
+    selector = service["spec"]["selector"]
+    labels = pod["metadata"]["labels"]
+    assert not all(labels.get(k) == v for k, v in selector.items()), (
+        "the Service must not route scrapes to the test pod")
 
 
 def test_config_check_runs_before_the_running_pod_is_replaced() -> None:
