@@ -15,7 +15,7 @@ from watchdog.errors import ConfigError, CredentialsRejected, StateError
 # One module per command group in watchdog/commands, each with register(subparsers).
 COMMANDS = ("check", "demo", "simulator", "config", "baseline", "catalogue", "lint_flow", "run",
             "heal", "alert", "silence", "maintenance", "doctor", "completion",
-            "restore")
+            "restore", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

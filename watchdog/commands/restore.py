@@ -15,11 +15,15 @@ from pathlib import Path
 from watchdog.alerts.pagerduty import build_sink
 from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
 from watchdog.cycle import Watcher
-from watchdog.model.snapshot import Snapshot
+from watchdog.model.findings import Finding
+from watchdog.model.snapshot import FAMILIES, Snapshot
 from watchdog.restore import follow, journal, planner
 from watchdog.restore.apply import Applier, Outcome, changed_since_plan
+from watchdog.restore.exported import load_directory
 from watchdog.restore.plan import Plan
 from watchdog.restore.render import render_outcomes, render_plan
+from watchdog.rules.context import RuleContext
+from watchdog.rules.engine import evaluate
 from watchdog.settings import Settings
 
 EPILOG = ("Exit codes: 0 nothing to do, or every step applied; 1 a plan with steps (--plan), "
@@ -68,15 +72,22 @@ def plan(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:
               "the account works (or plan --from an export directory)", file=sys.stderr)
         return 2
     now = utcnow()
-    result = watcher.poll(now)
-    failed = unread(result.snapshot.families.values())
+    if args.source is not None:  # fetched, not polled: a poll would adopt a first baseline
+        current = watcher.fetch(FAMILIES, now)
+        found: list[Finding] = []
+    else:
+        result = watcher.poll(now)
+        current, found = result.snapshot, result.findings
+    failed = unread(current.families.values())
     if failed:
         print(f"{failed}: no plan is made while a family is unknown", file=sys.stderr)
         return 3
-    source, base = _source(args, stored, result.snapshot)
-    if base is None:
-        return 2
-    made = planner.build(base, result.snapshot, result.findings, now, settings.flex, source)
+    source, base = "baseline", stored
+    if args.source is not None:
+        source, base = str(args.source), load_directory(args.source, current)
+        found = evaluate(RuleContext(current, now, settings, base)).findings
+    assert base is not None
+    made = planner.build(base, current, found, now, settings.flex, source)
     if args.resource:
         made = planner.limit(made, args.resource)
     if args.out:
@@ -89,15 +100,6 @@ def plan(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:
             print(f"Plan written to {args.out}: apply it with "
                   f"`flex-watchdog restore --apply {args.out}`.")
     return 1 if made.steps else 0
-
-
-def _source(args: argparse.Namespace, stored: Snapshot | None,
-            current: Snapshot) -> tuple[str, Snapshot | None]:
-    if args.source is not None:
-        from watchdog.restore.exported import load_directory
-
-        return str(args.source), load_directory(args.source, current)
-    return "baseline", stored
 
 
 def apply(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:

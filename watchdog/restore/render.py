@@ -28,15 +28,16 @@ def step_lines(number: int, step: Step) -> list[str]:
 
 
 def render_plan(plan: Plan) -> str:
+    source = "baseline" if plan.source == "baseline" else f"export {plan.source}"
     if not plan.steps:
-        lines = [f"Nothing to restore: the account matches the {plan.source}'s routes."]
+        lines = [f"Nothing to restore: the account matches the {source}'s routes."]
     else:
         lines = [f"Restore plan {plan.plan_id} for {plan.account_sid} against the "
-                 f"{plan.source}: {len(plan.steps)} step(s), in order.", ""]
+                 f"{source}: {len(plan.steps)} step(s), in order.", ""]
         for number, step in enumerate(plan.steps, 1):
             lines += [*step_lines(number, step), ""]
     if plan.mappings:
-        lines.append("SIDs mapped from the " + plan.source + ":")
+        lines.append(f"SIDs mapped from the {source}:")
         lines += [f"  {m['type']} \"{m['name']}\": {m['from']} -> {m['to']} (by {m['by']})"
                   for m in plan.mappings]
     if plan.notes:
