@@ -92,7 +92,7 @@ def test_maintenance_start_end_and_check(sim, cli_env, capsys):
         code, out, _ = run(capsys, "check", "--format", "json")
         assert json.loads(out)["findings"][0]["details"]["maintenance"]["reason"] == (
             "porting numbers (by ops)")
-        code, out, _ = run(capsys, "heal", "--apply")
+        code, out, _ = run(capsys, "heal", "--apply", "--yes")
         assert "maintenance window maintenance (porting numbers (by ops)) until" in out
         assert sim.requests.count("POST") == 0
         code, out, _ = run(capsys, "maintenance", "list")

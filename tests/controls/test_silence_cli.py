@@ -61,7 +61,7 @@ def test_add_list_expire_remove_and_check_shows_the_silence(sim, cli_env, capsys
         [finding] = json.loads(out)["findings"]
         assert finding["details"]["silence"]["reason"] == "number migration"
         assert finding["details"]["silence"]["until"] == "2026-11-25T16:00:00Z"
-        code, out, _ = run(capsys, "heal", "--apply")
+        code, out, _ = run(capsys, "heal", "--apply", "--yes")
         assert "REFUSED" in out and "silenced: number migration" in out
         assert sim.requests.count("POST") == 0, "a silenced finding is not healed"
         code, out, _ = run(capsys, "silence", "list")

@@ -46,7 +46,7 @@ def test_plan_then_apply_with_the_grace_period(sim, cli_env, capsys):
         clock.move_to(NOW + timedelta(minutes=1))
         code, out = _run(capsys, "--plan")
         assert code == 0 and "WAITING: grace period: 300 s left" in out
-        code, out = _run(capsys, "--apply")
+        code, out = _run(capsys, "--apply", "--yes")
         assert "WAITING" in out and sim.requests.count("POST") == 0
         clock.move_to(NOW + timedelta(minutes=6, seconds=1))
         code, out = _run(capsys, "--plan")
@@ -58,7 +58,7 @@ def test_plan_then_apply_with_the_grace_period(sim, cli_env, capsys):
         assert f"  sms_url: https://example.com/sms -> {expected}" in out
         assert "daemon: does not heal this on its own (healing.enabled is false)" in out
         assert "Nothing was written" in out and sim.requests.count("POST") == 0
-        code, out = _run(capsys, "--apply")
+        code, out = _run(capsys, "--apply", "--yes")
     assert code == 0 and "APPLIED: verified" in out
     assert world.number(sid)["sms_url"] == expected
     assert sim.requests.by_template()[NUMBER_POST] == 1
@@ -92,7 +92,7 @@ def test_apply_respects_the_rule_enabled_switch(sim, cli_env, capsys, monkeypatc
         world.set_number(world.legacy_numbers[0], sms_url="https://example.com/sms")
         _run(capsys, "--plan")
         clock.move_to(NOW + timedelta(minutes=10))
-        code, out = _run(capsys, "--apply")
+        code, out = _run(capsys, "--apply", "--yes")
     assert out.startswith("Nothing to heal") and sim.requests.count("POST") == 0
 
 
@@ -104,7 +104,7 @@ def test_history_and_reset(sim, cli_env, capsys):
         world.set_number(sid, sms_url="https://example.com/sms")
         _run(capsys, "--plan")
         clock.move_to(NOW + timedelta(minutes=6))
-        _run(capsys, "--apply")
+        _run(capsys, "--apply", "--yes")
     code, out = _run(capsys, "history", sid)
     lines = out.splitlines()
     assert code == 0 and "apply APPLIED" in lines[0]
@@ -138,7 +138,7 @@ def test_zero_grace_heals_a_finding_seen_for_the_first_time(sim, cli_env, capsys
         _run(capsys, "--plan")
         world.set_number(sid, sms_url="https://example.com/sms")
         clock.move_to(NOW + timedelta(minutes=1))
-        code, out = _run(capsys, "--apply")
+        code, out = _run(capsys, "--apply", "--yes")
     assert code == 0 and "APPLIED: verified" in out and "WAITING" not in out
     assert world.number(sid)["sms_url"] == proxy_webhook_url(world.account_sid,
                                                              world.flex_proxy_sid or "")

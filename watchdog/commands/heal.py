@@ -11,6 +11,13 @@ import argparse
 import sys
 
 from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
+from watchdog.commands.heal_apply import (
+    NOT_APPLIED,
+    Selection,
+    confirm,
+    not_applied,
+    require_consent,
+)
 from watchdog.healing import records
 from watchdog.healing.model import HealView, Mode
 from watchdog.healing.render import (
@@ -23,9 +30,10 @@ from watchdog.healing.session import HealSession
 from watchdog.store.store import StateStore
 
 EPILOG = ("Exit codes: --plan 0, or 3 when some family could not be read (the plan may miss "
-          "heals); --apply 0, 1 when a heal failed, 3 when some family could not be read; "
-          "history 0; reset 0, or 1 when the resource had no circuit breaker; 2 bad config or "
-          "credentials.")
+          "heals); --apply 0, 1 when a heal failed, 4 when a heal that was asked for was "
+          "refused, is waiting or was declined, 3 when some family could not be read; history 0; "
+          "reset 0, or 1 when the resource had no circuit breaker; 2 bad config, credentials, or "
+          "--apply without a terminal and without --yes.")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +42,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--plan", action="store_true",
                       help="poll once and print each heal's exact Twilio request and field diff")
-    what.add_argument("--apply", action="store_true", help="poll once and apply the plan once")
+    what.add_argument("--apply", nargs="*", metavar="RESOURCE",
+                      help="poll once and apply the plan once, after asking; RESOURCE (SIDs or "
+                           "phone numbers) narrows it to those")
+    parser.add_argument("--rule", action="append", metavar="RULE",
+                        help="only this rule's heals (repeatable)")
+    parser.add_argument("--now", action="store_true",
+                        help="with --apply: skip the grace period for what --rule or RESOURCE "
+                             "named")
+    parser.add_argument("--yes", action="store_true",
+                        help="with --apply: do not ask (scripts; required without a terminal)")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     history = actions.add_parser("history", help="every heal recorded, newest first")
@@ -50,17 +67,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not (args.plan or args.apply):
+    applying = args.apply is not None
+    if not (args.plan or applying):
         args.parser.error("choose --plan, --apply, history or reset")
-    mode: Mode = "apply" if args.apply else "plan"
+    if not applying and (args.now or args.yes):
+        args.parser.error("--now and --yes go with --apply")
+    mode: Mode = "apply" if applying else "plan"
     settings = settings_or_exit()
+    selection = Selection.of(args)
+    require_consent(args)
     watcher = open_watcher(settings)
     session = HealSession(settings, watcher.store, watcher.access.client, watcher.account_sid)
     now = utcnow()
     session.reconcile(now)
     result = watcher.poll(now)
     view = HealView(result.snapshot, now, settings, watcher.store.baseline(watcher.account_sid))
-    items = session.run(view, result.findings, mode)
+    items = session.plan(view, result.findings, mode, only=selection.matches,
+                         skip_grace=args.now)
+    if applying and not confirm(items, watcher.account_sid, args.yes):
+        print("Not applied: declined; nothing was written.")
+        return NOT_APPLIED
+    session.settle(items, mode, now)
     failed = unread(result.unknown)
     if args.format == "json":
         print(plan_json(items))
@@ -68,8 +95,15 @@ def run(args: argparse.Namespace) -> int:
         print(render_plan(items, mode, settings, complete=failed is None))
     if failed:
         print(f"{failed}: the plan leaves out whatever they hold", file=sys.stderr)
+    missing = selection.unmatched(items)
+    for resource in missing:
+        print(f"No heal for {resource}: no open, healable finding about it"
+              + (f" for {', '.join(sorted(selection.rules))}" if selection.rules else ""),
+              file=sys.stderr)
     if any(i.outcome == "failed" for i in items):
         return 1
+    if applying and (missing or not_applied(items) or (selection.named and not items)):
+        return NOT_APPLIED
     return 3 if failed else 0
 
 

@@ -30,6 +30,10 @@ class PlanInput:
     # (rule, finding's resource_sid) -> why a control holds its heal back (None: it does not)
     hold: Callable[[str, str], str | None] = lambda rule, sid: None
     healers: Mapping[str, Healer] | None = None  # the registry: all_healers() unless given
+    # A person narrowed the pass (``heal --apply --rule R PN...``): only these items are kept,
+    # after the blast radius was judged on every finding, and before the budget.
+    only: Callable[[PlanItem], bool] | None = None
+    skip_grace: bool = False  # ``--now``: what was named does not wait for the grace period
 
 
 def plan(inp: PlanInput) -> list[PlanItem]:
@@ -52,6 +56,8 @@ def plan(inp: PlanInput) -> list[PlanItem]:
               for rule, sids in broken.items()}
     for item in items:
         _decide(item, healers[item.rule], inp, radius[item.rule])
+    if inp.only is not None:
+        items = [item for item in items if inp.only(item)]
     _budget(items, inp)
     return items
 
@@ -106,6 +112,8 @@ def _fight(item: PlanItem, breaker: Breaker, view: HealView) -> str | None:
 
 
 def _waiting(item: PlanItem, inp: PlanInput) -> str | None:
+    if inp.skip_grace:
+        return None
     grace = inp.view.settings.healing.grace_seconds
     left = guard.grace_left(inp.first_seen.get(item.finding_id), inp.view.now, grace)
     return f"grace period: {left:.0f} s left (healing.grace_seconds={grace:.0f})" if left else None

@@ -60,7 +60,8 @@ def render_plan(items: list[PlanItem], mode: Mode, settings: Settings,
         out += render_item(item, mode, settings) + [""]
     if mode == "plan":
         out.append("Nothing was written. `flex-watchdog heal --apply` applies this plan once, "
-                   "with the same guards.")
+                   "with the same guards, after asking (name SIDs or --rule to narrow it, "
+                   "--now to skip the grace period for them).")
     return "\n".join(out).rstrip()
 
 

@@ -5,7 +5,7 @@ Shared by the daemon (``auto``), ``heal --apply`` (``apply``) and ``heal --plan`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -46,14 +46,22 @@ class HealSession:
         return self.executor.reconcile(now)
 
     def plan(self, view: HealView, findings: Iterable[Finding], mode: Mode,
-             open_findings: Mapping[str, OpenFinding] | None = None) -> list[PlanItem]:
-        """``open_findings``: the cycle's own, when it has them (else read from the store)."""
+             open_findings: Mapping[str, OpenFinding] | None = None, *,
+             only: Callable[[PlanItem], bool] | None = None,
+             skip_grace: bool = False) -> list[PlanItem]:
+        """``open_findings``: the cycle's own, when it has them (else read from the store);
+        ``only`` and ``skip_grace``: a person's narrowing (``heal --apply --rule R SID --now``)."""
         breaker = lambda rule, sid: records.breaker(self.store, rule, sid)  # noqa: E731
         self._seen = first_seen(self.store.open_findings() if open_findings is None
                                 else open_findings)
         controls = Controls(self.settings, self.store).at(view.now)
         return plan(PlanInput(view, findings, self._seen, breaker, mode, controls.heal_hold,
-                              self.healers))
+                              self.healers, only, skip_grace))
+
+    def settle(self, items: Iterable[PlanItem], mode: Mode, now: datetime) -> None:
+        """Write what is ready and record every decision (after a person confirmed)."""
+        for item in items:
+            self._settle(item, mode, now)
 
     def run(self, view: HealView, findings: Iterable[Finding], mode: Mode,
             open_findings: Mapping[str, OpenFinding] | None = None) -> list[PlanItem]:
