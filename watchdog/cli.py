@@ -14,7 +14,7 @@ from watchdog.errors import ConfigError, CredentialsRejected, StateError
 
 # One module per command group in watchdog/commands, each with register(subparsers).
 COMMANDS = ("check", "demo", "simulator", "config", "baseline", "catalogue", "lint_flow", "run",
-            "heal", "alert", "silence", "maintenance", "doctor", "completion",
+            "heal", "alert", "silence", "maintenance", "doctor", "migration", "completion",
             "restore", "export")
 
 

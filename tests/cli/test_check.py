@@ -280,3 +280,18 @@ def test_rejected_credentials_are_one_line_naming_the_account(sim, tmp_path):
     assert proc.stderr.splitlines() == [
         f"twilio: Twilio rejected the credentials for account {sim.world.account_sid} (20003)"]
     assert "wrong-token-value-123" not in proc.stderr + proc.stdout
+
+
+@pytest.mark.parametrize("build, points", [(mixed, 3), (healthy_conversations, 0)],
+                         ids=["mixed", "conversations"])
+def test_summary_counts_entry_points_left_on_the_ended_legacy_stack(build, points, tmp_path):
+    world = build()
+    with Server(world) as server:
+        proc = _run(["check"], server, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = proc.stdout.strip().splitlines()[-1]
+    note = "still on Programmable Chat for Flex, which reached end of life on 2026-06-01"
+    if points:  # 2 legacy numbers' Flex Flows and the webchat Flex Flow
+        assert f"{points} entry points {note}: see flex-watchdog migration" in summary
+    else:
+        assert "Programmable Chat" not in proc.stdout

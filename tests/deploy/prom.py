@@ -61,7 +61,8 @@ CONTRACT_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 CONTRACT_LABEL_VALUES: dict[str, frozenset[str]] = {
     "family": frozenset({"configuration", "flex_flows", "chat", "proxy", "taskrouter", "studio",
-                         "numbers", "conversations"}),
+                         "numbers", "conversations", "conversations_services", "messaging",
+                         "whatsapp"}),
     "severity": frozenset({"critical", "warning", "info"}),
     "outcome": frozenset({"applied", "dry_run", "refused", "failed", "noop"}),
     "action": frozenset({"trigger", "resolve", "change", "error"}),

@@ -14,6 +14,7 @@ from typing import Any
 from watchdog.commands.terminal import Terminal
 from watchdog.controls.marks import describe_silence
 from watchdog.model.findings import SEVERITY_ORDER, Finding
+from watchdog.model.migration import END_OF_LIFE, legacy_entry_points
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import Snapshot
 from watchdog.model.topology import Topology
@@ -83,8 +84,19 @@ def render_table(result: CycleResult, topology: Topology | None = None, *,
     for finding in shown:
         wrapped.extend(_finding_lines(finding, term))
     wrapped.append("")
-    wrapped += term.wrap(_totals(result, shown), 2)
+    wrapped += term.wrap(_totals(result, shown) + end_of_life_note(result, topology), 2)
     return "\n".join(wrapped)
+
+
+def end_of_life_note(result: CycleResult, topology: Topology | None) -> str:
+    """Not a finding (nothing broke): how much still runs on the ended legacy stack."""
+    if topology is None or not result.snapshot.complete("flex_flows", "numbers", "proxy"):
+        return ""
+    count = len(legacy_entry_points(topology))
+    if not count:
+        return ""
+    return (f"; {plural(count, 'entry point')} still on Programmable Chat for Flex, which "
+            f"reached end of life on {END_OF_LIFE}: see flex-watchdog migration")
 
 
 def _header(result: CycleResult, topology: Topology | None) -> list[str]:

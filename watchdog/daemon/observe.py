@@ -14,12 +14,15 @@ from watchdog.healing.records import breakers
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import stamp
+from watchdog.model.topology import Topology
 from watchdog.settings import Settings
 from watchdog.signals.evidence import change_time
 from watchdog.telemetry.metrics import Metrics
 from watchdog.telemetry.sentry import check_in
 
 log = logging.getLogger(__name__)
+# What a number's stack is read from (structure and the Voice IVR's flow).
+STACK_FAMILIES = ("configuration", "numbers", "flex_flows", "proxy", "conversations", "studio")
 
 # What the credentials need for each family (a Standard API key or the auth token has it all).
 PERMISSIONS = {
@@ -53,6 +56,9 @@ class CycleObserver:
 
     def __call__(self, result: CycleResult) -> None:
         self.metrics.observe_snapshot(result.snapshot, result.refreshed)
+        if result.snapshot.complete(*STACK_FAMILIES):
+            topology = Topology(result.snapshot, self.settings.flex)
+            self.metrics.observe_stacks(topology.stacks.values())
         self._findings(result)
         for reason, count in result.evaluation.skip_counts().items():
             self.metrics.rules_skipped.labels(reason).inc(count)

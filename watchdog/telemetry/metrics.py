@@ -23,6 +23,8 @@ HEAL_OUTCOMES = ("applied", "dry_run", "refused", "failed", "noop")
 ALERT_ACTIONS = ("trigger", "resolve", "change", "error")
 POLL_ERROR_REASONS = tuple(FetchReason)  # bounded, so every series can exist from start-up
 
+NUMBER_STACKS = ("legacy", "conversations", "both", "voice")
+
 _LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
 
 # A `_created` series per counter and histogram is a wall-clock sample nobody graphs, doubling
@@ -63,6 +65,9 @@ class Metrics:
                                      registry=r)
         self.resources = Gauge("flex_watchdog_resources", "Resources in the last snapshot.",
                                ["type"], registry=r)
+        self.numbers = Gauge("flex_watchdog_numbers",
+                             "Flex phone numbers by stack (legacy, conversations, both, voice).",
+                             ["stack"], registry=r)
         self.twilio_requests = Counter("flex_watchdog_twilio_requests",
                                        "Requests to Twilio by product, method and status code.",
                                        ["product", "method", "code"], registry=r)
@@ -130,6 +135,8 @@ class Metrics:
             self.family_interval.labels(family).set(family_interval(settings, family))
         for type_ in RESOURCE_FAMILY:
             self.resources.labels(type_)
+        for stack in NUMBER_STACKS:
+            self.numbers.labels(stack)
         for action in ALERT_ACTIONS:
             self.alerts.labels("pagerduty", action)
         self.outbox_depth.labels("pagerduty").set(0)
@@ -140,6 +147,12 @@ class Metrics:
         """A ``RequestStats`` listener."""
         self.twilio_requests.labels(product, method, code).inc()
         self.twilio_duration.labels(product).observe(seconds)
+
+    def observe_stacks(self, stacks: Iterable[str]) -> None:
+        """The numbers of a complete topology (legacy, Conversations, both, voice-only)."""
+        counts = Tally(stacks)
+        for stack in NUMBER_STACKS:
+            self.numbers.labels(stack).set(counts.get(stack, 0))
 
     def observe_snapshot(self, snapshot: Snapshot, refreshed: Iterable[str]) -> None:
         for family in refreshed:

@@ -1,0 +1,70 @@
+"""`flex-watchdog migration`: what is left on Programmable Chat for Flex, through the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from watchdog.simulator import Fault, SimulatorServer, World, healthy_conversations, mixed
+
+
+def _run(server: SimulatorServer, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    world = server.world
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
+    env |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
+            "FLEX_WATCHDOG_TWILIO_BASE_URL": server.url,
+            "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "state.db"),
+            "FLEX_WATCHDOG_TWILIO__MAX_ATTEMPTS": "1"}
+    return subprocess.run([sys.executable, "-m", "watchdog", "migration", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _report(world: World, tmp_path: Path) -> tuple[int, dict]:
+    with SimulatorServer(world) as server:
+        proc = _run(server, tmp_path, "--format", "json")
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_mid_migration_lists_each_legacy_entry_point_and_what_it_needs(tmp_path):
+    world = mixed()
+    code, body = _report(world, tmp_path)
+    assert code == 1 and body["ready"] is False and body["end_of_life"] == "2026-06-01"
+    points = {p["sid"]: p for p in body["entry_points"]}
+    assert set(points) == {*(world.number_flex_flows[n] for n in world.legacy_numbers),
+                           world.webchat_flex_flow_sid}
+    sms = points[world.number_flex_flows[world.legacy_numbers[0]]]
+    phone = world.number(world.legacy_numbers[0])["phone_number"]
+    assert f"a Conversations address of type sms for {phone}" in sms["needs"]
+    assert any("Incoming Conversation trigger" in n for n in sms["needs"])
+    assert points[world.webchat_flex_flow_sid]["channel"] == "web"
+    assert body["steps"][0].startswith("Make sure the address has no production traffic")
+
+
+def test_task_integration_is_a_blocker(tmp_path):
+    world = mixed()
+    flow = world.store.flex_flows[world.number_flex_flows[world.legacy_numbers[0]]]
+    flow["integration_type"] = "task"  # set_flex_flow reads integration_* as integration keys
+    _, body = _report(world, tmp_path)
+    blocked = [p for p in body["entry_points"] if p["blockers"]]
+    assert [p["sid"] for p in blocked] == [world.number_flex_flows[world.legacy_numbers[0]]]
+    assert "Task integration type" in blocked[0]["blockers"][0]
+
+
+def test_nothing_left_exits_0(tmp_path):
+    code, body = _report(healthy_conversations(), tmp_path)
+    assert code == 0 and body["ready"] is True and body["entry_points"] == []
+    with SimulatorServer(healthy_conversations()) as server:
+        table = _run(server, tmp_path)
+    assert table.returncode == 0 and "Nothing left on Programmable Chat for Flex" in table.stdout
+
+
+def test_a_failed_read_exits_3_and_judges_nothing(tmp_path):
+    with SimulatorServer(mixed()) as server:
+        server.faults.add(Fault("500", product="flex-api", path_regex="FlexFlows"))
+        proc = _run(server, tmp_path)
+    assert proc.returncode == 3
+    assert "Could not read from Twilio: flex_flows" in proc.stdout
+    assert "entry point" not in proc.stdout
