@@ -1,4 +1,8 @@
-"""Shared fixtures: a clean environment, the loopback simulator, settings pointing at it."""
+"""Shared fixtures: a clean environment, the loopback simulator, settings pointing at it.
+
+Fast lane: ``pytest -m "not slow"`` leaves out the tests marked ``slow`` (a subprocess, a
+daemon running with real timers, or more than a few seconds); the whole suite runs in CI.
+"""
 
 from __future__ import annotations
 

@@ -177,6 +177,7 @@ def _run(args, sim, tmp_path, **env):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_exit_codes_and_json(sim, world, tmp_path):
     clean = _run(["check", "--format", "json"], sim, tmp_path)
     assert clean.returncode == 0, clean.stderr
@@ -199,6 +200,7 @@ def test_cli_exit_codes_and_json(sim, world, tmp_path):
     assert "numbers.message-webhook-overwritten" in table.stdout
 
 
+@pytest.mark.slow
 def test_cli_exit_3_when_only_unknown(sim, tmp_path):
     assert _run(["check"], sim, tmp_path).returncode == 0
     sim.faults.add(Fault("503", product="studio"))
@@ -207,6 +209,7 @@ def test_cli_exit_3_when_only_unknown(sim, tmp_path):
     assert [u["family"] for u in json.loads(proc.stdout)["unknown"]] == ["studio"]
 
 
+@pytest.mark.slow
 def test_cli_rejected_credentials_exit_2_naming_the_account_not_the_token(sim, tmp_path):
     proc = _run(["check"], sim, tmp_path, TWILIO_AUTH_TOKEN="wrong-token-value-123")
     assert proc.returncode == 2
@@ -214,6 +217,7 @@ def test_cli_rejected_credentials_exit_2_naming_the_account_not_the_token(sim, t
     assert "wrong-token-value-123" not in proc.stderr + proc.stdout
 
 
+@pytest.mark.slow
 def test_credentials_never_reach_output_or_logs(sim, world, tmp_path):
     world.delete(world.flex_proxy_sid)
     sim.faults.add(Fault("500", product="chat"))
@@ -223,12 +227,14 @@ def test_credentials_never_reach_output_or_logs(sim, world, tmp_path):
     assert world.auth_token not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_api_key_credentials_work(sim, world, tmp_path):
     proc = _run(["check"], sim, tmp_path, TWILIO_AUTH_TOKEN="", TWILIO_API_KEY=world.api_key_sid,
                 TWILIO_API_SECRET=world.api_key_secret)
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_cli_baseline_diff_and_accept(sim, world, tmp_path):
     assert _run(["check"], sim, tmp_path).returncode == 0
     world.delete(world.task_channels["video"])
@@ -249,6 +255,7 @@ def _proxy_url_pasted(world, proxy_sid: str) -> str:
     return number
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("build", [healthy_conversations, mixed], ids=["conversations", "mixed"])
 def test_proxy_url_pasted_on_a_conversations_number_is_only_that(build, tmp_path):
     world = build()
@@ -263,6 +270,7 @@ def test_proxy_url_pasted_on_a_conversations_number_is_only_that(build, tmp_path
     assert findings[0]["details"]["stack"] == "conversations"
 
 
+@pytest.mark.slow
 def test_json_api_requests_counts_every_request_evidence_reads_included(sim, tmp_path):
     assert _run(["check"], sim, tmp_path).returncode == 0
     sim.requests.reset_counts()
@@ -273,6 +281,7 @@ def test_json_api_requests_counts_every_request_evidence_reads_included(sim, tmp
     assert json.loads(proc.stdout)["api_requests"] == len(served)
 
 
+@pytest.mark.slow
 def test_rejected_credentials_are_one_line_naming_the_account(sim, tmp_path):
     proc = _run(["check"], sim, tmp_path, TWILIO_AUTH_TOKEN="wrong-token-value-123",
                 FLEX_WATCHDOG_LOG__LEVEL="INFO")

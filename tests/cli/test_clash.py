@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from watchdog.clash import distribution_clash
 
 
@@ -15,6 +17,7 @@ def test_clash_when_another_distribution_provides_watchdog():
     assert len(message.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_start_up_fails_when_the_other_package_is_installed(tmp_path):
     # A real (minimal) installed distribution named "watchdog" claiming the same import name.
     info = tmp_path / "watchdog-6.0.0.dist-info"

@@ -51,6 +51,7 @@ def test_the_command_prints_the_script(capsys):
     assert capsys.readouterr().out.startswith("#compdef flex-watchdog")
 
 
+@pytest.mark.slow
 def test_bash_completes_the_commands(bash_script):
     commands = offered(bash_script, "")
     assert {"check", "explain", "rules", "lint-flow", "completion", "config"} <= set(commands)
@@ -58,6 +59,7 @@ def test_bash_completes_the_commands(bash_script):
     assert offered(bash_script, "ch") == ["check"]
 
 
+@pytest.mark.slow
 def test_bash_completes_flags_and_their_choices(bash_script):
     assert {"--rule", "--severity", "--family", "--fail-on", "--quiet", "--format"} <= set(
         offered(bash_script, "check", "--"))
@@ -65,6 +67,7 @@ def test_bash_completes_flags_and_their_choices(bash_script):
     assert set(offered(bash_script, "lint-flow", "--format", "")) == {"table", "json", "sarif"}
 
 
+@pytest.mark.slow
 def test_bash_completes_rule_ids(bash_script):
     ids = sorted(all_rules())
     assert sorted(offered(bash_script, "explain", "")) == ids
@@ -73,6 +76,7 @@ def test_bash_completes_rule_ids(bash_script):
     assert sorted(offered(bash_script, "check", "--rule", "studio.")) == studio
 
 
+@pytest.mark.slow
 def test_zsh_loads_it_as_a_completion_function(tmp_path):
     zsh = shutil.which("zsh")
     if zsh is None:

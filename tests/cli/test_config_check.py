@@ -28,12 +28,14 @@ def one_line_exit_2(proc: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_a_valid_configuration_passes(tmp_path):
     proc = cli(["config", "check"], {}, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("config ok")
 
 
+@pytest.mark.slow
 def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("healing:\n  enabled: true\n   grace_seconds: 3\n")
@@ -41,6 +43,7 @@ def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
     assert line.startswith(f"config: {bad}: line 3, column 17: ")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key, variable", [("auth_token", "TWILIO_AUTH_TOKEN"),
                                            ("account_sid", "TWILIO_ACCOUNT_SID"),
                                            ("api_secret", "TWILIO_API_SECRET")])
@@ -52,6 +55,7 @@ def test_credentials_in_yaml_are_refused(tmp_path, key, variable):
     assert variable in line and "s3cr3t-value" not in line
 
 
+@pytest.mark.slow
 def test_invalid_sentry_dsn_is_named_never_echoed(tmp_path):
     line = one_line_exit_2(cli(["config", "check"],
                                {"FLEX_WATCHDOG_SENTRY__DSN": "secret-not-a-dsn"}, tmp_path))
@@ -59,6 +63,7 @@ def test_invalid_sentry_dsn_is_named_never_echoed(tmp_path):
     assert "e.g. https://" in line and "secret-not-a-dsn" not in line
 
 
+@pytest.mark.slow
 def test_routing_key_is_stripped_and_checked(tmp_path):
     padded = cli(["config", "show"], {"FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY": f" {KEY}\n"},
                  tmp_path)
@@ -82,6 +87,7 @@ def test_routing_key_strip_reaches_the_settings(monkeypatch):
     assert load_settings().pagerduty.routing_key is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("url", ["localhost:8080", "ftp://host", "http://host/path",
                                  "http://host:99x", "http://user:pw@host"])
 def test_twilio_base_url_must_be_scheme_host_port(tmp_path, url):
@@ -91,12 +97,14 @@ def test_twilio_base_url_must_be_scheme_host_port(tmp_path, url):
                            "http(s)://host[:port], e.g. http://127.0.0.1:8080")
 
 
+@pytest.mark.slow
 def test_twilio_base_url_accepts_host_and_port(tmp_path):
     for url in ("http://127.0.0.1:8080", "https://twilio.staging.example.com/"):
         proc = cli(["config", "check"], {"FLEX_WATCHDOG_TWILIO_BASE_URL": url}, tmp_path)
         assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_one_underscore_routing_key_is_an_error_not_paging_off(tmp_path):
     line = one_line_exit_2(cli(["check"], {"FLEX_WATCHDOG_PAGERDUTY_ROUTING_KEY": KEY}, tmp_path))
     assert line == ("config: FLEX_WATCHDOG_PAGERDUTY_ROUTING_KEY: no such setting; did you mean "
@@ -104,6 +112,7 @@ def test_one_underscore_routing_key_is_an_error_not_paging_off(tmp_path):
                     "fields are separated by two underscores.")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variable, closest", [
     ("FLEX_WATCHDOG_HEALING__ENABLE", "FLEX_WATCHDOG_HEALING__ENABLED (healing.enabled)"),
     ("FLEX_WATCHDOG_STATEPATH", "FLEX_WATCHDOG_STATE_PATH (state_path)"),
@@ -115,6 +124,7 @@ def test_unknown_variables_name_the_closest_setting(tmp_path, variable, closest)
     assert f"did you mean {closest}?" in line
 
 
+@pytest.mark.slow
 def test_known_nested_and_rule_variables_are_accepted(tmp_path):
     proc = cli(["config", "check"], {
         "FLEX_WATCHDOG_PAGERDUTY__CONFIRMATIONS__DELETION": "3",
@@ -123,6 +133,7 @@ def test_known_nested_and_rule_variables_are_accepted(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variable, value, expected", [
     ("FLEX_WATCHDOG_HEALING__GRACE_SECONDS", "soon",
      "config: FLEX_WATCHDOG_HEALING__GRACE_SECONDS (healing.grace_seconds): expected a number, "
@@ -144,6 +155,7 @@ def test_pydantic_wording_is_translated(tmp_path, variable, value, expected):
     assert one_line_exit_2(cli(["config", "check"], {variable: value}, tmp_path)).startswith(expected)
 
 
+@pytest.mark.slow
 def test_placeholder_runbook_url_warns_when_paging(tmp_path):
     proc = cli(["config", "check"], {"FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY": KEY}, tmp_path)
     assert proc.returncode == 0
@@ -154,6 +166,7 @@ def test_placeholder_runbook_url_warns_when_paging(tmp_path):
     assert own.returncode == 0 and own.stderr == ""
 
 
+@pytest.mark.slow
 def test_config_check_can_require_credentials(tmp_path):
     proc = cli(["config", "check", "--require-credentials"], {}, tmp_path)
     assert one_line_exit_2(proc).startswith("config: credentials missing")

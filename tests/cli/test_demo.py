@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from watchdog.commands.demo import free_or_any
 
 
+@pytest.mark.slow
 def test_the_readme_command_without_credentials(tmp_path):
     """What a person sees first: the full tour, in well under a minute, exit 0."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}

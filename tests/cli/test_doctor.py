@@ -34,6 +34,7 @@ def line(out: str, label: str) -> str:
     return next(text for text in out.splitlines() if text[6:].startswith(label))
 
 
+@pytest.mark.slow
 def test_a_healthy_account_has_no_problems(sim, world, tmp_path):
     proc = doctor(sim, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -49,6 +50,7 @@ def test_a_healthy_account_has_no_problems(sim, world, tmp_path):
     assert len(proc.stdout.splitlines()) <= 24, "one screen"
 
 
+@pytest.mark.slow
 def test_an_unreadable_product_is_a_problem_with_its_fix(sim, tmp_path):
     sim.faults.add(Fault("503", product="proxy"))
     proc = doctor(sim, tmp_path)
@@ -61,6 +63,7 @@ def test_an_unreadable_product_is_a_problem_with_its_fix(sim, tmp_path):
     assert proc.stdout.rstrip().endswith("1 problem")
 
 
+@pytest.mark.slow
 def test_rejected_credentials_are_one_line(sim, tmp_path):
     sim.faults.add(Fault("401"))
     proc = doctor(sim, tmp_path, TWILIO_AUTH_TOKEN="wrong-token-value-123")
@@ -71,6 +74,7 @@ def test_rejected_credentials_are_one_line(sim, tmp_path):
     assert "wrong-token-value-123" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_an_unreachable_base_url(sim, tmp_path):
     proc = doctor(sim, tmp_path, FLEX_WATCHDOG_TWILIO_BASE_URL="http://127.0.0.1:1")
     assert proc.returncode == 1
@@ -78,6 +82,7 @@ def test_an_unreachable_base_url(sim, tmp_path):
     assert "FLEX_WATCHDOG_TWILIO_BASE_URL" in proc.stdout
 
 
+@pytest.mark.slow
 def test_a_state_file_of_another_account(sim, tmp_path):
     store = StateStore(tmp_path / "state.db")
     store.bind_account(OTHER)
@@ -89,6 +94,7 @@ def test_a_state_file_of_another_account(sim, tmp_path):
     assert "one state file per account" in proc.stdout
 
 
+@pytest.mark.slow
 def test_own_state_file_and_a_missing_directory(sim, world, tmp_path):
     store = StateStore(tmp_path / "state.db")
     store.bind_account(world.account_sid)
@@ -99,6 +105,7 @@ def test_own_state_file_and_a_missing_directory(sim, world, tmp_path):
     assert gone.returncode == 1 and "does not exist" in line(gone.stdout, "state file")
 
 
+@pytest.mark.slow
 def test_paging_and_sentry_configured_show_no_secret(sim, tmp_path):
     proc = doctor(sim, tmp_path, FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY=ROUTING_KEY,
                   FLEX_WATCHDOG_SENTRY__DSN=DSN, FLEX_WATCHDOG_EVENTS__ALERTS_ENABLED="false")
@@ -110,6 +117,7 @@ def test_paging_and_sentry_configured_show_no_secret(sim, tmp_path):
     assert "5ecre7publickey" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_missing_credentials_skip_twilio(sim, tmp_path):
     proc = doctor(sim, tmp_path, TWILIO_AUTH_TOKEN="")
     assert proc.returncode == 1

@@ -88,6 +88,7 @@ def _cli(args, env, cwd):
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_check_without_credentials_exits_2(tmp_path):
     proc = _cli(["check"], {}, tmp_path)
     assert proc.returncode == 2
@@ -95,6 +96,7 @@ def test_check_without_credentials_exits_2(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_bad_config_exits_2_with_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("twilio:\n  timeout_seconds: 0\n")
@@ -103,6 +105,7 @@ def test_bad_config_exits_2_with_one_line(tmp_path):
     assert proc.stderr.strip() == "config: twilio.timeout_seconds: must be > 0"
 
 
+@pytest.mark.slow
 def test_unknown_rule_in_config_exits_2(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  numbers.no-such-rule:\n    enabled: false\n")
@@ -111,6 +114,7 @@ def test_unknown_rule_in_config_exits_2(tmp_path):
     assert "rules.numbers.no-such-rule: unknown rule" in proc.stderr
 
 
+@pytest.mark.slow
 def test_config_show_masks_secrets(tmp_path):
     proc = _cli(["config", "show"], {"TWILIO_ACCOUNT_SID": AC, "TWILIO_AUTH_TOKEN": TOKEN,
                                      "FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY": "R" * 32}, tmp_path)

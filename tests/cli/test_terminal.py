@@ -90,6 +90,7 @@ def test_rules_and_explain_fit_80_columns(tmp_path):
     assert pipe.stdout.startswith(f"# {MESSAGE} (") and "**Why it matters.**" in pipe.stdout
 
 
+@pytest.mark.slow
 def test_check_filters_fail_on_and_quiet(broken):
     every = json.loads(piped(["check", "--format", "json"], broken).stdout)["findings"]
     assert {f["rule"] for f in every} == {MESSAGE, "numbers.voice-webhook-overwritten"}
@@ -114,6 +115,7 @@ def test_check_filters_fail_on_and_quiet(broken):
     assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
 
 
+@pytest.mark.slow
 def test_a_misspelt_rule_is_answered_with_the_closest(tmp_path):
     env = terminal_env({"FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "x.db")})
     for args in (["explain", "numbers.message-webhok-overwritten"],

@@ -41,6 +41,7 @@ def warnings(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if " WARNING " in line]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", MONITOR_FAULTS)
 def test_check_survives_the_monitor_api_failing(sim, world, tmp_path, fault):
     assert cli(["check"], sim, tmp_path).returncode == 0  # baseline
@@ -68,12 +69,14 @@ def unreachable(sim, tmp_path):
     sim.start()
 
 
+@pytest.mark.slow
 def test_check_exits_3_when_twilio_cannot_be_reached(unreachable, tmp_path):
     proc = cli(["check"], unreachable, tmp_path)
     assert proc.returncode == 3 and "Traceback" not in proc.stderr
     assert "No findings." in proc.stdout and f"{len(FAMILIES)} unknown families" in proc.stdout
 
 
+@pytest.mark.slow
 def test_baseline_diff_exits_3_naming_what_could_not_be_read(unreachable, tmp_path):
     proc = cli(["baseline", "diff"], unreachable, tmp_path)
     assert proc.returncode == 3, proc.stdout + proc.stderr
@@ -81,6 +84,7 @@ def test_baseline_diff_exits_3_naming_what_could_not_be_read(unreachable, tmp_pa
     assert "studio (" in proc.stdout and "No differences from the baseline." not in proc.stdout
 
 
+@pytest.mark.slow
 def test_baseline_diff_names_the_one_family_it_could_not_read(sim, tmp_path):
     assert cli(["check"], sim, tmp_path).returncode == 0
     sim.faults.add(Fault("503", product="studio"))
@@ -89,6 +93,7 @@ def test_baseline_diff_names_the_one_family_it_could_not_read(sim, tmp_path):
     assert "Could not read from Twilio: studio (HTTP 503" in proc.stdout
 
 
+@pytest.mark.slow
 def test_heal_plan_exits_3_instead_of_nothing_to_heal(unreachable, tmp_path):
     proc = cli(["heal", "--plan"], unreachable, tmp_path)
     assert proc.returncode == 3, proc.stdout + proc.stderr
@@ -105,6 +110,7 @@ def _flow_file(world, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_lint_flow_online_checks_the_live_workspace(sim, world, tmp_path):
     proc = cli(["lint-flow", "--online", "--format", "json", str(_flow_file(world, tmp_path))],
                sim, tmp_path)
@@ -113,6 +119,7 @@ def test_lint_flow_online_checks_the_live_workspace(sim, world, tmp_path):
     assert not (tmp_path / "cli.db").exists(), "linting records nothing in the state file"
 
 
+@pytest.mark.slow
 def test_lint_flow_online_never_falls_back_to_offline(unreachable, world, tmp_path):
     flow = _flow_file(world, tmp_path)
     proc = cli(["lint-flow", "--online", str(flow)], unreachable, tmp_path)

@@ -66,6 +66,7 @@ def repoint_messaging(world: World, proxy_sid: str) -> None:
         world.set_number(number, sms_url=url)
 
 
+@pytest.mark.slow
 def test_a_day_of_routine_changes_pages_nothing_and_heals_nothing(
         day: Timeline, fake_pd: FakePagerDuty) -> None:
     world = day.server.world

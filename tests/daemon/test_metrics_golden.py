@@ -126,6 +126,7 @@ def test_no_unbounded_label_and_no_secret(exposition, world):
     assert world.auth_token not in exposition
 
 
+@pytest.mark.slow
 def test_promtool_accepts_it(exposition):
     promtool = ph.require_binary("promtool")
     proc = subprocess.run([promtool, "check", "metrics"], input=exposition, text=True,

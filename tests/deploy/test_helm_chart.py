@@ -594,6 +594,7 @@ def test_config_check_runs_before_the_running_pod_is_replaced() -> None:
         "the check sees the same variables as the daemon (a typo there fails too)")
 
 
+@pytest.mark.slow
 def test_config_check_job_runs_the_real_command_on_the_rendered_config(tmp_path: Path) -> None:
     """What the Job runs, run here: the rendered config passes, a typo fails with exit 2."""
     import subprocess

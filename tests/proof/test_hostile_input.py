@@ -184,6 +184,7 @@ def test_a_webhook_body_that_never_arrives_does_not_block_the_daemon(daemon):
 
 # -- what may be in a config file -----------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("yaml_text, expected", [
     pytest.param("schedule:\n  numbers_seconds: -60\n",
                  "config: schedule.numbers_seconds: must be > 0", id="negative-interval"),
@@ -200,6 +201,7 @@ def test_run_refuses_a_bad_config_file_in_one_line(sim, tmp_path, yaml_text, exp
     assert proc.stderr.strip().startswith(expected) and len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["a-directory", "under-a-file", "missing-directory"])
 def test_run_refuses_an_unusable_state_path_in_one_line(sim, tmp_path, where):
     (tmp_path / "a-directory").mkdir()
@@ -234,6 +236,7 @@ NUMBER = st.fixed_dictionaries({k: FIELD for k in (
     "voice_application_sid", "sms_application_sid", "trunk_sid", "status_callback")})
 
 
+@pytest.mark.slow
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.lists(NUMBER, max_size=6), st.lists(NUMBER, max_size=6))
 def test_number_rules_never_raise_on_hostile_fields(now_numbers, old_numbers):

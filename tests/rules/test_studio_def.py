@@ -182,6 +182,7 @@ def _parse_or_error(value: object) -> None:
         widget.channel_sid  # noqa: B018 - the lenient attributes parser runs here
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(FLOW)
 def test_parser_only_raises_flowdeferror_on_structured_input(value):

@@ -449,6 +449,7 @@ def test_world_is_reachable_from_server(server: SimulatorServer) -> None:
     assert server.url.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.slow
 def test_serve_prints_url_and_credentials_then_stops_on_ctrl_c() -> None:
     import signal
     import subprocess

@@ -45,6 +45,7 @@ def state(sim: SimulatorServer, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_writing_commands_say_the_directory_is_read_only(sim, state):
     for args in (["check"], ["heal", "--plan"], ["run"]):
         proc = cli(args, sim, state, read_only_dir=state.parent)
@@ -55,6 +56,7 @@ def test_writing_commands_say_the_directory_is_read_only(sim, state):
         assert "not a flex-watchdog state file" not in line
 
 
+@pytest.mark.slow
 def test_read_only_commands_open_it_read_only(sim, state):
     history = cli(["heal", "history"], sim, state, read_only_dir=state.parent)
     assert history.returncode == 0, history.stderr
@@ -65,6 +67,7 @@ def test_read_only_commands_open_it_read_only(sim, state):
     assert f"- taskrouter_task_channel {sim.world.task_channels['video']}" in diff.stdout
 
 
+@pytest.mark.slow
 def test_read_only_commands_leave_the_file_untouched(sim, state):
     before = state.read_bytes()
     assert cli(["heal", "history"], sim, state).returncode == 0
