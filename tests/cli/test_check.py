@@ -291,6 +291,7 @@ def test_rejected_credentials_are_one_line_naming_the_account(sim, tmp_path):
     assert "wrong-token-value-123" not in proc.stderr + proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("build, points", [(mixed, 3), (healthy_conversations, 0)],
                          ids=["mixed", "conversations"])
 def test_summary_counts_entry_points_left_on_the_ended_legacy_stack(build, points, tmp_path):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from watchdog.simulator import Fault, SimulatorServer, World, healthy_conversations, mixed
 
 
@@ -28,6 +30,7 @@ def _report(world: World, tmp_path: Path) -> tuple[int, dict]:
     return proc.returncode, json.loads(proc.stdout)
 
 
+@pytest.mark.slow
 def test_mid_migration_lists_each_legacy_entry_point_and_what_it_needs(tmp_path):
     world = mixed()
     code, body = _report(world, tmp_path)
@@ -43,6 +46,7 @@ def test_mid_migration_lists_each_legacy_entry_point_and_what_it_needs(tmp_path)
     assert body["steps"][0].startswith("Make sure the address has no production traffic")
 
 
+@pytest.mark.slow
 def test_task_integration_is_a_blocker(tmp_path):
     world = mixed()
     flow = world.store.flex_flows[world.number_flex_flows[world.legacy_numbers[0]]]
@@ -53,6 +57,7 @@ def test_task_integration_is_a_blocker(tmp_path):
     assert "Task integration type" in blocked[0]["blockers"][0]
 
 
+@pytest.mark.slow
 def test_nothing_left_exits_0(tmp_path):
     code, body = _report(healthy_conversations(), tmp_path)
     assert code == 0 and body["ready"] is True and body["entry_points"] == []
@@ -61,6 +66,7 @@ def test_nothing_left_exits_0(tmp_path):
     assert table.returncode == 0 and "Nothing left on Programmable Chat for Flex" in table.stdout
 
 
+@pytest.mark.slow
 def test_a_failed_read_exits_3_and_judges_nothing(tmp_path):
     with SimulatorServer(mixed()) as server:
         server.faults.add(Fault("500", product="flex-api", path_regex="FlexFlows"))

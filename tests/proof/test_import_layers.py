@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"fetchers", "store", "signals", "controls", "twilio_api"},
     {"rules"},
     {"telemetry"},  # the metrics pre-create one series per rule
-    {"healing", "alerts"},
+    {"healing", "alerts", "restore"},
     {"cycle"},
     {"daemon"},
     {"demo", "commands", "simulator"},  # the simulator imports nothing of the package
