@@ -10,6 +10,7 @@ AUTORESPONDER = "https://example.com/sms-autoresponder"
 
 
 class OverwriteMessageWebhook:
+    name = "message-webhook-overwritten"  # `simulator --break NAME` and the control endpoint
     title = 'A Flex number\'s "A message comes in" is overwritten in the Console'
     guide = "Números de teléfono"
     note = ("Twilio logs a Monitor event for it: the daemon refreshes numbers at once, and "
@@ -32,6 +33,7 @@ class OverwriteMessageWebhook:
 
 
 class DeleteProxyService:
+    name = "proxy-service-deleted"
     title = "The Flex Proxy Service is deleted; customers' texts start failing"
     guide = "Servicio Proxy"
     note = "No Monitor event covers Proxy, but the Debugger alert refreshes it at once."
@@ -64,6 +66,7 @@ class DeleteProxyService:
 
 
 class ChangeSendToFlexChannel:
+    name = "send-to-flex-voice-channel"
     title = "Messaging Flow's Send to Flex widget is switched to the Voice channel"
     guide = "Studio Flows"
     note = "Studio changes have no Monitor event: the scheduled Studio poll finds it."
@@ -81,6 +84,7 @@ class ChangeSendToFlexChannel:
 
 
 class DeleteWorkspace:
+    name = "workspace-deleted"
     title = "The TaskRouter workspace \"Flex Task Assignment\" is deleted"
     guide = "Espacio de trabajo de TaskRouter"
     note = "No Monitor event either: the scheduled TaskRouter poll finds it."

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from watchdog.simulator import routes
 from watchdog.simulator.calls import Call, Reply
+from watchdog.simulator.control import PREFIX, ControlPanel
 from watchdog.simulator.errors import ApiError, error_body, method_not_allowed, unauthenticated
 from watchdog.simulator.faults import Fault, FaultSet
 from watchdog.simulator.requestlog import RequestLog, RequestRecord
@@ -38,6 +39,7 @@ class Owner(Protocol):
     world: World
     faults: FaultSet
     requests: RequestLog
+    control: ControlPanel | None
 
 
 def _page_of(query: dict[str, list[str]]) -> int:
@@ -78,6 +80,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
+        control = self.owner.control
+        if control is not None and parts.path.startswith(PREFIX):
+            status, answer = control.handle(self.command, parts.path)
+            self._send(Reply(status, answer), None)
+            return
         product, _, rest = parts.path.lstrip("/").partition("/")
         path = "/" + rest
         length = int(self.headers.get("Content-Length") or 0)

@@ -11,6 +11,7 @@ from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from watchdog.simulator.control import ControlPanel
 from watchdog.simulator.faults import FaultSet
 from watchdog.simulator.handler import Handler
 from watchdog.simulator.requestlog import RequestLog
@@ -65,8 +66,10 @@ class SimulatorServer:
     URL working again. ``faults`` injects failures, ``requests`` logs every request.
     """
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0,
+                 control: ControlPanel | None = None) -> None:
         self.world, self.host, self.port = world, host, port
+        self.control = control  # the /_control/ endpoint, off unless given
         self.faults = FaultSet()
         self.requests = RequestLog()
         self._http: _HttpServer | None = None
