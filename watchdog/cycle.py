@@ -19,7 +19,7 @@ from watchdog.controls.marks import Controls, held
 from watchdog.controls.trust import adopt as adopt_trusted
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.fetchers.context import FetchMemo
-from watchdog.model.findings import Finding
+from watchdog.model.findings import Finding, broken_resources
 from watchdog.model.results import CHECK, CycleResult, Evaluation, Trigger
 from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
 from watchdog.rules.context import RuleContext, RuleMemo
@@ -92,7 +92,7 @@ class Watcher:
         with self.store.transaction():
             self.store.save_snapshot(fresh)
             self.store.save_studio_cache(self.studio_cache)
-            adopted = self._adopt(fresh, baseline)
+            adopted = self._adopt(fresh, baseline, evaluation.findings)
             opened, cleared = self.store.record_findings(
                 evaluation.findings, evaluation.evaluated, now, unknown)
             open_now = self.store.open_findings()
@@ -165,10 +165,15 @@ class Watcher:
         return {r.id for r in self.rules.values()
                 if not r.families or set(r.families) & set(families)}
 
-    def _adopt(self, fresh: Snapshot, baseline: Snapshot | None) -> list[str]:
+    def _adopt(self, fresh: Snapshot, baseline: Snapshot | None,
+               findings: list[Finding]) -> list[str]:
+        """The first complete read of a family becomes its baseline, less what a rule calls
+        broken now (that keeps being judged against the rule's default, never "expected")."""
         have = set(baseline.families) if baseline else set()
         new = [s.family for s in fresh.families.values() if s.complete and s.family not in have]
-        return self.store.adopt_baseline(fresh, new) if new else []
+        if not new:
+            return []
+        return self.store.adopt_baseline(fresh, new, keep_out=broken_resources(findings))
 
     def _log(self, result: CycleResult) -> None:
         for finding in result.opened:

@@ -241,7 +241,7 @@ def test_cli_baseline_diff_and_accept(sim, world, tmp_path):
     diff = _run(["baseline", "diff"], sim, tmp_path)
     assert diff.returncode == 1
     assert f"- taskrouter_task_channel {world.task_channels['video']}" in diff.stdout
-    accept = _run(["baseline", "accept"], sim, tmp_path)
+    accept = _run(["baseline", "accept", "--yes"], sim, tmp_path)
     assert accept.returncode == 0 and "Baseline accepted" in accept.stdout
     assert _run(["baseline", "diff"], sim, tmp_path).returncode == 0
     assert _run(["check"], sim, tmp_path).returncode == 0

@@ -34,3 +34,14 @@ class Finding:
 
 def sort_key(finding: Finding) -> tuple[int, str, str]:
     return (SEVERITY_ORDER[finding.severity], finding.rule, finding.resource_sid)
+
+
+def broken_resources(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    """(type, sid) -> the findings that call the resource broken now: never adopted into the
+    baseline (drift and info findings are not verdicts on a value; heal breakers are state)."""
+    out: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        if finding.severity == "info" or finding.rule.startswith(("baseline.", "heal.")):
+            continue
+        out.setdefault((finding.resource_type, finding.resource_sid), []).append(finding)
+    return out

@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +24,9 @@ from watchdog.model.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snap
 from watchdog.store.memo import StoreMemo
 from watchdog.store.rows import dump as _dump
 from watchdog.store.rows import row_resource
+
+_INSERT_BASELINE = ("INSERT INTO baseline (type, sid, family, fingerprint, essence) "
+                    "VALUES (?, ?, ?, ?, ?)")
 
 APPLICATION_ID = 0x46574447  # "FWDG"
 
@@ -328,19 +331,27 @@ class StateStore:
         taken = max(f.fetched_at for f in families.values() if f.fetched_at)
         return Snapshot(account_sid, taken, families)
 
-    def adopt_baseline(self, snapshot: Snapshot, families: list[str] | None = None) -> list[str]:
-        """Adopt the complete families of ``snapshot`` (all, or only those named)."""
+    def adopt_baseline(self, snapshot: Snapshot, families: list[str] | None = None,
+                       keep_out: Collection[tuple[str, str]] = ()) -> list[str]:
+        """Adopt the complete families of ``snapshot`` (all, or only those named).
+
+        ``keep_out`` (type, sid) are resources a rule calls broken now: their baseline row stays
+        as it was (none on a first adoption), so a broken value never becomes "expected"."""
         chosen = [s for s in snapshot.families.values()
                   if s.complete and (families is None or s.family in families)]
+        out = set(keep_out)
         self._memo.baselines.clear()
         with self.transaction() as conn:
             for state in chosen:
+                kept = [row for type_, sid in out if RESOURCE_FAMILY.get(type_) == state.family
+                        for row in conn.execute(
+                            "SELECT type, sid, family, fingerprint, essence FROM baseline "
+                            "WHERE type = ? AND sid = ?", (type_, sid))]
                 conn.execute("DELETE FROM baseline WHERE family = ?", (state.family,))
-                conn.executemany(
-                    "INSERT INTO baseline (type, sid, family, fingerprint, essence) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    ((r.type, r.sid, state.family, r.fingerprint, _dump(r.essence))
-                     for r in state.resources))
+                rows = ((r.type, r.sid, state.family, r.fingerprint, _dump(r.essence))
+                        for r in state.resources if (r.type, r.sid) not in out)
+                conn.executemany(_INSERT_BASELINE, rows)
+                conn.executemany(_INSERT_BASELINE, kept)
                 conn.execute("INSERT OR REPLACE INTO baseline_families (family, adopted_at) "
                              "VALUES (?, ?)", (state.family, _iso(snapshot.taken_at)))
         return [s.family for s in chosen]
@@ -370,6 +381,26 @@ class StateStore:
             return []
         return [{"at": r[0], "resource_type": r[1], "resource_sid": r[2], "note": r[3],
                  "actor": json.loads(r[4]) if r[4] else None} for r in rows]
+
+    def adopt_resources(self, snapshot: Snapshot, sids: Collection[str]) -> list[str]:
+        """Adopt only the resources with these SIDs, as ``snapshot`` has them (one no longer
+        there, in a complete family, leaves the baseline). Returns the SIDs changed."""
+        done = []
+        self._memo.baselines.clear()
+        with self.transaction() as conn:
+            for sid in sids:
+                now = [r for state in snapshot.families.values() if state.complete
+                       for r in state.resources if r.sid == sid]
+                known = {str(row[0]) for row in conn.execute(
+                    "SELECT family FROM baseline WHERE sid = ?", (sid,))}
+                if not now and not known <= {f for f, s in snapshot.families.items()
+                                             if s.complete}:
+                    continue  # its family could not be read: the baseline keeps it
+                conn.execute("DELETE FROM baseline WHERE sid = ?", (sid,))
+                conn.executemany(_INSERT_BASELINE, ((r.type, r.sid, r.family, r.fingerprint,
+                                                     _dump(r.essence)) for r in now))
+                done.append(sid)
+        return done
 
     def _resources(self, table: str, with_meta: bool = False) -> dict[str, list[Resource]]:
         """Rows as resources. A baseline row whose fingerprint matches the resource stored now
