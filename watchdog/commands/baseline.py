@@ -111,8 +111,9 @@ def _kept_out(watcher: Watcher, snapshot: Snapshot, baseline: Snapshot | None,
               wanted: Wanted) -> dict[tuple[str, str], list[Finding]]:
     """What the rules call broken now, among the resources to accept."""
     extra = {rule_id: feed() for rule_id, feed in watcher.evidence.items()}
-    ctx = RuleContext(snapshot, utcnow(), watcher.settings, baseline, extra=extra)
-    broken = broken_resources(evaluate(ctx).findings)
+    ctx = RuleContext(snapshot, utcnow(), watcher.settings, baseline, extra=extra,
+                      memo=watcher.rule_memo)
+    broken = broken_resources(evaluate(ctx, rules=watcher.rules).findings)
     return {key: found for key, found in broken.items()
             if (r := snapshot.get(*key)) is not None and wanted(r)}
 
