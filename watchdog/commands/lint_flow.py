@@ -112,11 +112,10 @@ def run(args: argparse.Namespace) -> int:
 def _live_workspace(settings: Settings) -> Snapshot:
     """The Flex Configuration and TaskRouter read now; nothing is recorded in the state file
     (the watcher reading them keeps its state in memory, for this command only)."""
-    from watchdog.cycle import Watcher
+    from watchdog.daemon.app import build_watcher
     from watchdog.store.store import StateStore
-    from watchdog.twilio_api import connect
 
-    watcher = Watcher(settings, StateStore(":memory:"), connect(settings))
+    watcher = build_watcher(settings, StateStore(":memory:"))
     return watcher.fetch(("configuration", "taskrouter"), utcnow())  # raises CredentialsRejected
 
 
