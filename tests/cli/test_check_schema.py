@@ -23,6 +23,7 @@ def validator() -> jsonschema.Draft202012Validator:
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
+@pytest.mark.slow
 def test_clean_broken_and_unknown_outputs_validate(sim, world, tmp_path, validator):
     first = json.loads(_run(["check", "--format", "json"], sim, tmp_path).stdout)
     validator.validate(first)

@@ -72,3 +72,16 @@ def test_the_display_redraws_at_most_ten_times_a_second(monkeypatch):
                      "check: reading studio (6 pages read, 0 definition"]
     assert display.pages == 6 and display.definitions == 1
     assert stream.getvalue().endswith("\r\x1b[K")
+
+
+@pytest.mark.slow
+def test_export_and_restore_plan_show_progress_too(big, tmp_path):
+    export = in_pty(["export", str(tmp_path / "out"), "--current"], big, stdout_tty=False)
+    assert export.code == 0, export.out + export.piped
+    assert any(line.startswith("export: reading numbers (") for line in drawn(export.out))
+    assert "reading" not in export.piped
+    assert piped(["check"], big).returncode == 0  # a baseline to plan against
+    plan = in_pty(["restore", "--plan"], big, stdout_tty=False)
+    assert plan.code == 0, plan.out + plan.piped
+    assert any(line.startswith("restore: reading ") for line in drawn(plan.out))
+    assert "reading" not in plan.piped

@@ -64,6 +64,7 @@ def control(base: str, method: str, path: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+@pytest.mark.slow
 def test_print_env_is_eval_able_and_each_world_is_its_own_account():
     accounts = set()
     for world in sorted(WORLDS):
@@ -80,6 +81,7 @@ def test_print_env_is_eval_able_and_each_world_is_its_own_account():
     assert again["TWILIO_ACCOUNT_SID"] in accounts, "stable from run to run"
 
 
+@pytest.mark.slow
 def test_list_breaks_and_an_unknown_one():
     listed = cli(["simulator", "--list-breaks"])
     names = [line.split()[0] for line in listed.stdout.splitlines()]

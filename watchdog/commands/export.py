@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from watchdog.commands import progress
 from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
 from watchdog.model.snapshot import FAMILIES
 from watchdog.restore.exported import export
@@ -30,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     watcher = open_watcher(settings)
     now = utcnow()
     if args.current:
-        snapshot = watcher.fetch(FAMILIES, now)
+        with progress.shown("export", quiet=False):
+            snapshot = watcher.fetch(FAMILIES, now)
         failed = unread(snapshot.families.values())
         if failed:
             print(f"{failed}: nothing exported", file=sys.stderr)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from watchdog.alerts.pagerduty import build_sink
+from watchdog.commands import progress
 from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
 from watchdog.cycle import Watcher
 from watchdog.model.findings import Finding
@@ -72,12 +73,13 @@ def plan(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:
               "the account works (or plan --from an export directory)", file=sys.stderr)
         return 2
     now = utcnow()
-    if args.source is not None:  # fetched, not polled: a poll would adopt a first baseline
-        current = watcher.fetch(FAMILIES, now)
-        found: list[Finding] = []
-    else:
-        result = watcher.poll(now)
-        current, found = result.snapshot, result.findings
+    with progress.shown("restore", quiet=False):
+        if args.source is not None:  # fetched, not polled: a poll would adopt a first baseline
+            current = watcher.fetch(FAMILIES, now)
+            found: list[Finding] = []
+        else:
+            result = watcher.poll(now)
+            current, found = result.snapshot, result.findings
     failed = unread(current.families.values())
     if failed:
         print(f"{failed}: no plan is made while a family is unknown", file=sys.stderr)
