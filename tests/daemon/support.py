@@ -10,11 +10,12 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from watchdog.cycle import Watcher
 from watchdog.daemon import app
 from watchdog.daemon.service import Daemon
+from watchdog.model.times import utcnow
 
 # Long intervals: nothing runs on its own during a test unless the test says so.
 QUIET_SCHEDULE = {"numbers_seconds": 3600, "flex_flows_seconds": 3600, "services_seconds": 3600,
@@ -27,7 +28,7 @@ class Clock:
     """A clock the test moves by hand."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime.now(UTC)
+        self.now = start or utcnow()
 
     def __call__(self) -> datetime:
         return self.now

@@ -25,6 +25,7 @@ from tests.daemon.support import (
 from watchdog.daemon.jobs import Jobs
 from watchdog.daemon.scheduler import JobGroup, JobSpec, Refresher, build_scheduler, job_groups
 from watchdog.model.snapshot import FAMILIES
+from watchdog.model.times import utcnow
 from watchdog.settings import Settings
 from watchdog.simulator import Fault
 from watchdog.telemetry.logs import setup_logging
@@ -85,7 +86,7 @@ def test_jobs_never_overlap_coalesce_and_jitter(quiet):
 
 def test_a_missed_run_is_logged_and_counted(caplog):
     metrics = Metrics()
-    now = datetime.now(UTC)
+    now = utcnow()
     ran = []
     spec = JobSpec("studio", lambda: ran.append(1), 3 * 3600, now - timedelta(hours=2))
     scheduler = build_scheduler([spec], 0, metrics, now)

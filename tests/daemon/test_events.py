@@ -16,6 +16,7 @@ from tests.daemon.support import (
     sample,
 )
 from watchdog.cli import main
+from watchdog.model.times import utcnow
 from watchdog.signals.events import (
     ALERTS_CURSOR,
     MONITOR_CURSOR,
@@ -146,7 +147,7 @@ def test_evidence_counts_matching_alerts_of_the_last_hour(daemon, world):
     world.add_alert(11200, resource_sid=number)
     world.add_alert(11200, resource_sid=world.flex_numbers[2])
     world.add_alert(11200, resource_sid=number,
-                    date_generated=(datetime.now(UTC) - timedelta(hours=2)).strftime(
+                    date_generated=(utcnow() - timedelta(hours=2)).strftime(
                         "%Y-%m-%dT%H:%M:%SZ"))
     world.set_number(number, sms_url="https://example.com/bot")
     for job in ("alerts", "events", "refresh"):

@@ -21,6 +21,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from watchdog.model.times import utcnow
 from watchdog.simulator import Fault, SimulatorServer, World, healthy_legacy, large
 from watchdog.simulator.records import proxy_webhook_url
 
@@ -216,7 +217,7 @@ def test_console_breaks_are_logged_newest_first(server: SimulatorServer, client:
         "user", world.user_sid, "web")
     assert other not in world.proxy_pool()
     assert client.monitor.v1.events.list(event_type="phone-number.deleted")[0].resource_sid == other
-    later = datetime.now(UTC) + timedelta(hours=1)
+    later = utcnow() + timedelta(hours=1)
     assert client.monitor.v1.events.list(start_date=later) == []
 
 

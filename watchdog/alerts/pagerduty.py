@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pagerduty
@@ -22,6 +22,7 @@ from watchdog.alerts.outbox import IncidentBook, Outbox, OutboxItem
 from watchdog.alerts.plan import Planned, plan
 from watchdog.errors import Backoff, Verdict
 from watchdog.model.results import CycleResult
+from watchdog.model.times import utcnow
 from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
@@ -102,7 +103,7 @@ class PagerDutySink:
                      links: Iterable[Mapping[str, str]] = (), *,
                      now: datetime | None = None, source: str | None = None) -> None:
         """Queue a change event (e.g. "heal applied"); it never notifies anyone."""
-        moment = now or datetime.now(UTC)
+        moment = now or utcnow()
         event = events.change_event(summary, source or self._source(), details, links, moment,
                                     self._redact)
         with self.store.transaction() as conn:

@@ -8,8 +8,9 @@ import pagerduty
 
 from watchdog.alerts import events, routing
 from watchdog.alerts.client import check_base_url, deliver, make_client
-from watchdog.commands.common import settings_or_exit, utcnow
+from watchdog.commands.common import settings_or_exit
 from watchdog.errors import ConfigError, Verdict
+from watchdog.model.times import utcnow
 from watchdog.settings import Settings
 from watchdog.telemetry.redact import Redactor
 

@@ -7,10 +7,11 @@ import sys
 from collections.abc import Callable
 
 from watchdog.commands.baseline_diff import BaselineDiff, compare, render
-from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
+from watchdog.commands.common import open_watcher, settings_or_exit, unread
 from watchdog.cycle import Watcher
 from watchdog.model.findings import Finding, broken_resources
 from watchdog.model.snapshot import FAMILIES, Resource, Snapshot
+from watchdog.model.times import utcnow
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import evaluate
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from watchdog.cycle import Watcher
 from watchdog.daemon.app import build_watcher
@@ -40,8 +39,6 @@ def open_watcher(settings: Settings, read_only: bool = False) -> Watcher:
     return build_watcher(settings, store)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def unread(states: Iterable[FamilyState]) -> str | None:

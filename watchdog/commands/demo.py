@@ -15,7 +15,6 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from watchdog.daemon.app import build_daemon
@@ -23,6 +22,7 @@ from watchdog.daemon.service import Daemon
 from watchdog.demo.steps import tour_steps
 from watchdog.demo.tour import Console, FindingLog, Tour
 from watchdog.model.snapshot import FAMILIES
+from watchdog.model.times import utcnow
 from watchdog.settings import Settings, load_settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                                   f"{log.open} findings")
             ok = Tour(daemon, world, console, log, args.pace).run(tour_steps())
             if sink is not None:
-                sink.send_pending(datetime.now(UTC))  # the last resolves, before stopping
+                sink.send_pending(utcnow())  # the last resolves, before stopping
         finally:
             daemon.stop()
         _outro(console, daemon, ok)

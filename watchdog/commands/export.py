@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from watchdog.commands import progress
-from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
+from watchdog.commands.common import open_watcher, settings_or_exit, unread
 from watchdog.model.snapshot import FAMILIES
+from watchdog.model.times import utcnow
 from watchdog.restore.exported import export
 from watchdog.telemetry.redact import Redactor
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
+from watchdog.commands.common import open_watcher, settings_or_exit, unread
 from watchdog.commands.heal_apply import (
     NOT_APPLIED,
     Selection,
@@ -27,6 +27,7 @@ from watchdog.healing.render import (
     render_plan,
 )
 from watchdog.healing.session import HealSession
+from watchdog.model.times import utcnow
 from watchdog.store.store import StateStore
 
 EPILOG = ("Exit codes: --plan 0, or 3 when some family could not be read (the plan may miss "

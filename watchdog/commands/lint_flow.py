@@ -16,9 +16,10 @@ import sys
 from typing import Any
 
 from watchdog.commands import sarif
-from watchdog.commands.common import settings_or_exit, unread, utcnow
+from watchdog.commands.common import settings_or_exit, unread
 from watchdog.errors import ConfigError
 from watchdog.model.snapshot import Snapshot
+from watchdog.model.times import utcnow
 from watchdog.settings import Settings
 
 _GLOB = set("*?[")

@@ -12,10 +12,10 @@ import getpass
 import logging
 from datetime import timedelta
 
-from watchdog.commands.common import settings_or_exit, utcnow
+from watchdog.commands.common import settings_or_exit
 from watchdog.controls import windows
 from watchdog.errors import ConfigError
-from watchdog.model.times import human, parse_duration, stamp
+from watchdog.model.times import human, iso, parse_duration, utcnow
 from watchdog.store.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,9 @@ def run_start(args: argparse.Namespace) -> int:
     now = utcnow()
     window = windows.start(StateStore(settings.state_path), reason=args.reason.strip(),
                            by=args.by or _login(), now=now, ends_at=now + length)
-    log.info("maintenance window %d started until %s: %s", window.id, stamp(window.ends_at),
+    log.info("maintenance window %d started until %s: %s", window.id, iso(window.ends_at),
              window.reason)
-    print(f"Maintenance window {window.id} open until {stamp(window.ends_at)}: {window.reason}")
+    print(f"Maintenance window {window.id} open until {iso(window.ends_at)}: {window.reason}")
     print("Findings still show in `check`; no page starts and nothing heals until it ends "
           "(`flex-watchdog maintenance end` ends it now).")
     return 0

@@ -12,9 +12,10 @@ import argparse
 import json
 from typing import Any
 
-from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
+from watchdog.commands.common import open_watcher, settings_or_exit, unread
 from watchdog.model.migration import END_OF_LIFE, STEPS, EntryPoint, legacy_entry_points
 from watchdog.model.snapshot import FAMILIES
+from watchdog.model.times import utcnow
 from watchdog.model.topology import Topology
 
 NEEDED = ("configuration", "flex_flows", "proxy", "numbers", "conversations",

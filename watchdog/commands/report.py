@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 from watchdog.commands.terminal import Terminal
@@ -17,12 +16,9 @@ from watchdog.model.findings import SEVERITY_ORDER, Finding
 from watchdog.model.migration import END_OF_LIFE, legacy_entry_points
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import Snapshot
+from watchdog.model.times import iso
 from watchdog.model.topology import Topology
 from watchdog.signals.evidence import evidence_text
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def label(finding: Finding, snapshot: Snapshot) -> str:
@@ -56,7 +52,7 @@ def to_json(result: CycleResult, findings: list[Finding] | None = None) -> dict[
     return {
         "schema_version": SCHEMA_VERSION,
         "account_sid": result.account_sid,
-        "polled_at": rfc3339(result.polled_at),
+        "polled_at": iso(result.polled_at),
         "findings": [f.to_json() for f in shown],
         "unknown": [{"family": s.family, "error": s.error} for s in result.unknown],
         "api_requests": result.api_requests,
@@ -100,7 +96,7 @@ def end_of_life_note(result: CycleResult, topology: Topology | None) -> str:
 
 
 def _header(result: CycleResult, topology: Topology | None) -> list[str]:
-    lines = [f"flex-watchdog check: account {result.account_sid} at {rfc3339(result.polled_at)}"]
+    lines = [f"flex-watchdog check: account {result.account_sid} at {iso(result.polled_at)}"]
     if result.adopted:
         lines.append(f"Baseline adopted (first complete check) for: {', '.join(result.adopted)}")
     status = []

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from watchdog.alerts.pagerduty import build_sink
 from watchdog.commands import progress
-from watchdog.commands.common import open_watcher, settings_or_exit, unread, utcnow
+from watchdog.commands.common import open_watcher, settings_or_exit, unread
 from watchdog.cycle import Watcher
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import FAMILIES, Snapshot
+from watchdog.model.times import utcnow
 from watchdog.restore import follow, journal, planner
 from watchdog.restore.apply import Applier, Outcome, changed_since_plan
 from watchdog.restore.exported import load_directory

@@ -12,11 +12,11 @@ import getpass
 import json
 import logging
 
-from watchdog.commands.common import settings_or_exit, utcnow
+from watchdog.commands.common import settings_or_exit
 from watchdog.controls import silences
 from watchdog.controls.marks import ignore_mark
 from watchdog.errors import ConfigError
-from watchdog.model.times import parse_duration, parse_time, stamp
+from watchdog.model.times import iso, parse_duration, parse_time, utcnow
 from watchdog.rules.registry import all_rules
 from watchdog.store.store import StateStore
 
@@ -62,9 +62,9 @@ def run_add(args: argparse.Namespace) -> int:
     made = silences.add(store, settings, rule=args.rule, resource_sid=args.resource,
                         reason=args.reason, by=args.by or _login(), now=now, ends_at=ends)
     log.info("silence %d added: %s %s until %s by %s: %s", made.id, made.rule,
-             made.resource_sid or "*", stamp(made.ends_at), made.created_by, made.reason)
+             made.resource_sid or "*", iso(made.ends_at), made.created_by, made.reason)
     print(f"Silence {made.id} added: {made.rule} {made.resource_sid or '(every resource)'} until "
-          f"{stamp(made.ends_at)}, by {made.created_by}: {made.reason}")
+          f"{iso(made.ends_at)}, by {made.created_by}: {made.reason}")
     print("It shows in `check`, does not page and is not healed until then.")
     return 0
 
@@ -72,8 +72,8 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     now = utcnow()
-    rows = [{"id": s.id, "rule": s.rule, "resource": s.resource_sid, "until": stamp(s.ends_at),
-             "by": s.created_by, "reason": s.reason, "created_at": stamp(s.created_at),
+    rows = [{"id": s.id, "rule": s.rule, "resource": s.resource_sid, "until": iso(s.ends_at),
+             "by": s.created_by, "reason": s.reason, "created_at": iso(s.created_at),
              "state": "active" if s.active(now) else "expired", "source": "silence"}
             for s in silences.listed(StateStore(settings.state_path))]
     for entry in settings.ignore:
@@ -115,8 +115,8 @@ def run_expire(args: argparse.Namespace) -> int:
     if found is None:
         print(f"No silence {args.id}: nothing expired (see `flex-watchdog silence list`).")
         return 1
-    log.info("silence %d expired at %s", found.id, stamp(found.ends_at))
-    print(f"Silence {found.id} expired at {stamp(found.ends_at)} ({found.rule} "
+    log.info("silence %d expired at %s", found.id, iso(found.ends_at))
+    print(f"Silence {found.id} expired at {iso(found.ends_at)} ({found.rule} "
           f"{found.resource_sid or '*'}): it pages and heals again from the next poll.")
     return 0
 

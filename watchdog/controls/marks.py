@@ -17,7 +17,7 @@ from watchdog.controls import silences, windows
 from watchdog.controls.silences import Silence
 from watchdog.controls.windows import Window
 from watchdog.model.findings import Finding
-from watchdog.model.times import stamp
+from watchdog.model.times import iso
 from watchdog.settings import IgnoreEntry, Settings
 from watchdog.store.store import StateStore
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def ignore_mark(entry: IgnoreEntry) -> dict[str, Any]:
     return {"source": "config", "reason": entry.reason,
-            "until": stamp(entry.expires) if entry.expires else None}
+            "until": iso(entry.expires) if entry.expires else None}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from watchdog.errors import ConfigError
-from watchdog.model.times import human, stamp
+from watchdog.model.times import human, iso
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
 
@@ -38,7 +38,7 @@ class Silence:
     def mark(self) -> dict[str, Any]:
         """What ``details.silence`` of a silenced finding says."""
         return {"id": self.id, "source": "silence", "reason": self.reason,
-                "until": stamp(self.ends_at), "by": self.created_by}
+                "until": iso(self.ends_at), "by": self.created_by}
 
 
 def _row(row: Any) -> Silence:
@@ -52,7 +52,7 @@ def add(store: StateStore, settings: Settings, *, rule: str, resource_sid: str |
     if not reason.strip():
         raise ConfigError("silence: --reason: required (say why, for whoever reads it next)")
     if ends_at <= now:
-        raise ConfigError(f"silence: --until: {stamp(ends_at)} is not in the future")
+        raise ConfigError(f"silence: --until: {iso(ends_at)} is not in the future")
     longest = timedelta(seconds=settings.silences.max_duration_seconds)
     if ends_at - now > longest:
         raise ConfigError(f"silence: longer than silences.max_duration_seconds ({human(longest)});"

@@ -13,7 +13,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
-from watchdog.model.times import parse_duration, stamp
+from watchdog.model.times import iso, parse_duration
 from watchdog.settings import MaintenanceWindow, Settings
 from watchdog.store.store import StateStore
 
@@ -36,7 +36,7 @@ class Window:
 
     def mark(self) -> dict[str, Any]:
         """What ``details.maintenance`` of a finding in the window says."""
-        out: dict[str, Any] = {"name": self.name, "until": stamp(self.ends_at),
+        out: dict[str, Any] = {"name": self.name, "until": iso(self.ends_at),
                                "heal": self.heal}
         if self.reason:
             out["reason"] = self.reason
@@ -44,7 +44,7 @@ class Window:
 
     def describe(self) -> str:
         why = f" ({self.reason})" if self.reason else ""
-        return f"maintenance window {self.name}{why} until {stamp(self.ends_at)}"
+        return f"maintenance window {self.name}{why} until {iso(self.ends_at)}"
 
 
 def configured(window: MaintenanceWindow, now: datetime) -> Window | None:

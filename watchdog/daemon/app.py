@@ -17,10 +17,11 @@ from typing import Any
 
 from watchdog.alerts.pagerduty import PagerDutySink, build_sink
 from watchdog.cycle import Watcher
-from watchdog.daemon.service import Daemon, utcnow
+from watchdog.daemon.service import Daemon
 from watchdog.healing.auto import AutoHealer
 from watchdog.healing.journal import ChangeCallback
 from watchdog.healing.records import FIGHT_RULE, fight_evidence
+from watchdog.model.times import utcnow
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore

@@ -13,7 +13,7 @@ from watchdog.errors import PERMISSION_MISSING
 from watchdog.healing.records import breakers
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import FAMILIES
-from watchdog.model.times import stamp
+from watchdog.model.times import iso
 from watchdog.model.topology import Topology
 from watchdog.settings import Settings
 from watchdog.signals.evidence import change_time
@@ -130,7 +130,7 @@ class CycleObserver:
                                       len(state.silences) + len(state.ignores))
         self.metrics.maintenance_active.set(int(bool(state.windows)))
         now = {f"silence {s.id} of {s.rule} {s.resource_sid or '*'} ({s.reason}) until "
-               f"{stamp(s.ends_at)}: does not page, not healed": s.ends_at for s in state.silences}
+               f"{iso(s.ends_at)}: does not page, not healed": s.ends_at for s in state.silences}
         now |= {f"{w.describe()}: no page starts" + ("" if w.heal else ", nothing heals"):
                 w.ends_at for w in state.windows}
         for text in sorted(now.keys() - self._controls_seen.keys()):

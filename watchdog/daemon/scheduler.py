@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from watchdog.model.times import utcnow
 from watchdog.settings import Settings
 from watchdog.telemetry.metrics import Metrics
 
@@ -111,7 +112,7 @@ def build_scheduler(specs: Iterable[JobSpec], jitter: float, metrics: Metrics,
         executors={"default": ThreadPoolExecutor(max_workers=len(specs) + 4)},
         timezone=UTC)
     for spec in specs:
-        add_job(scheduler, spec, jitter, metrics, now or datetime.now(UTC))
+        add_job(scheduler, spec, jitter, metrics, now or utcnow())
     scheduler.add_listener(_misfire_listener(metrics), EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
     return scheduler
 
@@ -148,6 +149,6 @@ def _misfire_listener(metrics: Metrics) -> Callable[[JobEvent], None]:
 def run_now(scheduler: BackgroundScheduler, job_id: str) -> None:
     """Move a job's next run to now (it then continues on its interval)."""
     try:
-        scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+        scheduler.modify_job(job_id, next_run_time=utcnow())
     except JobLookupError:
         log.debug("job %s is gone (shutting down?)", job_id)

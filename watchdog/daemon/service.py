@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from types import FrameType
 
 import sentry_sdk
@@ -39,6 +39,7 @@ from watchdog.daemon.scheduler import (
 )
 from watchdog.errors import ConfigError
 from watchdog.model.snapshot import FAMILIES
+from watchdog.model.times import utcnow
 from watchdog.settings import Settings, masked_dump
 from watchdog.signals.events import AlertFeed, MonitorFeed, families_of_sid
 from watchdog.signals.evidence import EvidenceCache
@@ -48,8 +49,6 @@ from watchdog.telemetry.metrics import Metrics
 log = logging.getLogger(__name__)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Daemon:

@@ -1,4 +1,5 @@
-"""Durations (``4h``, ``30m``, ``2d``, ``1h30m``) and RFC 3339 times as operators type them."""
+"""The clock and time text: ``utcnow``, the one ISO-8601 formatter ``iso``, and durations
+(``4h``, ``30m``, ``2d``, ``1h30m``) and RFC 3339 times as operators type them."""
 
 from __future__ import annotations
 
@@ -35,8 +36,15 @@ def parse_time(text: str, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def stamp(moment: datetime) -> str:
-    """``2026-12-24T08:00:00Z``: how controls show their times."""
+def utcnow() -> datetime:
+    """The one wall clock: an aware UTC datetime. Callers read it once and pass it down."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """``2026-12-24T08:00:00Z``: how times are shown and exported (JSON, evidence, controls).
+
+    The state file keeps ``datetime.isoformat()`` instead: it round-trips exactly."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

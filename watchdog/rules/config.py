@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from watchdog.model.times import stamp
+from watchdog.model.times import iso
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
 
@@ -30,6 +30,6 @@ def ignore_expired(ctx: RuleContext) -> Iterator[Hit]:
         target = entry.resource or "*"
         yield Hit("config_ignore", f"{entry.rule}/{target}",
                   f"Config ignore of {entry.rule} for {target} expired at "
-                  f"{stamp(entry.expires)} ({entry.reason}); it no longer applies",
+                  f"{iso(entry.expires)} ({entry.reason}); it no longer applies",
                   {"ignore": {"rule": entry.rule, "resource": entry.resource,
-                              "reason": entry.reason, "expires": stamp(entry.expires)}})
+                              "reason": entry.reason, "expires": iso(entry.expires)}})

@@ -16,13 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from watchdog.model.findings import Finding
+from watchdog.model.times import iso
 
 ALERT_WINDOW = timedelta(hours=1)
 CHANGE_RETENTION = timedelta(hours=24)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

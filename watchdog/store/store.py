@@ -436,7 +436,7 @@ class StateStore:
         whose own family is unknown now, stay open untouched: unknown is not recovery.
         Returns (opened, cleared).
         """
-        stamp = _iso(now)
+        iso = _iso(now)
         current = {f.id: f for f in findings}
         with self.transaction() as conn:
             known = self.open_findings()
@@ -454,10 +454,10 @@ class StateStore:
                     "THEN findings.first_seen ELSE excluded.first_seen END, "
                     "status='open', closed_at=NULL",
                     (f.id, f.rule, f.severity, f.resource_type, f.resource_sid, f.summary,
-                     _dump(f.details), int(f.healable), stamp, stamp))
+                     _dump(f.details), int(f.healable), iso, iso))
             cleared = [item for fid, item in known.items()
                        if fid not in current and item.rule in evaluated_rules
                        and RESOURCE_FAMILY.get(item.resource_type) not in unknown_families]
             conn.executemany("UPDATE findings SET status='closed', closed_at=? WHERE id=?",
-                             [(stamp, item.id) for item in cleared])
+                             [(iso, item.id) for item in cleared])
         return opened, cleared
