@@ -23,6 +23,7 @@ from pydantic import (
     IPvAnyNetwork,
     SecretStr,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -35,10 +36,14 @@ from pydantic_settings import (
 
 from watchdog import settings_check
 from watchdog.errors import ConfigError
+from watchdog.model.findings import Severity
+from watchdog.model.snapshot import Family
 from watchdog.model.times import parse_duration
 
 CONFIG_ENV = "FLEX_WATCHDOG_CONFIG"
-Severity = Literal["critical", "warning", "info"]
+# The one Severity, shown in the schema as the plain list of its values (as a Literal would be).
+SeverityName = Annotated[Severity, WithJsonSchema({"enum": [s.value for s in Severity],
+                                                   "type": "string"})]
 
 
 def setting(default: Any, unit: str, description: str, **constraints: Any) -> Any:
@@ -147,6 +152,24 @@ class FlexSettings(Group):
         "Friendly name of the TaskRouter workflow the Flex flows send tasks to.")
 
 
+#: The one family -> interval table: the poll job of each family, paced by
+#: ``schedule.<job>_seconds``. The scheduler's jobs and the interval metric both read it.
+FAMILY_JOB: dict[Family, str] = {
+    Family.NUMBERS: "numbers",
+    Family.FLEX_FLOWS: "flex_flows",
+    Family.TASKROUTER: "taskrouter",
+    Family.STUDIO: "studio",
+    Family.CONFIGURATION: "services",
+    Family.CHAT: "services",
+    Family.PROXY: "services",
+    Family.CONVERSATIONS: "services",
+    Family.CONVERSATIONS_SERVICES: "services",
+    Family.MESSAGING: "services",
+    Family.WHATSAPP: "services",
+}
+POLL_JOBS = ("numbers", "flex_flows", "services", "taskrouter", "studio")
+
+
 class ScheduleSettings(Group):
     """How often the daemon polls each family (plus random jitter)."""
 
@@ -169,6 +192,14 @@ class ScheduleSettings(Group):
         gt=0)
     alerts_seconds: float = setting(
         60.0, "seconds", "Debugger alerts poll interval: what customers are suffering.", gt=0)
+
+    def job_interval(self, job: str) -> float:
+        """``<job>_seconds`` of one of ``POLL_JOBS``."""
+        return float(getattr(self, f"{job}_seconds"))
+
+    def interval(self, family: str) -> float:
+        """How often ``family`` is polled (its job's interval)."""
+        return self.job_interval(FAMILY_JOB[Family(family)])
 
 
 class EventsSettings(Group):
@@ -237,7 +268,7 @@ class PagerDutySettings(Group):
         "https://events.pagerduty.com", "URL", "PagerDuty Events API base URL (https://).")
     confirmations: Confirmations = setting(
         Confirmations(), "group", "Complete observations needed before a finding pages.")
-    severity_routing_keys: dict[Severity, RoutingKey] = setting(
+    severity_routing_keys: dict[SeverityName, RoutingKey] = setting(
         {}, "severity: secret", "Routing key per severity, used instead of routing_key.")
     send_info: bool = setting(False, "boolean", "Also page findings of severity info.")
     runbook_base_url: str = setting(
@@ -285,8 +316,9 @@ class RuleSettings(Group):
     enabled: bool = setting(True, "boolean", "Evaluate the rule.")
     autoheal: bool = setting(
         False, "boolean", "Let the daemon heal its findings (still waits for healing.enabled).")
-    severity: Severity | None = setting(
-        None, "severity", "Severity instead of the rule's own (critical, warning or info).")
+    severity: SeverityName | None = setting(
+        None, "severity", "Severity instead of the rule's own (critical, warning or info).",
+        title="Severity")
     routing_key: SecretStr | None = setting(
         None, "secret", "PagerDuty routing key for this rule's incidents.")
 

@@ -14,8 +14,9 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
+from enum import Enum
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -62,12 +63,21 @@ def _names(model: type[BaseModel], path: tuple[str, ...]) -> Iterator[tuple[str,
             yield from _names(annotation, here)
         elif get_origin(annotation) is dict:
             key_type, value_type = get_args(annotation)
-            keys = get_args(key_type) or ("<RULE_ID>",)
+            keys = _key_names(key_type) or ("<RULE_ID>",)
             for key in keys:
                 inner = (*here, str(key))
                 yield PREFIX + "__".join(p.upper() for p in inner), ".".join(inner)
                 if isinstance(value_type, type) and issubclass(value_type, BaseModel):
                     yield from _names(value_type, inner)
+
+
+def _key_names(key_type: Any) -> tuple[str, ...]:
+    """The keys a mapping allows: a Literal's values, an enum's (also inside Annotated)."""
+    if get_origin(key_type) is Annotated:
+        key_type = get_args(key_type)[0]
+    if isinstance(key_type, type) and issubclass(key_type, Enum):
+        return tuple(str(member.value) for member in key_type)
+    return tuple(str(key) for key in get_args(key_type))
 
 
 def known_variables(settings_cls: type[BaseModel]) -> dict[str, str]:
@@ -133,6 +143,7 @@ _EXPECTED = {
     "greater_than_equal": "must be >= {ge}", "less_than_equal": "must be <= {le}",
     "less_than": "must be < {lt}", "extra_forbidden": "unknown key", "missing": "required",
     "string_pattern_mismatch": "must match {pattern}", "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
 }
 
 

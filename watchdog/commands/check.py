@@ -16,14 +16,14 @@ from watchdog.commands.common import open_watcher, settings_or_exit
 from watchdog.commands.completion import mark_rule_argument
 from watchdog.commands.report import exit_code, render_json, render_table
 from watchdog.commands.terminal import Terminal
-from watchdog.model.findings import SEVERITY_ORDER, Finding
+from watchdog.model.findings import Finding, Severity
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.model.times import utcnow
 from watchdog.model.topology import Topology
 from watchdog.rules.registry import all_rules
 from watchdog.signals.events import load_recent_evidence
 
-SEVERITIES = tuple(SEVERITY_ORDER)
+SEVERITIES = tuple(s.value for s in Severity)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from watchdog.commands.terminal import Terminal
 from watchdog.controls.marks import describe_silence
-from watchdog.model.findings import SEVERITY_ORDER, Finding
+from watchdog.model.findings import Finding, Severity
 from watchdog.model.migration import END_OF_LIFE, legacy_entry_points
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import Snapshot
@@ -34,7 +34,7 @@ def label(finding: Finding, snapshot: Snapshot) -> str:
 
 
 def display_order(findings: list[Finding], snapshot: Snapshot) -> list[Finding]:
-    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity],
+    return sorted(findings, key=lambda f: (Severity(f.severity).rank,
                                            label(f, snapshot).casefold(), f.rule, f.resource_sid))
 
 
@@ -161,7 +161,7 @@ def control_lines(finding: Finding) -> list[str]:
 
 def _totals(result: CycleResult, shown: list[Finding]) -> str:
     counts = Counter(f.severity for f in shown)
-    parts = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warning", "info") if counts[s])
+    parts = ", ".join(f"{counts[s]} {s}" for s in Severity if counts[s])
     found = plural(len(shown), "finding") + (f" ({parts})" if parts else "")
     hidden = len(result.findings) - len(shown)
     if hidden:
@@ -175,7 +175,7 @@ def exit_code(result: CycleResult, findings: list[Finding] | None = None,
     """0 clean, 1 findings of ``fail_on`` or worse, 3 some family unknown and nothing else
     found. ``findings`` (what is shown) default to all of the result's."""
     shown = result.findings if findings is None else findings
-    limit = SEVERITY_ORDER[fail_on]
-    if any(SEVERITY_ORDER[f.severity] <= limit for f in shown):
+    limit = Severity(fail_on).rank
+    if any(Severity(f.severity).rank <= limit for f in shown):
         return 1
     return 3 if result.unknown else 0

@@ -21,15 +21,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from watchdog.model.snapshot import FAMILIES, Family
 from watchdog.model.times import utcnow
-from watchdog.settings import Settings
+from watchdog.settings import FAMILY_JOB, POLL_JOBS, Settings
 from watchdog.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 INITIAL, REFRESH, EVENTS, ALERTS = "initial", "refresh", "events", "alerts"
-SERVICES = ("configuration", "chat", "proxy", "conversations", "conversations_services",
-            "messaging", "whatsapp")
+SERVICES = tuple(f for f in FAMILIES if FAMILY_JOB[f] == "services")
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,10 @@ def job_groups(settings: Settings) -> list[JobGroup]:
     """The poll jobs. Numbers and Flex Flows share a job while their intervals are equal: the
     legacy topology (which Flex Flow serves which number) is then read from one instant."""
     s = settings.schedule
-    groups = [JobGroup("numbers", ("numbers",), s.numbers_seconds),
-              JobGroup("flex_flows", ("flex_flows",), s.flex_flows_seconds),
-              JobGroup("services", SERVICES, s.services_seconds),
-              JobGroup("taskrouter", ("taskrouter",), s.taskrouter_seconds),
-              JobGroup("studio", ("studio",), s.studio_seconds)]
+    groups = [JobGroup(job, tuple(f for f in FAMILIES if FAMILY_JOB[f] == job), s.job_interval(job))
+              for job in POLL_JOBS]
     if s.numbers_seconds == s.flex_flows_seconds:
-        groups[:2] = [JobGroup("numbers", ("numbers", "flex_flows"), s.numbers_seconds)]
+        groups[:2] = [JobGroup("numbers", (Family.NUMBERS, Family.FLEX_FLOWS), s.numbers_seconds)]
     return groups
 
 

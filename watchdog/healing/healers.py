@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from watchdog.healing.model import Change, HealView, Refusal
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import Resource
+from watchdog.model.topology import Stack
 from watchdog.model.urls import blank
 
 MODULES = ("numbers", "flex", "conversations")
@@ -104,4 +105,4 @@ def legacy_refusal(view: HealView, number: Resource) -> str | None:
 
 
 def legacy_population(view: HealView) -> set[str]:
-    return {sid for sid, stack in view.topology.stacks.items() if stack in ("legacy", "both")}
+    return {sid for sid, stack in view.topology.stacks.items() if stack in (Stack.LEGACY, Stack.BOTH)}

@@ -3,10 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
-Severity = Literal["critical", "warning", "info"]
-SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+class Severity(StrEnum):
+    """How bad a finding is. Ordered: ``CRITICAL > WARNING > INFO``; ``rank`` sorts worst first.
+
+    The values are the strings of JSON, metrics labels, PagerDuty and the settings.
+    """
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical, 1 for warning, 2 for info."""
+        return _RANKS[self]
+
+    def __lt__(self, other: object) -> bool:
+        return _RANKS[self] > _RANKS[Severity(other)] if isinstance(other, str) else NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        return _RANKS[self] >= _RANKS[Severity(other)] if isinstance(other, str) else NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        return _RANKS[self] < _RANKS[Severity(other)] if isinstance(other, str) else NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        return _RANKS[self] <= _RANKS[Severity(other)] if isinstance(other, str) else NotImplemented
+
+
+_RANKS = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 @dataclass(frozen=True)
@@ -33,7 +62,7 @@ class Finding:
 
 
 def sort_key(finding: Finding) -> tuple[int, str, str]:
-    return (SEVERITY_ORDER[finding.severity], finding.rule, finding.resource_sid)
+    return (Severity(finding.severity).rank, finding.rule, finding.resource_sid)
 
 
 def broken_resources(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
@@ -41,7 +70,7 @@ def broken_resources(findings: list[Finding]) -> dict[tuple[str, str], list[Find
     baseline (drift and info findings are not verdicts on a value; heal breakers are state)."""
     out: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
-        if finding.severity == "info" or finding.rule.startswith(("baseline.", "heal.")):
+        if finding.severity == Severity.INFO or finding.rule.startswith(("baseline.", "heal.")):
             continue
         out.setdefault((finding.resource_type, finding.resource_sid), []).append(finding)
     return out

@@ -12,38 +12,55 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
 from watchdog.errors import FetchReason
 
-FAMILIES = ("configuration", "flex_flows", "chat", "proxy", "taskrouter", "studio", "numbers",
-            "conversations", "conversations_services", "messaging", "whatsapp")
+
+class Family(StrEnum):
+    """A group of resources fetched together, complete or not at all (the metrics' ``family``)."""
+
+    CONFIGURATION = "configuration"
+    FLEX_FLOWS = "flex_flows"
+    CHAT = "chat"
+    PROXY = "proxy"
+    TASKROUTER = "taskrouter"
+    STUDIO = "studio"
+    NUMBERS = "numbers"
+    CONVERSATIONS = "conversations"
+    CONVERSATIONS_SERVICES = "conversations_services"
+    MESSAGING = "messaging"
+    WHATSAPP = "whatsapp"
+
+
+FAMILIES: tuple[Family, ...] = tuple(Family)
 Status = Literal["complete", "failed"]
 
 # resource type -> family it is fetched with
-RESOURCE_FAMILY = {
-    "flex_configuration": "configuration",
-    "flex_flow": "flex_flows",
-    "chat_service": "chat",
-    "proxy_service": "proxy",
-    "proxy_phone_number": "proxy",
-    "taskrouter_workspace": "taskrouter",
-    "taskrouter_workflow": "taskrouter",
-    "taskrouter_task_channel": "taskrouter",
-    "studio_flow": "studio",
-    "phone_number": "numbers",
-    "address_configuration": "conversations",
-    "conversations_configuration": "conversations_services",
-    "conversations_webhooks": "conversations_services",
-    "conversations_service": "conversations_services",
-    "conversations_service_configuration": "conversations_services",
-    "conversations_service_webhooks": "conversations_services",
-    "conversations_role": "conversations_services",
-    "messaging_service": "messaging",
-    "messaging_phone_number": "messaging",
-    "whatsapp_sender": "whatsapp",
+RESOURCE_FAMILY: dict[str, Family] = {
+    "flex_configuration": Family.CONFIGURATION,
+    "flex_flow": Family.FLEX_FLOWS,
+    "chat_service": Family.CHAT,
+    "proxy_service": Family.PROXY,
+    "proxy_phone_number": Family.PROXY,
+    "taskrouter_workspace": Family.TASKROUTER,
+    "taskrouter_workflow": Family.TASKROUTER,
+    "taskrouter_task_channel": Family.TASKROUTER,
+    "studio_flow": Family.STUDIO,
+    "phone_number": Family.NUMBERS,
+    "address_configuration": Family.CONVERSATIONS,
+    "conversations_configuration": Family.CONVERSATIONS_SERVICES,
+    "conversations_webhooks": Family.CONVERSATIONS_SERVICES,
+    "conversations_service": Family.CONVERSATIONS_SERVICES,
+    "conversations_service_configuration": Family.CONVERSATIONS_SERVICES,
+    "conversations_service_webhooks": Family.CONVERSATIONS_SERVICES,
+    "conversations_role": Family.CONVERSATIONS_SERVICES,
+    "messaging_service": Family.MESSAGING,
+    "messaging_phone_number": Family.MESSAGING,
+    "whatsapp_sender": Family.WHATSAPP,
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 
 from watchdog.model.addresses import auto_creation
@@ -22,7 +23,19 @@ from watchdog.model.snapshot import Resource, Snapshot
 from watchdog.model.urls import classify
 from watchdog.settings import FlexSettings
 
-LEGACY, CONVERSATIONS, BOTH, VOICE, NONE = "legacy", "conversations", "both", "voice", "none"
+
+class Stack(StrEnum):
+    """Which Flex messaging plumbing serves a number (``details.stack`` of number findings)."""
+
+    LEGACY = "legacy"  # Flex Flow + Proxy (Programmable Chat)
+    CONVERSATIONS = "conversations"  # address configuration (Flex Conversations)
+    BOTH = "both"  # claimed by both: a conflict
+    VOICE = "voice"  # voice only
+    NONE = "none"  # not a Flex number
+
+
+LEGACY, CONVERSATIONS, BOTH, VOICE, NONE = (Stack.LEGACY, Stack.CONVERSATIONS, Stack.BOTH,
+                                            Stack.VOICE, Stack.NONE)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from watchdog.model.addresses import (
     creation_type,
     enabled,
 )
+from watchdog.model.findings import Severity
 from watchdog.model.snapshot import Resource, Snapshot, thaw
 from watchdog.rules.context import RuleContext
 from watchdog.rules.helpers import affected, flow_label
@@ -72,7 +73,7 @@ def autocreation_disabled_hits(ctx: RuleContext) -> Iterator[Hit]:
                   f"{_label(address)} has auto-creation disabled: inbound messages create no "
                   "conversation" + (" (the baseline had it enabled)" if was_on else ""),
                   _details(address, baseline_enabled=was_on if old is not None else None),
-                  severity="critical" if was_on else "warning")
+                  severity=Severity.CRITICAL if was_on else Severity.WARNING)
 
 
 def integration_problem(address: Resource) -> tuple[str, int] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from watchdog.model.addresses import auto_creation
+from watchdog.model.findings import Severity
 from watchdog.model.snapshot import Resource
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
@@ -150,7 +151,7 @@ def service_webhook_changed(ctx: RuleContext) -> Iterator[Hit]:
                   f"{where} Conversations webhooks changed: "
                   + ", ".join(str(c["field"]) for c in changes),
                   {"changes": changes, "stack": "conversations"},
-                  severity="critical" if pre else None)
+                  severity=Severity.CRITICAL if pre else None)
 
 
 @rule("conversations.agent-role-changed", severity="warning", families=SERVICE,

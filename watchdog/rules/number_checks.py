@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from watchdog.model.snapshot import Resource
+from watchdog.model.topology import Stack
 from watchdog.model.urls import blank, classify, flow_url, proxy_message_url
 from watchdog.rules.context import RuleContext
 from watchdog.rules.helpers import (
@@ -193,7 +194,7 @@ def proxy_registration_hits(ctx: RuleContext) -> Iterator[Hit]:
 def stack_conflict_hits(ctx: RuleContext) -> Iterator[Hit]:
     topo = ctx.topology
     for number in flex_numbers(ctx):
-        if number.stack != "both" or number.from_baseline:
+        if number.stack != Stack.BOTH or number.from_baseline:
             continue
         flows = [f.sid for f in topo.flex_flows_by_identity.get(number.phone, [])]
         addresses = [a.sid for a in topo.addresses_by_number.get(number.phone, [])]

@@ -63,7 +63,7 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, *, severity: Severity, families: Iterable[str], healable: bool = False,
+def rule(rule_id: str, *, severity: Severity | str, families: Iterable[str], healable: bool = False,
          kind: Kind = "deletion",
          stack: Literal["legacy", "conversations", "any"] = "any") -> Callable[[RuleFunc], RuleFunc]:
     """Register a rule. A malformed or duplicate ID is a programming error."""
@@ -73,7 +73,8 @@ def rule(rule_id: str, *, severity: Severity, families: Iterable[str], healable:
         raise ValueError(f"rule id {rule_id!r} registered twice")
 
     def register(func: RuleFunc) -> RuleFunc:
-        REGISTRY[rule_id] = Rule(rule_id, severity, tuple(families), func, healable, kind, stack)
+        REGISTRY[rule_id] = Rule(rule_id, Severity(severity), tuple(families), func, healable,
+                                 kind, stack)
         return func
 
     return register

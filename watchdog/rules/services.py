@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from watchdog.model.topology import Stack
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
 
@@ -62,12 +63,12 @@ def proxy_service_missing(ctx: RuleContext) -> Iterator[Hit]:
         return
     base = ctx.baseline_topology
     legacy_now = bool(ctx.snapshot.of_type("flex_flow")) or any(
-        s in ("legacy", "both") for s in topo.stacks.values())
+        s in (Stack.LEGACY, Stack.BOTH) for s in topo.stacks.values())
     had_proxy = base is not None and base.flex_proxy is not None
     if not (legacy_now or had_proxy):
         return
     sid = base.flex_proxy.sid if base is not None and base.flex_proxy else FLEX_PROXY_PLACEHOLDER
-    numbers = [n for n in topo.flex_numbers if topo.stacks[n.sid] in ("legacy", "both")]
+    numbers = [n for n in topo.flex_numbers if topo.stacks[n.sid] in (Stack.LEGACY, Stack.BOTH)]
     pool = list(base.proxy_pool.values()) if base is not None else []
     yield Hit("proxy_service", sid,
               f'No Flex Proxy Service ("{ctx.settings.flex.proxy_service_name}") exists, '

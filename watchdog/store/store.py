@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from watchdog.errors import StateError
-from watchdog.model.findings import Finding
+from watchdog.model.findings import Finding, Severity
 from watchdog.model.results import OpenFinding
 from watchdog.model.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
 from watchdog.store.memo import StoreMemo
@@ -423,7 +423,7 @@ class StateStore:
             "SELECT id, rule, severity, resource_type, resource_sid, summary, details, healable, "
             "first_seen, last_seen, observations FROM findings WHERE status = 'open'")
         return {str(r[0]): OpenFinding(
-            str(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), json.loads(r[6]),
+            str(r[0]), str(r[1]), Severity(r[2]), str(r[3]), str(r[4]), str(r[5]), json.loads(r[6]),
             bool(r[7]), datetime.fromisoformat(r[8]), datetime.fromisoformat(r[9]), int(r[10]))
             for r in rows}
 

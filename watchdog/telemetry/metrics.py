@@ -199,7 +199,4 @@ class Metrics:
 
 
 def family_interval(settings: Settings, family: str) -> float:
-    s = settings.schedule
-    return {"numbers": s.numbers_seconds, "flex_flows": s.flex_flows_seconds,
-            "taskrouter": s.taskrouter_seconds, "studio": s.studio_seconds}.get(
-        family, s.services_seconds)
+    return settings.schedule.interval(family)
