@@ -271,6 +271,10 @@ class PagerDutySettings(Group):
     severity_routing_keys: dict[SeverityName, RoutingKey] = setting(
         {}, "severity: secret", "Routing key per severity, used instead of routing_key.")
     send_info: bool = setting(False, "boolean", "Also page findings of severity info.")
+    group_threshold: int = setting(
+        5, "findings", "More findings of one rule than this ready to page in one cycle page as "
+        "one incident for the rule (resources in custom_details); it resolves when the last "
+        "clears.", ge=1)
     runbook_base_url: str = setting(
         "https://github.com/flex-watchdog/flex-watchdog/blob/main/docs/rules.md", "URL",
         "Rule catalogue that incidents link to (the rule's anchor is appended).")

@@ -58,7 +58,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _bounded(details: dict[str, Any]) -> dict[str, Any]:
+def bounded(details: dict[str, Any]) -> dict[str, Any]:
     text = json.dumps(details, default=str)
     if len(text) <= MAX_DETAILS_CHARS:
         return details
@@ -101,7 +101,7 @@ def trigger_event(finding: Finding, account_sid: str, rule: Rule | None, *, runb
             "component": f"{finding.resource_type}/{finding.resource_sid}",
             "group": RESOURCE_FAMILY.get(finding.resource_type, finding.resource_type),
             "class": finding.rule,
-            "custom_details": _bounded(scrub(details, redact)),
+            "custom_details": bounded(scrub(details, redact)),
         },
         "links": [{"href": runbook, "text": one_line(f"Runbook: {title}", 200)}],
     }
@@ -119,7 +119,7 @@ def change_event(summary: str, source: str, details: Mapping[str, Any],
     return {
         "payload": {"summary": one_line(scrub(summary, redact)), "source": source,
                     "timestamp": now.isoformat(),
-                    "custom_details": _bounded(scrub(dict(details), redact))},
+                    "custom_details": bounded(scrub(dict(details), redact))},
         "links": [{"href": str(link["href"]), "text": one_line(str(link.get("text", "")), 200)}
                   for link in links],
     }

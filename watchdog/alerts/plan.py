@@ -8,6 +8,10 @@ cycle whose alerting step was lost (crash, restart) is caught up by the next one
   and not triggered already.
 * Resolve: a triggered incident whose finding is no longer open. The store closes a finding only
   when its rule ran on complete data without it, so an unknown family never resolves anything.
+* Storms: when more than ``pagerduty.group_threshold`` findings of one rule would trigger in one
+  cycle, they trigger one incident for the rule (``<rule>:*``) listing the resources in
+  ``custom_details``. While it is open, every other finding of the rule belongs to it; it
+  resolves when the last of them clears.
 * Controls: a silenced finding (``details.silence``) never triggers, and its open incident is
   resolved with a note; a finding in a maintenance window (``details.maintenance``) does not
   trigger. Both stay open findings, so the first cycle after the control ends triggers once.
@@ -15,6 +19,7 @@ cycle whose alerting step was lost (crash, restart) is caught up by the next one
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,7 +27,7 @@ from watchdog.alerts import events, routing
 from watchdog.alerts.outbox import Incident
 from watchdog.controls.marks import held
 from watchdog.model.findings import Finding
-from watchdog.model.results import CycleResult
+from watchdog.model.results import CycleResult, OpenFinding
 from watchdog.model.snapshot import RESOURCE_FAMILY
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
@@ -41,8 +46,11 @@ def plan(result: CycleResult, triggered: Mapping[str, Incident], settings: Setti
          rules: Mapping[str, Rule], redact: Redactor) -> list[Planned]:
     """Resolves first (they free keys), then triggers in the findings' order."""
     open_rows = result.open_findings
+    members = _members(open_rows, triggered)
     out = [Planned("resolve", incident, events.resolve_event(incident.dedup_key))
-           for finding_id, incident in sorted(triggered.items()) if finding_id not in open_rows]
+           for finding_id, incident in sorted(triggered.items())
+           if finding_id not in open_rows and not members.get(_group_rule(finding_id) or "")]
+    ready: list[tuple[Finding, str, Rule | None, int]] = []
     for finding in result.findings:
         hold = held(finding)
         if hold and finding.id in triggered and "silence" in finding.details:
@@ -60,8 +68,61 @@ def plan(result: CycleResult, triggered: Mapping[str, Incident], settings: Setti
         route = routing.route_for(settings, finding.rule, finding.severity)
         if route is None:
             continue
-        out.append(_trigger(finding, route, result, rule, settings, row.observations, redact))
+        ready.append((finding, route, rule, row.observations))
+    by_rule = Counter(finding.rule for finding, *_ in ready)
+    grouped: dict[str, list[tuple[Finding, str, Rule | None, int]]] = {}
+    for item in ready:
+        finding, route, rule, observations = item
+        if group_id(finding.rule) in triggered:
+            continue  # the rule's open incident already stands for it
+        if by_rule[finding.rule] > settings.pagerduty.group_threshold:
+            grouped.setdefault(finding.rule, []).append(item)
+            continue
+        out.append(_trigger(finding, route, result, rule, settings, observations, redact))
+    for rule_id, items in grouped.items():
+        out.append(_group_trigger(rule_id, items, result, settings, redact))
     return out
+
+
+def group_id(rule_id: str) -> str:
+    """The incident-book id of a rule's grouped incident (no finding id ends in ``:*``)."""
+    return f"{rule_id}:*"
+
+
+def _group_rule(finding_id: str) -> str | None:
+    return finding_id[:-2] if finding_id.endswith(":*") else None
+
+
+def _members(open_rows: Mapping[str, OpenFinding],
+             triggered: Mapping[str, Incident]) -> dict[str, list[str]]:
+    """rule -> its open findings without an incident of their own (a group's members)."""
+    out: dict[str, list[str]] = {}
+    for finding_id, row in open_rows.items():
+        if finding_id not in triggered:
+            out.setdefault(row.rule, []).append(finding_id)
+    return out
+
+
+def _group_trigger(rule_id: str, items: list[tuple[Finding, str, Rule | None, int]],
+                   result: CycleResult, settings: Settings, redact: Redactor) -> Planned:
+    """One incident for many findings of one rule: the first finding's event, widened."""
+    first, route, rule, observations = items[0]
+    event = events.trigger_event(first, result.account_sid, rule,
+                                 runbook_base=settings.pagerduty.runbook_base_url,
+                                 now=result.polled_at, observations=observations,
+                                 redact=redact, account_name=settings.account_name)
+    title = rule.title if rule else rule_id
+    prefix = f"[{settings.account_name}] " if settings.account_name else ""
+    payload = event["payload"]
+    payload["summary"] = events.one_line(f"{prefix}{len(items)} resources: {title}")
+    payload["component"] = f"{first.resource_type}/*"
+    payload["custom_details"] = events.bounded(events.scrub({
+        "rule": rule_id, "count": len(items), "runbook": event["client_url"],
+        "resources": [{"type": f.resource_type, "sid": f.resource_sid,
+                       "summary": f.summary} for f, *_ in items]}, redact))
+    event["dedup_key"] = events.dedup_key(result.account_sid, rule_id, "*")
+    return Planned("trigger", Incident(event["dedup_key"], group_id(rule_id), route, "triggered"),
+                   event)
 
 
 def _known(result: CycleResult, finding: Finding) -> bool:
