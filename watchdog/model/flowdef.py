@@ -6,7 +6,8 @@ widgets with their workflow, channel and attributes, and which trigger events re
 Input that is not a v2 flow raises ``FlowDefError`` (``legacy=True`` for the pre-v2 export
 vocabulary: ``InitialState``, ``SendToFlex``); oddities that do not stop the analysis (an unknown
 widget type, an edge to a missing widget, an unknown trigger event) are listed in ``flags``.
-Reference: ../shared/reference/twilio.md section 3.
+Reference: https://www.twilio.com/docs/studio/rest-api/v2/flow-definition and the JSON Schema
+at https://www.twilio.com/docs/studio/rest-api/v2/schemas.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Both feeds are polled with a cursor persisted in the state store. Each new item is turned into
 the families to refresh at once and into evidence for findings. Polling stays the ground truth:
-a signal only makes the next poll of one family happen sooner (see twilio.md §6.4a).
+a signal only makes the next poll of one family happen sooner (which changes Monitor Events
+reports: https://www.twilio.com/docs/usage/monitor-events).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ MAX_ITEMS = 1000  # per poll; polling stays the ground truth if a burst is large
 # Monitor event type prefix -> family (the only Flex-relevant type Twilio documents).
 EVENT_TYPE_FAMILIES = {"phone-number": "numbers"}
 
-# Debugger error code -> family whose breakage it signals (twilio.md §6.5).
+# Debugger error code -> family whose breakage it signals (https://www.twilio.com/docs/api/errors).
 ALERT_FAMILIES = {
     11200: "numbers", 11205: "numbers", 11217: "numbers",
     45009: "configuration", 45205: "flex_flows", 45210: "flex_flows", 45212: "flex_flows",

@@ -93,7 +93,9 @@ class WebhookReceiver:
             return set()
 
     def _debugger(self, form: FormParams) -> set[str]:
-        """Debugger webhook: ``AccountSid`` and a JSON ``Payload`` (twilio.md §6.3)."""
+        """Debugger webhook: ``AccountSid`` and a JSON ``Payload``.
+
+        https://www.twilio.com/docs/usage/troubleshooting/debugging-event-webhooks"""
         if form.get("AccountSid", [""])[0] != self.account_sid:
             return set()
         payload = json.loads(form.get("Payload", ["{}"])[0])
@@ -106,7 +108,9 @@ class WebhookReceiver:
                                   self.lookup)
 
     def _cloud_events(self, events: Any) -> set[str]:
-        """Event Streams: a JSON array of CloudEvents (twilio.md §6.4)."""
+        """Event Streams: a JSON array of CloudEvents.
+
+        https://www.twilio.com/docs/events/webhook-quickstart"""
         families: set[str] = set()
         for event in events if isinstance(events, list) else [events]:
             kind, data = str(event.get("type", "")), event.get("data") or {}
