@@ -218,9 +218,10 @@ def _report(message: str, reason: str) -> None:
         sentry_sdk.capture_message(message, level="error")
 
 
-def build_sink(settings: Settings, store: StateStore,
-               metrics: Metrics | None = None) -> PagerDutySink | None:
-    """The sink, or None when paging is off (``pagerduty.routing_key`` unset).
+def build_sink(settings: Settings, store: StateStore, metrics: Metrics | None = None,
+               rules: Mapping[str, Rule] | None = None) -> PagerDutySink | None:
+    """The sink, or None when paging is off (``pagerduty.routing_key`` unset); ``rules`` is
+    the rule registry its pages describe (the real one unless given).
 
     Raises ConfigError for a base URL the client would refuse.
     """
@@ -228,4 +229,4 @@ def build_sink(settings: Settings, store: StateStore,
     if key is None or not key.get_secret_value():
         return None
     check_base_url(settings.pagerduty)
-    return PagerDutySink(settings, store, metrics)
+    return PagerDutySink(settings, store, metrics, rules)

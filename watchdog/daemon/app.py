@@ -68,7 +68,7 @@ def _paging(daemon: Daemon) -> PagerDutySink | None:
     """The PagerDuty sink as a cycle listener, its outbox sent every
     ``pagerduty.send_interval_seconds``; None (and a log line) when paging is off."""
     settings, watcher = daemon.settings, daemon.watcher
-    sink = build_sink(settings, watcher.store, daemon.metrics)
+    sink = build_sink(settings, watcher.store, daemon.metrics, watcher.rules)
     if sink is None:
         log.info("paging is off: set FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY to page on findings")
         return None
