@@ -42,6 +42,7 @@ def break_voice(world: World) -> str:
     return number
 
 
+@pytest.mark.slow
 def test_the_first_check_does_not_adopt_a_broken_webhook(sim, world, tmp_path):
     number = break_voice(world)
     assert findings(sim, tmp_path) == [(VOICE, number)]  # the first check adopts the baseline
@@ -70,6 +71,7 @@ def test_the_daemon_never_resolves_an_incident_by_adopting_its_cause(fake_pd, tm
     assert fake_pd.events("resolve") == []
 
 
+@pytest.mark.slow
 def test_accept_keeps_out_what_a_rule_calls_broken_and_says_why(sim, world, tmp_path):
     assert run(["check"], sim, tmp_path).returncode == 0
     number = break_voice(world)
@@ -83,6 +85,7 @@ def test_accept_keeps_out_what_a_rule_calls_broken_and_says_why(sim, world, tmp_
     assert "taskrouter_task_channel" not in diff.stdout  # the deletion was accepted
 
 
+@pytest.mark.slow
 def test_accept_asks_first(sim, world, tmp_path):
     assert run(["check"], sim, tmp_path).returncode == 0
     world.delete(world.task_channels["video"])
@@ -97,6 +100,7 @@ def test_accept_asks_first(sim, world, tmp_path):
     assert run(["baseline", "diff"], sim, tmp_path).returncode == 0
 
 
+@pytest.mark.slow
 def test_accept_named_resources_or_families_only(sim, world, tmp_path):
     assert run(["check"], sim, tmp_path).returncode == 0
     video, voice = world.task_channels["video"], world.task_channels["voice"]
