@@ -122,7 +122,7 @@ class Backoff:
 
     def delay(self, failures: int, retry_after: float | None = None) -> float:
         """The wait after the ``failures``-th consecutive failure (1 for the first)."""
-        computed = self.base * 2 ** min(max(failures - 1, 0), 30)
+        computed = self.base * 2.0 ** min(max(failures - 1, 0), 30)
         return min(max(computed, retry_after or 0.0), self.cap)
 
 

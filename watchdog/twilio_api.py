@@ -136,7 +136,7 @@ class WatchdogHttpClient(TwilioHttpClient):
             log.debug("twilio %s %s -> %s", method, urlsplit(target).path, status)
             if verdict(status) is not Verdict.RETRY or attempt == attempts:
                 return response
-            self._back_off(attempt, retry_after(response.headers.get("Retry-After")),
+            self._back_off(attempt, retry_after((response.headers or {}).get("Retry-After")),
                            f"{method} {product}: HTTP {status}")
         raise AssertionError("unreachable")
 

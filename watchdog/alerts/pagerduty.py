@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,14 +24,15 @@ from watchdog.errors import Backoff, Verdict
 from watchdog.model.results import CycleResult
 from watchdog.model.times import utcnow
 from watchdog.rules.registry import Rule, all_rules
-from watchdog.settings import Settings
+from watchdog.settings import PagerDutySettings, Settings
 from watchdog.store.store import StateStore
 from watchdog.telemetry.metrics import Metrics
 from watchdog.telemetry.redact import Redactor
 
 log = logging.getLogger(__name__)
 SINK = "pagerduty"
-ClientFactory = Any  # (routing_key, PagerDutySettings) -> EventsApiV2Client
+#: Makes the Events API client of one routing key (tests hand in one that counts or fails).
+ClientFactory = Callable[[str, PagerDutySettings], pagerduty.EventsApiV2Client]
 
 
 @dataclass

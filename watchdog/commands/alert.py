@@ -15,7 +15,7 @@ from watchdog.settings import Settings
 from watchdog.telemetry.redact import Redactor
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("alert", help="PagerDuty alerting")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     test = actions.add_parser(

@@ -16,7 +16,7 @@ from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import evaluate
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("baseline", help="show or accept drift from the baseline")
     actions = parser.add_subparsers(dest="action", required=True)
     diff = actions.add_parser("diff", help="resources added, removed and changed since the baseline",

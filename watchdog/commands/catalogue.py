@@ -16,7 +16,7 @@ from watchdog.errors import ConfigError
 from watchdog.rules.registry import Rule, all_rules
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rules = sub.add_parser("rules", help="list the rule catalogue")
     rules.set_defaults(func=run_rules)
     explain = sub.add_parser("explain", help="print one rule's runbook")

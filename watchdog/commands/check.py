@@ -26,7 +26,7 @@ from watchdog.signals.events import load_recent_evidence
 SEVERITIES = tuple(s.value for s in Severity)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("check", help="poll the account once and report findings",
                             description="Exit 0 clean, 1 findings (of --fail-on or worse), 2 bad "
                                         "config or credentials, 3 some family could not be "

@@ -30,7 +30,7 @@ def mark_rule_argument(action: argparse.Action) -> None:
     setattr(action, "complete", rule_completion())  # noqa: B010 - shtab reads this attribute
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("completion", help="print a shell completion script (bash or zsh)")
     parser.add_argument("shell", choices=SHELLS)
     parser.set_defaults(func=run)

@@ -15,7 +15,7 @@ from watchdog.commands.startup import config_warnings
 from watchdog.settings import CONFIG_ENV, masked_dump, require_credentials
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("config", help="show the effective configuration or its schema")
     actions = parser.add_subparsers(dest="action", required=True)
     show = actions.add_parser("show", help="print the effective configuration (secrets masked)")

@@ -20,7 +20,7 @@ LABEL_WIDTH = 20
 STYLES = {checks.OK: ("bold",), checks.OFF: ("dim",), checks.FAIL: ("bold", "red")}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "doctor", help="check credentials, products, state file, paging and Sentry at once",
         description="Exit 0 all usable, 1 a problem (each with its fix), 2 bad configuration.")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twilio.rest import Client
+
 from watchdog.errors import CredentialsRejected, FetchError, FetchReason, StateError
 from watchdog.fetchers.common import classify_error
 from watchdog.settings import Settings
@@ -47,7 +49,7 @@ FEEDS: dict[str, tuple[str, Probe]] = {
 }
 
 
-def probe(label: str, read: Probe, client: Any, account_sid: str) -> tuple[Check, str | None]:
+def probe(label: str, read: Probe, client: Client, account_sid: str) -> tuple[Check, str | None]:
     """The check of one product and why it failed (a FetchReason value), None when readable."""
     try:
         read(client, account_sid)

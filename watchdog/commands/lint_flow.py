@@ -26,7 +26,7 @@ _GLOB = set("*?[")
 STDIN = "<stdin>"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lint = sub.add_parser(
         "lint-flow", help="check Studio flow exports offline",
         description="Exit 0 clean, 1 findings, 2 an input could not be read or is not a flow, "

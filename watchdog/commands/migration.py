@@ -22,7 +22,7 @@ NEEDED = ("configuration", "flex_flows", "proxy", "numbers", "conversations",
           "conversations_services", "taskrouter", "studio")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("migration", help="what is left to move to Flex Conversations",
                             description="Exit 0 nothing left to migrate, 1 entry points left, "
                                         "2 bad config or credentials, 3 could not read it all.")

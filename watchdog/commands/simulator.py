@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from watchdog.simulator.world import World
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from watchdog.simulator import WORLDS
 
     parser = sub.add_parser("simulator", help="serve a simulated Twilio Flex account on loopback")

@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from twilio.rest import Client
+
 from watchdog.model.snapshot import Resource
 from watchdog.settings import FlexSettings
 
@@ -25,7 +27,7 @@ class FetchMemo:
 
 @dataclass
 class FetchContext:
-    client: Any  # twilio.rest.Client
+    client: Client
     account_sid: str
     flex: FlexSettings
     max_pages: int = 1000

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from twilio.rest import Client
+
 from watchdog.healing.healers import Healer, number_label, number_url, pick, register
 from watchdog.healing.model import Change, HealView, Refusal, Request
 from watchdog.healing.numbers import NUMBER_FAMILIES, NumberHealer
@@ -83,11 +85,11 @@ class AgentRoleHealer(Healer):
                        Request("POST", url, {"Permission": wanted}), {"permissions": wanted},
                        {"permissions": sorted(have)}, {"service_sid": default})]
 
-    def read(self, client: Any, account_sid: str, change: Change) -> dict[str, Any]:
+    def read(self, client: Client, account_sid: str, change: Change) -> dict[str, Any]:
         role = client.conversations.v1.services(change.scope["service_sid"]).roles(
             change.resource_sid).fetch()
         return {"permissions": sorted(str(p) for p in role.permissions or [])}
 
-    def write(self, client: Any, account_sid: str, change: Change) -> None:
+    def write(self, client: Client, account_sid: str, change: Change) -> None:
         client.conversations.v1.services(change.scope["service_sid"]).roles(
             change.resource_sid).update(permission=list(change.desired["permissions"]))

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
 
 from watchdog.healing import guard, records
 from watchdog.healing.healers import Healer, all_healers
@@ -32,7 +33,7 @@ def short_error(exc: BaseException) -> str:
 
 
 class Executor:
-    def __init__(self, client: Any, account_sid: str, store: StateStore, journal: Journal,
+    def __init__(self, client: Client, account_sid: str, store: StateStore, journal: Journal,
                  healing: HealingSettings, crash_hook: CrashHook | None = None,
                  healers: Mapping[str, Healer] | None = None) -> None:
         self.client, self.account_sid, self.store = client, account_sid, store

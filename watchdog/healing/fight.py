@@ -10,6 +10,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from twilio.rest import Client
+
 from watchdog.healing.model import Change
 from watchdog.model.urls import blank
 
@@ -48,7 +50,7 @@ def actor_of(event: Any) -> dict[str, Any]:
     return out
 
 
-def attribute(client: Any, change: Change, since: datetime | None) -> dict[str, Any] | None:
+def attribute(client: Client, change: Change, since: datetime | None) -> dict[str, Any] | None:
     """The actor of the newest change that undid ``change`` since ``since``, or None."""
     kwargs: dict[str, Any] = {"resource_sid": change.resource_sid, "limit": 50}
     if since is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from twilio.rest import Client
+
 from watchdog.healing.healers import Healer, pick, register
 from watchdog.healing.model import Change, HealView, Refusal, Request
 from watchdog.model.findings import Finding
@@ -56,10 +58,10 @@ class FlowChatServiceHealer(Healer):
             return f"the rule expects Chat Service {claimed}, the healer {expected}"
         return None
 
-    def read(self, client: Any, account_sid: str, change: Change) -> dict[str, Any]:
+    def read(self, client: Client, account_sid: str, change: Change) -> dict[str, Any]:
         flow = client.flex_api.v1.flex_flow(change.resource_sid).fetch()
         return pick({"chat_service_sid": flow.chat_service_sid}, ("chat_service_sid",))
 
-    def write(self, client: Any, account_sid: str, change: Change) -> None:
+    def write(self, client: Client, account_sid: str, change: Change) -> None:
         client.flex_api.v1.flex_flow(change.resource_sid).update(
             chat_service_sid=change.desired["chat_service_sid"])

@@ -12,6 +12,8 @@ import importlib
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from twilio.rest import Client
+
 from watchdog.healing.model import Change, HealView, Refusal
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import Resource
@@ -41,11 +43,11 @@ class Healer:
     def plan(self, finding: Finding, view: HealView) -> list[Change | Refusal]:
         raise NotImplementedError
 
-    def read(self, client: Any, account_sid: str, change: Change) -> dict[str, Any]:
+    def read(self, client: Client, account_sid: str, change: Change) -> dict[str, Any]:
         """The resource's current values of ``change.before`` and ``change.desired`` fields."""
         raise NotImplementedError
 
-    def write(self, client: Any, account_sid: str, change: Change) -> None:
+    def write(self, client: Client, account_sid: str, change: Change) -> None:
         raise NotImplementedError
 
 
@@ -82,12 +84,12 @@ def pick(values: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {k: None if blank(values.get(k)) else values.get(k) for k in keys}
 
 
-def read_number(client: Any, account_sid: str, sid: str, keys: Iterable[str]) -> dict[str, Any]:
+def read_number(client: Client, account_sid: str, sid: str, keys: Iterable[str]) -> dict[str, Any]:
     instance = client.api.v2010.accounts(account_sid).incoming_phone_numbers(sid).fetch()
     return pick({k: getattr(instance, k, None) for k in NUMBER_FIELDS}, keys)
 
 
-def update_number(client: Any, account_sid: str, sid: str, **fields: str) -> None:
+def update_number(client: Client, account_sid: str, sid: str, **fields: str) -> None:
     client.api.v2010.accounts(account_sid).incoming_phone_numbers(sid).update(**fields)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
 
 from watchdog.healing.healers import (
     Healer,
@@ -32,11 +33,11 @@ class NumberHealer(Healer):
 
     resource_type = "phone_number"
 
-    def read(self, client: Any, account_sid: str, change: Change) -> dict[str, Any]:
+    def read(self, client: Client, account_sid: str, change: Change) -> dict[str, Any]:
         keys = {**change.before, **change.desired}.keys()
         return read_number(client, account_sid, change.resource_sid, keys)
 
-    def write(self, client: Any, account_sid: str, change: Change) -> None:
+    def write(self, client: Client, account_sid: str, change: Change) -> None:
         fields = {FORM_FIELDS[name]: str(value) for name, value in change.request.form.items()}
         update_number(client, account_sid, change.resource_sid, **fields)
 
@@ -175,7 +176,7 @@ class ProxyRegistrationHealer(LegacyNumberHealer):
                        Request("POST", url, {"Sid": sid}), {"in_flex_proxy_pool": True},
                        {"in_flex_proxy_pool": False}, {"service_sid": proxy.sid})]
 
-    def read(self, client: Any, account_sid: str, change: Change) -> dict[str, Any]:
+    def read(self, client: Client, account_sid: str, change: Change) -> dict[str, Any]:
         pool = client.proxy.v1.services(change.scope["service_sid"]).phone_numbers
         try:
             pool(change.resource_sid).fetch()
@@ -185,6 +186,6 @@ class ProxyRegistrationHealer(LegacyNumberHealer):
             return {"in_flex_proxy_pool": False}
         return {"in_flex_proxy_pool": True}
 
-    def write(self, client: Any, account_sid: str, change: Change) -> None:
+    def write(self, client: Client, account_sid: str, change: Change) -> None:
         client.proxy.v1.services(change.scope["service_sid"]).phone_numbers.create(
             sid=change.resource_sid)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+
+from twilio.rest import Client
 
 from watchdog.controls.marks import Controls
 from watchdog.healing import fight, guard, records
@@ -31,7 +32,7 @@ def first_seen(open_findings: Mapping[str, OpenFinding]) -> dict[str, datetime]:
 class HealSession:
     """Everything a pass needs; build one per process (or per command)."""
 
-    def __init__(self, settings: Settings, store: StateStore, client: Any, account_sid: str,
+    def __init__(self, settings: Settings, store: StateStore, client: Client, account_sid: str,
                  metrics: Metrics | None = None, on_change: ChangeCallback | None = None,
                  crash_hook: CrashHook | None = None,
                  healers: Mapping[str, Healer] | None = None) -> None:

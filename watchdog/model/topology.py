@@ -223,7 +223,7 @@ class Topology:
         if resource.type == "taskrouter_workspace":
             return resource.sid == self.workspace_sid
         if resource.type in ("taskrouter_workflow", "taskrouter_task_channel"):
-            return resource.get("workspace_sid") == self.workspace_sid
+            return bool(resource.get("workspace_sid") == self.workspace_sid)
         return self._conversations_watched(resource)
 
     # -- Flex Conversations ----------------------------------------------------------------------
@@ -263,7 +263,7 @@ class Topology:
         if kind in ("conversations_service_configuration", "conversations_service_webhooks"):
             return resource.sid == default
         if kind == "conversations_role":
-            return resource.get("chat_service_sid") == default
+            return bool(resource.get("chat_service_sid") == default)
         if kind == "messaging_service":
             return resource.sid in self.flex_messaging_services
         if kind == "messaging_phone_number":

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from twilio.rest import Client
+
 from watchdog.healing.executor import short_error
 from watchdog.healing.model import Request
 from watchdog.model.snapshot import Snapshot
@@ -62,7 +64,7 @@ def satisfied(wanted: dict[str, Any], values: dict[str, Any]) -> bool:
 
 
 class Applier:
-    def __init__(self, client: Any, store: StateStore, on_change: journal.ChangeCallback | None
+    def __init__(self, client: Client, store: StateStore, on_change: journal.ChangeCallback | None
                  = None, crash_hook: CrashHook | None = None) -> None:
         self.client, self.store, self.on_change = client, store, on_change
         self.crash_hook = crash_hook

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
 
 from watchdog.healing.model import Request
 from watchdog.model.urls import blank
@@ -39,13 +40,14 @@ def resolve_values(values: dict[str, Any], created: dict[str, str]) -> dict[str,
     return loaded
 
 
-def send(client: Any, request: Request) -> dict[str, Any]:
-    response = client.request(request.method, request.url, data=request.form)
+def send(client: Client, request: Request) -> dict[str, Any]:
+    response = client.request(request.method, request.url, data=dict(request.form))
     return _body(response, request.method, request.url)
 
 
-def get(client: Any, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
-    return _body(client.request("GET", url, params=params), "GET", url)
+def get(client: Client, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    query: dict[str, object] | None = dict(params) if params is not None else None
+    return _body(client.request("GET", url, params=query), "GET", url)
 
 
 def _body(response: Any, method: str, url: str) -> dict[str, Any]:
@@ -71,7 +73,7 @@ def fields(resource_type: str, record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def listed(client: Any, step: Step) -> list[dict[str, Any]]:
+def listed(client: Client, step: Step) -> list[dict[str, Any]]:
     """Every record of the list a create step adds to (all pages)."""
     url: str | None = step.read_url
     params: dict[str, str] | None = {"PageSize": "50"}  # every list here allows 50
@@ -84,7 +86,7 @@ def listed(client: Any, step: Step) -> list[dict[str, Any]]:
     return out
 
 
-def find_created(client: Any, step: Step, match: dict[str, Any]) -> dict[str, Any] | None:
+def find_created(client: Client, step: Step, match: dict[str, Any]) -> dict[str, Any] | None:
     """The record a create step made (or would duplicate): every ``match`` field equal.
     Studio lists carry no definition: a candidate flow is fetched to compare its widgets."""
     for record in listed(client, step):
@@ -96,5 +98,5 @@ def find_created(client: Any, step: Step, match: dict[str, Any]) -> dict[str, An
     return None
 
 
-def read(client: Any, step: Step, url: str) -> dict[str, Any]:
+def read(client: Client, step: Step, url: str) -> dict[str, Any]:
     return fields(step.resource_type, get(client, url))

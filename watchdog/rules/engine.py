@@ -72,7 +72,7 @@ def _skip_reason(rule: Rule, ctx: RuleContext) -> str | None:
     return None
 
 
-def _finding(rule: Rule, hit, ctx: RuleContext) -> Finding:
+def _finding(rule: Rule, hit: Hit, ctx: RuleContext) -> Finding:
     severity = ctx.settings.rule(rule.id).severity or hit.severity or rule.severity
     details = dict(hit.details)
     if hit.resource_type == "phone_number" and "stack" not in details:

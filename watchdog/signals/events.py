@@ -13,7 +13,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
+
+from twilio.rest import Client
 
 from watchdog.errors import CredentialsRejected
 from watchdog.fetchers.common import classify_error
@@ -94,6 +96,27 @@ class Cursor:
                 self.seen.add(sid)
 
 
+class CursorStore(Protocol):
+    """Where a feed keeps its cursor between polls and restarts (the state store)."""
+
+    def get_cursor(self, name: str) -> str | None: ...
+
+    def set_cursor(self, name: str, value: str) -> None: ...
+
+
+class MemoryCursors:
+    """Cursors for one command's run only (a one-off read of recent evidence)."""
+
+    def __init__(self) -> None:
+        self.cursors: dict[str, str] = {}
+
+    def get_cursor(self, name: str) -> str | None:
+        return self.cursors.get(name)
+
+    def set_cursor(self, name: str, value: str) -> None:
+        self.cursors[name] = value
+
+
 @dataclass
 class FeedResult:
     new: int = 0
@@ -106,7 +129,7 @@ class Feed:
     cursor_name = ""
     source = ""
 
-    def __init__(self, client: Any, store: Any, evidence: EvidenceCache, lookup: Lookup) -> None:
+    def __init__(self, client: Client, store: CursorStore, evidence: EvidenceCache, lookup: Lookup) -> None:
         self.client, self.store, self.evidence, self.lookup = client, store, evidence, lookup
         self._warmed = False
         self._down = False
@@ -195,7 +218,7 @@ class AlertFeed(Feed):
 
     cursor_name, source = ALERTS_CURSOR, "debugger"
 
-    def __init__(self, client: Any, store: Any, evidence: EvidenceCache, lookup: Lookup,
+    def __init__(self, client: Client, store: CursorStore, evidence: EvidenceCache, lookup: Lookup,
                  codes: Iterable[int]) -> None:
         super().__init__(client, store, evidence, lookup)
         self.codes = frozenset(codes)
@@ -243,15 +266,15 @@ def _aware(moment: datetime | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def load_recent_evidence(client: Any, events: EventsSettings, now: datetime) -> EvidenceCache:
+def load_recent_evidence(client: Client, events: EventsSettings, now: datetime) -> EvidenceCache:
     """The last hour of events and alerts, for one-shot commands (``check``); no cursor moves."""
     cache = EvidenceCache()
     start = now - ALERT_WINDOW - timedelta(seconds=1)
     feeds: list[Feed] = []
     if events.monitor_enabled:
-        feeds.append(MonitorFeed(client, None, cache, lambda sid: set()))
+        feeds.append(MonitorFeed(client, MemoryCursors(), cache, lambda sid: set()))
     if events.alerts_enabled:
-        feeds.append(AlertFeed(client, None, cache, lambda sid: set(), events.alert_error_codes))
+        feeds.append(AlertFeed(client, MemoryCursors(), cache, lambda sid: set(), events.alert_error_codes))
     failed: list[str] = []
     for feed in feeds:
         try:

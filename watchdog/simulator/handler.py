@@ -76,7 +76,8 @@ class Handler(BaseHTTPRequestHandler):
 
     @property
     def owner(self) -> Owner:
-        return self.server.owner  # type: ignore[attr-defined]
+        owner: Owner = self.server.owner  # type: ignore[attr-defined]
+        return owner
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)

@@ -112,7 +112,8 @@ def parse_definition(text: str) -> Definition:
     if not isinstance(states, list) or not states or not isinstance(value.get("initial_state"),
                                                                     str):
         raise bad_request("Invalid Definition: a flow needs 'initial_state' and 'states'")
-    return value
+    flow: dict[str, Any] = value
+    return flow
 
 
 def flow_record(account_sid: str, sid: str, author_sid: str, created: str,
