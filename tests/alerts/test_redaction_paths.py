@@ -21,7 +21,7 @@ from test_alerts_support import fake_pd, make_rig, no_client_sleep  # tests/ is 
 from watchdog.cli import main
 from watchdog.settings import SentrySettings, Settings
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
-from watchdog.telemetry.logs import setup_logging
+from watchdog.telemetry.logs import RedactSecrets, setup_logging
 from watchdog.telemetry.redact import Redactor
 from watchdog.telemetry.sentry import init_sentry
 
@@ -173,3 +173,11 @@ def test_alert_test_command(redactor_on: bool, quiet_logs: None, fake_pd: FakePa
     out = capsys.readouterr()
     assert "FAILED" in out.out
     check(out.out + out.err, token, redactor_on)
+
+
+def test_a_log_call_whose_arguments_do_not_fit_still_redacts() -> None:
+    record = logging.LogRecord("watchdog.test", logging.WARNING, __file__, 1, "one %s",
+                               (TOKEN, "two"), None)
+    assert RedactSecrets(Redactor([TOKEN])).filter(record)
+    assert "log arguments that do not fit" in record.getMessage()
+    assert TOKEN not in record.getMessage()

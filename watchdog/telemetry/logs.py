@@ -19,7 +19,11 @@ class RedactSecrets(logging.Filter):
         self.redact = redact
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.redact.text(record.getMessage()), None
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the format: still one redacted line
+            message = f"{record.msg} (log arguments that do not fit it: {record.args!r})"
+        record.msg, record.args = self.redact.text(message), None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_text, record.exc_info = self.redact.text(text), None
