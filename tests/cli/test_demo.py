@@ -44,6 +44,13 @@ def test_the_readme_command_without_credentials(tmp_path):
     step1 = out.split("-- 2/4")[0]
     assert step1.index("HEALED") < step1.index("CLEARED numbers.message-webhook-overwritten")
     assert "repair  none by hand: the daemon healed it" in step1
+    # the guide's two multi-step repairs: System Checkup, then restore --plan and --apply
+    for section in (out.split("-- 2/4")[1].split("-- 3/4")[0], out.split("-- 4/4")[1]):
+        assert "$ flex-watchdog restore --plan --out plan.json" in section
+        assert re.search(r"restore --apply plan\.json: (\d+) of \1 step\(s\) verified", section)
+        assert section.index("restore --apply") < section.index("CLEARED")
+    assert re.search(r"as the plan's notes say: DELETE\s+https://studio\.twilio\.com/v2/Flows/FW",
+                     out.split("-- 3/4")[0])
     assert "\033[" not in out, "no colour codes when not on a terminal"
     assert proc.stderr == "", "the daemon's log stays out of the tour"
     assert list(tmp_path.iterdir()) == [], "no state file left behind"

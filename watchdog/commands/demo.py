@@ -50,6 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     setup_logging("INFO" if args.verbose else "CRITICAL")
+    if not args.verbose:  # polls held during a restore run late on purpose: not news here
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.CRITICAL)
     world = healthy_legacy()
     console = Console()
     with tempfile.TemporaryDirectory() as tmp, SimulatorServer(world) as server, \

@@ -17,10 +17,10 @@ from watchdog.commands import progress
 from watchdog.commands.common import open_watcher, settings_or_exit, unread
 from watchdog.cycle import Watcher
 from watchdog.model.findings import Finding
-from watchdog.model.snapshot import FAMILIES, Snapshot
+from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import utcnow
-from watchdog.restore import follow, journal, planner
-from watchdog.restore.apply import Applier, Outcome, changed_since_plan
+from watchdog.restore import planner, session
+from watchdog.restore.apply import Applier
 from watchdog.restore.exported import load_directory
 from watchdog.restore.plan import Plan
 from watchdog.restore.render import render_outcomes, render_plan
@@ -55,15 +55,6 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     watcher = open_watcher(settings)
     return apply(args, settings, watcher) if args.apply else plan(args, settings, watcher)
-
-
-def _poll(watcher: Watcher) -> Snapshot | None:
-    result = watcher.poll(utcnow())
-    failed = unread(result.snapshot.families.values())
-    if failed:
-        print(f"{failed}: restore writes nothing while a family is unknown", file=sys.stderr)
-        return None
-    return result.snapshot
 
 
 def plan(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:
@@ -116,43 +107,21 @@ def apply(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int
               f"{watcher.account_sid}", file=sys.stderr)
         return 2
     sink = build_sink(settings, watcher.store)
-    applier = Applier(watcher.access.client, watcher.store,
-                      sink.change_event if sink else None)
-    now = utcnow()
-    for line in applier.settle(now):
+    for line in Applier(watcher.access.client, watcher.store).settle(utcnow()):
         print(f"Settled from an earlier run: {line}")
-    snapshot = _poll(watcher)
-    if snapshot is None:
+    applied = session.apply_plan(watcher, made, utcnow(), sink.change_event if sink else None)
+    if applied.unknown:
+        print(f"{applied.unknown}: restore writes nothing while a family is unknown",
+              file=sys.stderr)
         return 3
-    changed = changed_since_plan(made, snapshot, set(journal.done(watcher.store, made.plan_id)))
-    if changed:
+    if applied.refused:
         print("Refused: the account changed since the plan was made; nothing was written. "
-              f"Changed: {'; '.join(changed)}. Plan again.", file=sys.stderr)
+              f"Changed: {'; '.join(applied.refused)}. Plan again.", file=sys.stderr)
         return 2
-    outcomes = applier.run(made, now)
-    print(render_outcomes(outcomes, len(made.steps)))
-    failed = any(o.outcome == "failed" for o in outcomes)
-    if not failed and made.steps:
-        _follow(watcher, made, outcomes)
+    print(render_outcomes(applied.outcomes, len(made.steps)))
+    if applied.followed:
+        print(applied.followed)
     if sink is not None:
         sink.send_pending(utcnow())
         sink.close()
-    return 1 if failed else 0
-
-
-def _follow(watcher: Watcher, made: Plan, outcomes: list[Outcome]) -> None:
-    """Poll again; the baseline follows the plan when nothing else is left over."""
-    result = watcher.poll(utcnow())
-    if unread(result.snapshot.families.values()):
-        print("Baseline kept: some family could not be read after the apply.")
-        return
-    left = follow.blockers(made, outcomes, result.findings)
-    if left:
-        names = ", ".join(sorted({f"{f.rule} {f.resource_sid}" for f in left})[:5])
-        print(f"Baseline kept: {len(left)} finding(s) the plan does not explain remain "
-              f"({names}); review them with `flex-watchdog check` and `baseline diff`.")
-        return
-    watcher.store.adopt_baseline(follow.adoptable(made, result.snapshot))
-    watcher.poll(utcnow())  # the drift findings resolve now, against the new baseline
-    print("Baseline updated to the restored account (re-created resources under their new "
-          "SIDs, routes re-pointed).")
+    return 1 if applied.failed else 0

@@ -3,7 +3,6 @@ repair. Each step acts on the simulated account like a person in the Twilio Cons
 
 from __future__ import annotations
 
-from watchdog.simulator.records import proxy_webhook_url
 from watchdog.simulator.world import World
 
 AUTORESPONDER = "https://example.com/sms-autoresponder"
@@ -39,6 +38,7 @@ class DeleteProxyService:
     note = "No Monitor event covers Proxy, but the Debugger alert refreshes it at once."
     expect = ("proxy.service-missing",)
     accept_baseline = True
+    restore = True
 
     def breaks(self, world: World) -> str:
         old = world.flex_proxy_sid or ""
@@ -51,18 +51,10 @@ class DeleteProxyService:
                 "and Twilio logs Debugger error 80620")
 
     def repair(self, world: World) -> list[str]:
+        """System Checkup only: ``flex-watchdog restore`` does the rest of the guide."""
         checkup = world.recreate_proxy_service()
-        for sid in world.legacy_numbers:
-            world.set_number(sid, sms_url=proxy_webhook_url(world.account_sid, checkup.proxy_sid))
-            world.add_to_proxy_pool(checkup.proxy_sid, sid)
-        for extra in (checkup.messaging_flow_sid, checkup.webchat_flow_sid,
-                      checkup.webchat_flex_flow_sid):
-            world.delete(extra)
-        return [f"System Checkup creates a new Flex Proxy Service {checkup.proxy_sid}",
-                "each Flex number's \"A message comes in\" -> the new service, number added "
-                "to its pool",
-                "the Messaging/Webchat flows and webchat Flex Flow Checkup added are deleted "
-                "(the old ones work)"]
+        return [f"System Checkup creates a new Flex Proxy Service {checkup.proxy_sid} (and a "
+                "Messaging flow, a Webchat flow and a webchat Flex Flow nobody needs)"]
 
 
 class ChangeSendToFlexChannel:
@@ -90,6 +82,7 @@ class DeleteWorkspace:
     note = "No Monitor event either: the scheduled TaskRouter poll finds it."
     expect = ("taskrouter.workspace-missing",)
     accept_baseline = True
+    restore = True
 
     def breaks(self, world: World) -> str:
         self.old = world.workspace_sid or ""
@@ -97,14 +90,11 @@ class DeleteWorkspace:
         return f"TaskRouter workspace {self.old} deleted (workflow and channels with it)"
 
     def repair(self, world: World) -> list[str]:
+        """System Checkup only: ``flex-watchdog restore`` re-points the Send to Flex widgets."""
         world.workspace_sid = None  # already deleted: Checkup only creates the new one
         new = world.recreate_workspace()
-        for name, flow in world.flows.items():
-            channel = world.task_channels["voice" if name == "Voice IVR" else "chat"]
-            world.edit_flow(flow, workflow=world.workflow_sid, channel=channel)
-        return [f"System Checkup creates workspace {new} with \"Assign to Anyone\"",
-                "every Send to Flex widget -> the new workflow and channel (Voice for the "
-                "Voice IVR, Programmable Chat for the others), each flow published"]
+        return [f"System Checkup creates workspace {new} with \"Assign to Anyone\" and the "
+                "task channels"]
 
 
 def tour_steps() -> list[OverwriteMessageWebhook | DeleteProxyService | ChangeSendToFlexChannel

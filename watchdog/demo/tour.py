@@ -9,6 +9,7 @@ steps on the main thread and waits on the log.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 import threading
@@ -22,6 +23,7 @@ from watchdog.daemon.scheduler import INITIAL
 from watchdog.model.findings import Finding
 from watchdog.model.results import CycleResult, OpenFinding, Trigger
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
+from watchdog.restore import session
 from watchdog.signals.evidence import evidence_text
 from watchdog.simulator.world import World
 
@@ -154,6 +156,15 @@ def _by_rule(items: Sequence[Finding | OpenFinding]) -> dict[str, list[Any]]:
     return grouped
 
 
+def plan_line(number: int, step: Any) -> str:
+    """One restore step on one line: each field with the SID it now names."""
+    def value(after: Any) -> str:
+        sids = re.findall(r"[A-Z]{2}[0-9a-f]{32}", str(after))
+        return _short(sids[-1]) if sids else str(after)[:40]
+    changed = ", ".join(f"{d['field']} -> {value(d['after'])}" for d in step.diff())
+    return f"{number}. {step.action} {step.label}: {changed}"
+
+
 def _short(sid: str) -> str:
     return sid[:10] + "..." if len(sid) > 13 else sid
 
@@ -232,12 +243,37 @@ class Tour:
         c.line("hold", "polls held while the guide's repair is applied", "dim")
         for text in step.repair(self.world):
             c.line("repair", text)
-        c.line("repair", "$ flex-watchdog baseline accept  (the repaired account is the new "
-                         "baseline)")
-        self._accept_baseline()
+        if getattr(step, "restore", False):
+            self._restore()
+        else:
+            c.line("repair", "$ flex-watchdog baseline accept  (the repaired account is the "
+                             "new baseline)")
+            self._accept_baseline()
         self.log.mark, self.log.mark_label = c.elapsed(), "the repair"
         self.daemon.scheduler.resume()
         self.daemon.refresher.request(FAMILIES, "demo")
+
+    def _restore(self) -> None:
+        """The rest of the guide's repair: ``restore --plan`` shown, then ``--apply``."""
+        c, watcher, now = self.console, self.daemon.watcher, self.daemon.clock()
+        made = session.plan_now(watcher, now)
+        if isinstance(made, str):
+            c.line("MISSED", f"restore --plan: {made}", "critical")
+            return
+        c.line("restore", f"$ flex-watchdog restore --plan --out plan.json: "
+                          f"{len(made.steps)} step(s), nothing written", more=tuple(
+                              plan_line(n, s) for n, s in enumerate(made.steps, 1)))
+        sink = self.daemon.sink
+        applied = session.apply_plan(watcher, made, now, sink.change_event if sink else None)
+        done = sum(o.outcome in ("applied", "noop") for o in applied.outcomes)
+        c.line("restore", f"$ flex-watchdog restore --apply plan.json: {done} of "
+                          f"{len(made.steps)} step(s) verified", more=(
+                              applied.followed or "",) if applied.followed else ())
+        for note in made.notes:
+            if note.command:  # the plan's notes, done by a person: restore never deletes
+                self.world.delete(note.resource_sid)
+                url = note.command.split()[3]
+                c.line("repair", f"by hand, as the plan's notes say: DELETE {url}")
 
     def _accept_baseline(self) -> None:
         watcher = self.daemon.watcher

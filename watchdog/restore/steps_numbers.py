@@ -58,6 +58,6 @@ def pool(ctx: PlanContext, old: Resource, cur: Resource) -> Step | None:
         return None
     url = f"https://proxy.twilio.com/v1/Services/{proxy.sid}/PhoneNumbers"
     return Step("proxy-pool", "create", "proxy_phone_number", cur.sid,
-                f"{label(cur)} in {proxy.name} ({proxy.sid})",
+                f'pool entry "{cur.name}" ({cur.sid}) of {proxy.name} ({proxy.sid})',
                 ctx.reasons.about([cur.sid], POOL_RULES), Request("POST", url, form(Sid=cur.sid)),
                 {}, {"sid": cur.sid}, None, url, {"sid": cur.sid})
