@@ -42,7 +42,7 @@ def test_sigkill_during_apply_is_settled_without_a_second_write(held, tmp_path, 
     with SimulatorServer(world) as sim:
         state = tmp_path / "state.db"
         cli_env(sim, state, monkeypatch)
-        assert run(capsys, "baseline", "accept")[0] == 0
+        assert run(capsys, "baseline", "accept", "--yes")[0] == 0
         old = world.flows["Voice IVR"]
         world.delete(old)
         plan_file = tmp_path / "plan.json"

@@ -21,7 +21,7 @@ def env(sim: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_export_writes_one_sorted_file_per_resource_and_a_manifest(sim, env, capsys):
     world = sim.world
     assert run(capsys, "export", str(env / "out"))[0] == 2  # no baseline yet
-    assert run(capsys, "baseline", "accept")[0] == 0
+    assert run(capsys, "baseline", "accept", "--yes")[0] == 0
     code, out, _ = run(capsys, "export", str(env / "out"))
     assert code == 0 and "manifest.json" in out
     manifest = json.loads((env / "out" / "manifest.json").read_text())

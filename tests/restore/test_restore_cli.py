@@ -26,7 +26,7 @@ def env(sim: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def _accept(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "baseline", "accept")[0] == 0
+    assert run(capsys, "baseline", "accept", "--yes")[0] == 0
 
 
 def test_nothing_to_do_and_no_baseline(sim, env, capsys):

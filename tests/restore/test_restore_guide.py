@@ -74,7 +74,7 @@ def test_plan_writes_nothing_and_apply_clears_every_finding(case, tmp_path, monk
     world = spec.build()
     with SimulatorServer(world) as sim:
         cli_env(sim, tmp_path / "state.db", monkeypatch)
-        assert run(capsys, "baseline", "accept")[0] == 0
+        assert run(capsys, "baseline", "accept", "--yes")[0] == 0
         kinds = spec.kinds(world)
         spec.breakage(world)
         plan_file = tmp_path / "plan.json"
