@@ -51,20 +51,26 @@ def test_sigkill_during_apply_is_settled_without_a_second_write(held, tmp_path, 
         target = old if held == "studio-create" else world.legacy_numbers[1]
         regex = "^/v2/Flows$" if held == "studio-create" else target
         product = "studio" if held == "studio-create" else "api"
-        sim.faults.add(Fault("slow", product=product, path_regex=regex, method="POST",
-                             times=1, delay=3))
+        held_fault = Fault("slow", product=product, path_regex=regex, method="POST", times=1,
+                           delay=3)
+        sim.faults.add(held_fault)
         env = {k: v for k, v in os.environ.items()}
         env["FLEX_WATCHDOG_TWILIO__TIMEOUT_SECONDS"] = "30"
         proc = subprocess.Popen([sys.executable, "-m", "watchdog", "restore", "--apply",
                                  str(plan_file)], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
-        while target not in _writing(state):
+        # killed once the write is journalled and the request is in the simulator's hands
+        while target not in _writing(state) or held_fault.hits < 1:
             assert proc.poll() is None and time.monotonic() < deadline, "never reached the write"
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        time.sleep(3.5)  # the held write lands after the process is gone
+        template = STUDIO_CREATE if held == "studio-create" else NUMBER_POST
+        served = sim.requests.by_template()[template]
+        while sim.requests.by_template()[template] == served:  # the held write lands
+            assert time.monotonic() < deadline + 30, "the held write never landed"
+            time.sleep(0.05)
         before = writes(sim)
 
         code, out, _ = run(capsys, "restore", "--apply", str(plan_file))
