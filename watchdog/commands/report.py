@@ -17,7 +17,7 @@ from watchdog.model.migration import END_OF_LIFE, legacy_entry_points
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import Snapshot
 from watchdog.model.times import iso
-from watchdog.model.topology import Topology
+from watchdog.model.topology import Stack, Topology
 from watchdog.signals.evidence import evidence_text
 
 
@@ -106,9 +106,9 @@ def _header(result: CycleResult, topology: Topology | None) -> list[str]:
     lines.append("Families: " + ", ".join(status))
     if topology is not None and result.snapshot.complete("numbers"):
         stacks = Counter(topology.stacks.values())
-        lines.append(f"Numbers: {stacks['legacy']} legacy Flex, {stacks['conversations']} Flex "
-                     f"Conversations, {stacks['both']} in both stacks, {stacks['voice']} voice-only "
-                     f"Flex, {stacks['none']} not Flex")
+        lines.append(f"Numbers: {stacks[Stack.LEGACY]} legacy Flex, {stacks[Stack.CONVERSATIONS]} Flex "
+                     f"Conversations, {stacks[Stack.BOTH]} in both stacks, {stacks[Stack.VOICE]} voice-only "
+                     f"Flex, {stacks[Stack.NONE]} not Flex")
     for state in result.unknown:
         lines.append(f"  unknown {state.family}: {state.error} (no finding is drawn from it)")
     lines.append("")

@@ -11,6 +11,7 @@ from watchdog.healing.model import Change, HealView, Refusal, Request
 from watchdog.healing.numbers import NUMBER_FAMILIES, NumberHealer
 from watchdog.model.addresses import enabled
 from watchdog.model.findings import Finding
+from watchdog.model.topology import Stack
 from watchdog.rules.conversations_service import AGENT_PERMISSIONS, SERVICE
 
 BLANK = {"sms_url": None, "sms_application_sid": None}
@@ -25,7 +26,7 @@ class ConversationsMessageHealer(NumberHealer):
     families = NUMBER_FAMILIES
 
     def population(self, view: HealView) -> set[str]:
-        return {sid for sid, stack in view.topology.stacks.items() if stack == "conversations"}
+        return {sid for sid, stack in view.topology.stacks.items() if stack == Stack.CONVERSATIONS}
 
     def plan(self, finding: Finding, view: HealView) -> list[Change | Refusal]:
         sid = finding.resource_sid

@@ -21,6 +21,7 @@ from watchdog.healing.healers import (
 from watchdog.healing.model import Change, HealView, Refusal, Request
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import Resource
+from watchdog.model.topology import Stack
 from watchdog.model.urls import classify, proxy_message_url
 
 NUMBER_FAMILIES = ("configuration", "numbers", "flex_flows", "proxy", "conversations")
@@ -110,7 +111,7 @@ class VoiceWebhookHealer(NumberHealer):
     families = (*NUMBER_FAMILIES, "studio")
 
     def population(self, view: HealView) -> set[str]:
-        return {sid for sid, stack in view.topology.stacks.items() if stack != "none"}
+        return {sid for sid, stack in view.topology.stacks.items() if stack != Stack.NONE}
 
     def plan(self, finding: Finding, view: HealView) -> list[Change | Refusal]:
         sid = finding.resource_sid

@@ -100,7 +100,7 @@ class Topology:
                 out[str(address.get("address"))].append(address)
         return dict(out)
 
-    def stack_of(self, number: Resource) -> str:
+    def stack_of(self, number: Resource) -> Stack:
         """legacy | conversations | both | voice | none, for a ``phone_number`` resource."""
         phone = str(number.get("phone_number"))
         legacy = (phone in self.flex_flows_by_identity or phone in self.proxy_pool
@@ -147,7 +147,7 @@ class Topology:
         return found
 
     @cached_property
-    def stacks(self) -> dict[str, str]:
+    def stacks(self) -> dict[str, Stack]:
         """number SID -> stack, for every phone number in the snapshot."""
         return {n.sid: self.stack_of(n) for n in self.snapshot.of_type("phone_number")}
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from watchdog.model.findings import Finding, sort_key
 from watchdog.model.results import Evaluation
+from watchdog.model.topology import Stack
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, Rule, all_rules
 
@@ -76,7 +77,7 @@ def _finding(rule: Rule, hit: Hit, ctx: RuleContext) -> Finding:
     severity = ctx.settings.rule(rule.id).severity or hit.severity or rule.severity
     details = dict(hit.details)
     if hit.resource_type == "phone_number" and "stack" not in details:
-        details["stack"] = ctx.topology.stacks.get(hit.resource_sid, "none")  # every number finding
+        details["stack"] = ctx.topology.stacks.get(hit.resource_sid, Stack.NONE)  # every number finding
     return Finding(rule=rule.id, severity=severity, resource_type=hit.resource_type,
                    resource_sid=hit.resource_sid, summary=hit.summary, details=details,
                    runbook=rule.runbook, healable=rule.healable)
