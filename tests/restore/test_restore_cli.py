@@ -14,6 +14,7 @@ from watchdog.healing import records
 from watchdog.restore.apply import Applier
 from watchdog.restore.plan import Plan
 from watchdog.simulator import Fault, SimulatorServer
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
 from watchdog.simulator.records import flow_webhook_url
 from watchdog.store.store import StateStore
 from watchdog.twilio_api import connect
@@ -127,3 +128,22 @@ def test_bad_plan_file_is_a_usage_error(sim, env, capsys):
     (env / "plan.json").write_text("{}")
     code, _, err = run(capsys, "restore", "--apply", str(env / "plan.json"))
     assert code == 2 and "not a restore plan" in err
+
+
+def test_each_applied_step_is_a_pagerduty_change_event(sim, env, capsys, monkeypatch):
+    world = sim.world
+    with FakePagerDuty(cert_dir=env) as fake:
+        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
+        monkeypatch.setenv("FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY", "b" * 32)
+        monkeypatch.setenv("FLEX_WATCHDOG_PAGERDUTY__BASE_URL", fake.base_url)
+        _accept(capsys)
+        world.delete(world.flows["Voice IVR"])
+        run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))
+        assert fake.events("change") == []  # a plan notifies nobody
+        assert run(capsys, "restore", "--apply", str(env / "plan.json"))[0] == 0
+        changes = fake.events("change")
+        assert len(changes) == 4
+        summaries = [c.body["payload"]["summary"] for c in changes]
+        assert sum("restore created studio_flow" in s for s in summaries) == 1
+        assert sum("restore updated phone_number" in s for s in summaries) == 3
+        assert fake.events("trigger") == []  # a restore never pages

@@ -7,22 +7,32 @@ import json
 from typing import Any
 
 from watchdog.restore.apply import Outcome
-from watchdog.restore.plan import Plan, Step
+from watchdog.restore.plan import Plan, Step, new_ref
 
 _LONG = 100
 
 
 def _value(value: Any) -> str:
+    """URLs and short values whole; a long definition or message shortened (the JSON plan
+    written by ``--out`` holds every value whole)."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= _LONG else f"{text[:_LONG]}… ({len(text)} characters)"
+    if len(text) <= _LONG or text.startswith("https://"):
+        return text
+    return f"{text[:_LONG]}… ({len(text)} characters)"
 
 
-def step_lines(number: int, step: Step) -> list[str]:
+def step_lines(number: int, step: Step, creates: dict[str, int] | None = None) -> list[str]:
+    """``creates``: old SID -> the step that re-creates it (``$NEW[...]`` is named by it)."""
+    def shown(value: Any) -> str:
+        text = _value(value)
+        for old, n in (creates or {}).items():
+            text = text.replace(new_ref(old), f"<the SID step {n} creates>")
+        return text
     lines = [f"{number}. {step.action.upper()} {step.label}"]
     lines += [f"   because {r.rule}: {r.summary}" for r in step.reasons]
-    lines.append(f"   {step.request.method} {step.request.url}")
-    lines += [f"       {k}={_value(v)}" for k, v in step.request.form.items()]
-    lines += [f"   {d['field']}: {_value(d['before'])} -> {_value(d['after'])}"
+    lines.append(f"   {step.request.method} {shown(step.request.url)}")
+    lines += [f"       {k}={shown(v)}" for k, v in step.request.form.items()]
+    lines += [f"   {d['field']}: {shown(d['before'])} -> {shown(d['after'])}"
               for d in step.diff()]
     return lines
 
@@ -34,8 +44,10 @@ def render_plan(plan: Plan) -> str:
     else:
         lines = [f"Restore plan {plan.plan_id} for {plan.account_sid} against the "
                  f"{source}: {len(plan.steps)} step(s), in order.", ""]
+        creates = {s.resource_sid: n for n, s in enumerate(plan.steps, 1)
+                   if s.action == "create"}
         for number, step in enumerate(plan.steps, 1):
-            lines += [*step_lines(number, step), ""]
+            lines += [*step_lines(number, step, creates), ""]
     if plan.mappings:
         lines.append(f"SIDs mapped from the {source}:")
         lines += [f"  {m['type']} \"{m['name']}\": {m['from']} -> {m['to']} (by {m['by']})"
