@@ -14,6 +14,7 @@ from typing import Any
 
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import RESOURCE_FAMILY
+from watchdog.model.times import iso
 from watchdog.rules.registry import Rule
 from watchdog.telemetry.redact import Redactor
 
@@ -97,7 +98,7 @@ def trigger_event(finding: Finding, account_sid: str, rule: Rule | None, *, runb
             "summary": one_line(prefix + scrub(finding.summary, redact)),
             "source": source_of(account_sid, account_name),
             "severity": finding.severity,
-            "timestamp": now.isoformat(),
+            "timestamp": iso(now),
             "component": f"{finding.resource_type}/{finding.resource_sid}",
             "group": RESOURCE_FAMILY.get(finding.resource_type, finding.resource_type),
             "class": finding.rule,
@@ -118,7 +119,7 @@ def change_event(summary: str, source: str, details: Mapping[str, Any],
     redact = redact or Redactor()
     return {
         "payload": {"summary": one_line(scrub(summary, redact)), "source": source,
-                    "timestamp": now.isoformat(),
+                    "timestamp": iso(now),
                     "custom_details": bounded(scrub(dict(details), redact))},
         "links": [{"href": str(link["href"]), "text": one_line(str(link.get("text", "")), 200)}
                   for link in links],

@@ -22,7 +22,7 @@ from watchdog.alerts.outbox import IncidentBook, Outbox, OutboxItem
 from watchdog.alerts.plan import Planned, plan
 from watchdog.errors import Backoff, Verdict
 from watchdog.model.results import CycleResult
-from watchdog.model.times import utcnow
+from watchdog.model.times import iso, utcnow
 from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import PagerDutySettings, Settings
 from watchdog.store.store import StateStore
@@ -180,7 +180,7 @@ class PagerDutySink:
         self._count("error")
         queued = self.outbox.count()
         log.warning("pagerduty: %s %s failed (%s), attempt %d; %d event(s) queued, next try at %s",
-                    item.action, item.order_key, detail, item.attempts + 1, queued, at.isoformat())
+                    item.action, item.order_key, detail, item.attempts + 1, queued, iso(at))
         if self._failures == 1:
             _report(f"PagerDuty delivery failing ({outcome.reason}); {queued} event(s) queued, "
                     "none lost", outcome.reason)

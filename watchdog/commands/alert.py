@@ -10,7 +10,7 @@ from watchdog.alerts import events, routing
 from watchdog.alerts.client import check_base_url, deliver, make_client
 from watchdog.commands.common import settings_or_exit
 from watchdog.errors import ConfigError, Verdict
-from watchdog.model.times import utcnow
+from watchdog.model.times import iso, utcnow
 from watchdog.settings import Settings
 from watchdog.telemetry.redact import Redactor
 
@@ -56,7 +56,7 @@ def _test_event(settings: Settings, severity: str) -> events.Event:
             "dedup_key": f"{events.CLIENT}:{source}:alert-test:{now:%Y%m%dT%H%M%SZ}",
             "client": events.CLIENT,
             "payload": {"summary": "flex-watchdog test event (resolved right away)",
-                        "source": source, "severity": severity, "timestamp": now.isoformat(),
+                        "source": source, "severity": severity, "timestamp": iso(now),
                         "class": "alert-test"}}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from watchdog.healing.model import Change, HealView, Mode
 from watchdog.healing.records import Breaker
+from watchdog.model.times import iso
 from watchdog.settings import Settings
 
 
@@ -55,7 +56,7 @@ def grace_left(first_seen: datetime | None, now: datetime, grace_seconds: float)
 def breaker_open(breaker: Breaker) -> str | None:
     if not breaker.tripped:
         return None
-    since = breaker.tripped_at.isoformat() if breaker.tripped_at else "?"
+    since = iso(breaker.tripped_at) if breaker.tripped_at else "?"
     return (f"circuit breaker open since {since} ({breaker.tripped_reason}); "
             f"run `flex-watchdog heal reset {breaker.resource_sid}`")
 

@@ -18,6 +18,7 @@ from watchdog.healing.model import Change, HealView, Mode, PlanItem, Refusal, St
 from watchdog.healing.records import Breaker
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import RESOURCE_FAMILY
+from watchdog.model.times import iso
 
 
 @dataclass
@@ -106,7 +107,7 @@ def _fight(item: PlanItem, breaker: Breaker, view: HealView) -> str | None:
     family = RESOURCE_FAMILY.get(item.resource_type, "")
     if not guard.fight_suspected(breaker, view, family, window):
         return None
-    healed = breaker.last_applied_at.isoformat() if breaker.last_applied_at else "?"
+    healed = iso(breaker.last_applied_at) if breaker.last_applied_at else "?"
     return (f"undone again after the heal at {healed} (within {window:.0f} s): someone or "
             "something is fighting it")
 

@@ -9,6 +9,7 @@ from typing import Any
 from watchdog.healing import guard
 from watchdog.healing.model import Mode, PlanItem
 from watchdog.healing.records import Breaker, HealRecord
+from watchdog.model.times import iso
 from watchdog.settings import Settings
 
 _PLAN_WORDS = {"dry_run": "WOULD APPLY", "ready": "READY", "refused": "REFUSED",
@@ -73,7 +74,7 @@ def render_history(rows: list[HealRecord], tripped: list[Breaker]) -> str:
     out = []
     for b in tripped:
         out.append(f"CIRCUIT BREAKER OPEN {b.rule} · {b.label or b.resource_sid} since "
-                   f"{b.tripped_at.isoformat() if b.tripped_at else '?'}: {b.tripped_reason} "
+                   f"{iso(b.tripped_at) if b.tripped_at else '?'}: {b.tripped_reason} "
                    f"(`flex-watchdog heal reset {b.resource_sid}`)")
     if tripped:
         out.append("")
@@ -81,7 +82,7 @@ def render_history(rows: list[HealRecord], tripped: list[Breaker]) -> str:
         return "\n".join(out + ["No heal recorded."])
     for row in rows:
         phase = " (writing: unverified)" if row.phase == "writing" else ""
-        out.append(f"{row.at.isoformat()} {row.mode:<5} {row.outcome.upper():<8} {row.rule} · "
+        out.append(f"{iso(row.at)} {row.mode:<5} {row.outcome.upper():<8} {row.rule} · "
                    f"{row.label}{phase}" + (f": {row.reason}" if row.reason else ""))
         desired = (row.request or {}).get("desired") or {}
         for field, value in desired.items():

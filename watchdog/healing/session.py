@@ -19,6 +19,7 @@ from watchdog.healing.model import HealView, Mode, PlanItem
 from watchdog.healing.planner import PlanInput, plan
 from watchdog.model.findings import Finding
 from watchdog.model.results import OpenFinding
+from watchdog.model.times import iso
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
 from watchdog.telemetry.metrics import Metrics
@@ -93,4 +94,4 @@ class HealSession:
         who = fight.describe(actor, item.resource_type)
         item.reason = f"{item.reason}; changed by {who}; healing of it stopped"
         self.executor.trip(item, now, f"fight: undone after the heal at "
-                           f"{healed.isoformat() if healed else '?'}; changed by {who}", actor)
+                           f"{iso(healed) if healed else '?'}; changed by {who}", actor)
