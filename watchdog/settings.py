@@ -150,6 +150,10 @@ class FlexSettings(Group):
     workflow_name: str = setting(
         "Assign to Anyone", "name",
         "Friendly name of the TaskRouter workflow the Flex flows send tasks to.")
+    orphaned_after_seconds: float = setting(
+        86400.0, "seconds",
+        "An active conversation of the Flex Conversations service older than this that no open "
+        "task references is conversations.orphaned.", gt=0)
 
 
 #: The one family -> interval table: the poll job of each family, paced by
@@ -166,8 +170,9 @@ FAMILY_JOB: dict[Family, str] = {
     Family.CONVERSATIONS_SERVICES: "services",
     Family.MESSAGING: "services",
     Family.WHATSAPP: "services",
+    Family.CONVERSATIONS_LIVE: "conversations_live",
 }
-POLL_JOBS = ("numbers", "flex_flows", "services", "taskrouter", "studio")
+POLL_JOBS = ("numbers", "flex_flows", "services", "taskrouter", "studio", "conversations_live")
 
 
 class ScheduleSettings(Group):
@@ -184,6 +189,10 @@ class ScheduleSettings(Group):
         120.0, "seconds", "Interval between polls of TaskRouter workspaces and workflows.", gt=0)
     studio_seconds: float = setting(
         300.0, "seconds", "Interval between polls of Studio flows and their definitions.", gt=0)
+    conversations_live_seconds: float = setting(
+        300.0, "seconds",
+        "Interval between polls of the active conversations of the Flex Conversations service "
+        "and the open tasks (conversations.orphaned).", gt=0)
     jitter_seconds: float = setting(
         5.0, "seconds", "Random delay up to this added to each poll, so polls do not line up.", ge=0)
     events_seconds: float = setting(

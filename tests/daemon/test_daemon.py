@@ -50,12 +50,15 @@ def quiet(make_watcher):
 
 @pytest.mark.parametrize("schedule, expected", [
     pytest.param({}, [("numbers", ("numbers", "flex_flows"), 60), ("services", SERVICES, 120),
-                      ("taskrouter", ("taskrouter",), 120), ("studio", ("studio",), 300)],
+                      ("taskrouter", ("taskrouter",), 120), ("studio", ("studio",), 300),
+                      ("conversations_live", ("conversations_live",), 300)],
                  id="defaults: numbers and Flex Flows together"),
     pytest.param({"flex_flows_seconds": 90},
                  [("numbers", ("numbers",), 60), ("flex_flows", ("flex_flows",), 90),
                   ("services", SERVICES, 120), ("taskrouter", ("taskrouter",), 120),
-                  ("studio", ("studio",), 300)], id="different intervals: apart"),
+                  ("studio", ("studio",), 300),
+                  ("conversations_live", ("conversations_live",), 300)],
+                 id="different intervals: apart"),
 ])
 def test_job_groups_follow_the_settings(schedule, expected):
     groups = job_groups(Settings(schedule=schedule))
@@ -66,7 +69,8 @@ def test_job_groups_follow_the_settings(schedule, expected):
 def test_jobs_never_overlap_coalesce_and_jitter(quiet):
     daemon = quiet(schedule={"jitter_seconds": 5})
     jobs = {job.id: job for job in daemon.scheduler.get_jobs()}
-    assert set(jobs) == {"initial", "numbers", "services", "taskrouter", "studio", "refresh",
+    assert set(jobs) == {"initial", "numbers", "services", "taskrouter", "studio",
+                         "conversations_live", "refresh",
                          "events", "alerts"}
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce

@@ -62,7 +62,7 @@ CONTRACT_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
 CONTRACT_LABEL_VALUES: dict[str, frozenset[str]] = {
     "family": frozenset({"configuration", "flex_flows", "chat", "proxy", "taskrouter", "studio",
                          "numbers", "conversations", "conversations_services", "messaging",
-                         "whatsapp"}),
+                         "whatsapp", "conversations_live"}),
     "severity": frozenset({"critical", "warning", "info"}),
     "outcome": frozenset({"applied", "dry_run", "refused", "failed", "noop"}),
     "action": frozenset({"trigger", "resolve", "change", "error"}),

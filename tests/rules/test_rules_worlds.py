@@ -27,7 +27,8 @@ FAMILY_REQUESTS = {  # family -> (simulator product, path) that makes its fetch 
     "taskrouter": ("taskrouter", "/v1/Workspaces"), "studio": ("studio", "/v2/Flows"),
     "numbers": ("api", "IncomingPhoneNumbers"), "conversations": ("conversations", "Addresses"),
     "conversations_services": ("conversations", "^/v1/(Configuration$|Services)"),
-    "messaging": ("messaging", "^/v1/Services"), "whatsapp": ("messaging", "Senders")}
+    "messaging": ("messaging", "^/v1/Services"), "whatsapp": ("messaging", "Senders"),
+    "conversations_live": ("conversations", "/Conversations$")}
 
 
 def run(case: Case, tmp_path: Path, fail: str | None = None) -> tuple[World, CycleResult]:

@@ -158,6 +158,25 @@ def unwire_conversation_trigger(name: str) -> Callable[[World], None]:
         w.workflow_sid or "", w.task_channels["chat"], "copied from the legacy stack"))
 
 
+LONG_AGO = "2026-11-20T12:00:00Z"  # five days before the checks (tests.conftest.NOW)
+
+
+def orphan_conversation(w: World) -> None:
+    """An active conversation five days old that no open task serves."""
+    orphan = w.add_conversation(w.conversations_service_sid or "", created=LONG_AGO)
+    w.saved = {"orphan": orphan}  # type: ignore[attr-defined]
+
+
+def served_and_recent(w: World) -> None:
+    """An old conversation an open task still serves, and one created an hour ago."""
+    service = w.conversations_service_sid or ""
+    served = w.add_conversation(service, created=LONG_AGO)
+    w.add_task(w.workspace_sid or "", {"conversationSid": served, "channelType": "sms"},
+               workflow_sid=w.workflow_sid, queue_sid=w.taskqueue_sid,
+               channel_sid=w.task_channels["chat"])
+    w.add_conversation(service, created="2026-11-25T11:00:00Z")
+
+
 MESSAGE = "numbers.message-webhook-overwritten"
 
 
@@ -402,6 +421,12 @@ CASES: list[Case] = [
     Case("agent-role-healed", "Flex Conversations (auto-heal)", healthy_conversations,
          agent_cannot_send, lambda w: set(), quiet=("conversations.agent-role-changed",),
          settings=armed("conversations.agent-role-changed"), timeline=HEALED),
+    Case("conversation-orphaned", "Flex Conversations", healthy_conversations,
+         orphan_conversation,
+         lambda w: {("conversations.orphaned", w.saved["orphan"])},  # type: ignore[attr-defined]
+         quiet=(DELETED, CHANGED)),
+    Case("conversation-served-or-recent", "Flex Conversations", mixed, served_and_recent,
+         lambda w: set(), quiet=("conversations.orphaned",)),
     # Healing's own finding: a heal undone again by someone (not a guide section: the daemon's)
     Case("heal-undone-by-a-person", "Números de teléfono (auto-heal)", healthy_legacy,
          sms_to("https://example.com/sms"),

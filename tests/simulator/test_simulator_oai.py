@@ -199,6 +199,16 @@ def _intercepting_service(world: World) -> str:
     return sid
 
 
+def _conversation(world: World) -> str:
+    """The default service, holding an active conversation that an open task serves."""
+    service = world.conversations_service_sid or ""
+    conversation = world.add_conversation(service, created="2026-11-20T12:00:00Z")
+    world.add_task(world.workspace_sid or "", {"conversationSid": conversation},
+                   workflow_sid=world.workflow_sid, queue_sid=world.taskqueue_sid,
+                   channel_sid=world.task_channels["chat"])
+    return service
+
+
 def _offline_sender(world: World) -> str:
     sid = world.add_sender("whatsapp:+15550009191", status="OFFLINE")
     world.store.senders[sid]["offline_reasons"] = [
@@ -355,6 +365,11 @@ CASES = [
          lambda w: (f"/v1/Services/{w.conversations_service_sid}/Roles/"
                     f"{w.role_sid(w.conversations_service_sid or '', 'supervisor')}",
                     {"Permission": ["createConversation", "joinConversation"]})),
+    Case("conversations", "/v1/Services/{ChatServiceSid}/Conversations", "GET", 200,
+         lambda w: (f"/v1/Services/{_conversation(w)}/Conversations?State=active", None)),
+    Case("taskrouter", "/v1/Workspaces/{WorkspaceSid}/Tasks", "GET", 200,
+         lambda w: (f"{_ws(w)}/Tasks?AssignmentStatus=assigned&AssignmentStatus=pending",
+                    None)),
     Case("messaging", "/v1/Services", "GET", 200, lambda w: ("/v1/Services", None)),
     Case("messaging", "/v1/Services/{ServiceSid}/PhoneNumbers", "GET", 200,
          lambda w: (f"/v1/Services/{_intercepting_service(w)}/PhoneNumbers", None)),

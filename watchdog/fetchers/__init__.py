@@ -20,6 +20,7 @@ from watchdog.fetchers.conversations import (
     fetch_whatsapp,
 )
 from watchdog.fetchers.flex import fetch_configuration, fetch_flex_flows
+from watchdog.fetchers.live import fetch_conversations_live
 from watchdog.fetchers.numbers import fetch_numbers
 from watchdog.fetchers.services import fetch_chat, fetch_conversations, fetch_proxy
 from watchdog.fetchers.studio import fetch_studio
@@ -41,6 +42,7 @@ FETCHERS: dict[str, Fetcher] = {
     "conversations_services": fetch_conversations_services,
     "messaging": fetch_messaging,
     "whatsapp": fetch_whatsapp,
+    "conversations_live": fetch_conversations_live,
 }
 assert tuple(FETCHERS) == FAMILIES
 

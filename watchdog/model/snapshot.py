@@ -34,9 +34,12 @@ class Family(StrEnum):
     CONVERSATIONS_SERVICES = "conversations_services"
     MESSAGING = "messaging"
     WHATSAPP = "whatsapp"
+    CONVERSATIONS_LIVE = "conversations_live"
 
 
 FAMILIES: tuple[Family, ...] = tuple(Family)
+# Live state, not configuration: never part of the baseline's judgement.
+LIVE_FAMILIES: tuple[Family, ...] = (Family.CONVERSATIONS_LIVE,)
 Status = Literal["complete", "failed"]
 
 # resource type -> family it is fetched with
@@ -61,6 +64,8 @@ RESOURCE_FAMILY: dict[str, Family] = {
     "messaging_service": Family.MESSAGING,
     "messaging_phone_number": Family.MESSAGING,
     "whatsapp_sender": Family.WHATSAPP,
+    "conversation": Family.CONVERSATIONS_LIVE,
+    "taskrouter_task": Family.CONVERSATIONS_LIVE,
 }
 
 

@@ -270,4 +270,4 @@ class Topology:
             return self.stacks.get(resource.sid, NONE) != NONE
         if kind == "whatsapp_sender":
             return str(resource.get("sender_id")) in self.addresses_by_number
-        return True
+        return kind not in ("conversation", "taskrouter_task")  # live state, not plumbing

@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 
 MODULES = ("services", "flex", "studio", "studio_conversations", "numbers", "conversations",
-           "conversations_service", "messaging", "heal", "config", "baseline")
+           "conversations_service", "conversations_live", "messaging", "heal", "config",
+           "baseline")
 
 
 def load() -> None:

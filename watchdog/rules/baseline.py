@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, Resource, Snapshot, thaw
+from watchdog.model.snapshot import (
+    FAMILIES,
+    LIVE_FAMILIES,
+    RESOURCE_FAMILY,
+    Resource,
+    Snapshot,
+    thaw,
+)
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
 
@@ -29,9 +36,12 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): value}
 
 
+PLUMBING = tuple(f for f in FAMILIES if f not in LIVE_FAMILIES)
+
+
 # Drift is only judged when every family is known: a specific rule skipped for an unknown family
 # could not say what it explains, and the drift rule would echo its cause.
-@rule("baseline.resource-deleted", severity="warning", families=FAMILIES)
+@rule("baseline.resource-deleted", severity="warning", families=PLUMBING)
 def resource_deleted(ctx: RuleContext) -> Iterator[Hit]:
     """A Flex resource in the accepted baseline no longer exists.
 
@@ -62,7 +72,7 @@ def resource_deleted(ctx: RuleContext) -> Iterator[Hit]:
                   {"last_known": thaw(old.essence)})
 
 
-@rule("baseline.resource-changed", severity="info", families=FAMILIES, kind="overwrite")
+@rule("baseline.resource-changed", severity="info", families=PLUMBING, kind="overwrite")
 def resource_changed(ctx: RuleContext) -> Iterator[Hit]:
     """A Flex resource differs from the accepted baseline.
 

@@ -70,6 +70,31 @@ class ConversationsCatalog(WorldState):
             self.store.messaging_numbers[service_sid][number_sid] = entry
             return entry
 
+    def add_conversation(self, service_sid: str, *, state: str = "active",
+                         created: str | None = None) -> str:
+        """A conversation (``CH``) in a Conversations service, created ``created`` (ISO)."""
+        with self.lock:
+            sid = self.ids.sid("CH")
+            config = self.store.conversations_configuration or {}
+            self.store.conversations.setdefault(service_sid, {})[sid] = cr.conversation(
+                self.account_sid, service_sid, sid, created or self.stamp(), state,
+                config.get("default_messaging_service_sid"))
+            return sid
+
+    def add_task(self, workspace_sid: str, attributes: dict[str, Any], *,
+                 status: str = "assigned", workflow_sid: str | None = None,
+                 queue_sid: str | None = None, channel_sid: str | None = None) -> str:
+        """A TaskRouter task (``WT``), e.g. one for ``{"conversationSid": "CH..."}``."""
+        import json
+
+        with self.lock:
+            sid = self.ids.sid("WT")
+            self.store.tasks.setdefault(workspace_sid, {})[sid] = cr.task(
+                self.account_sid, workspace_sid, sid, self.stamp(),
+                attributes=json.dumps(attributes), status=status, workflow_sid=workflow_sid,
+                queue_sid=queue_sid, channel_sid=channel_sid)
+            return sid
+
     def add_sender(self, sender_id: str, status: str = "ONLINE") -> str:
         """A WhatsApp sender (``XE``), e.g. ``add_sender("whatsapp:+15550000199")``."""
         with self.lock:

@@ -118,3 +118,32 @@ def whatsapp_sender(sid: str, sender_id: str, status: str) -> Record:
         "offline_reasons": None, "compliance": None,
         "url": f"{MESSAGING}/v2/Channels/Senders/{sid}",
     }
+
+
+def conversation(account_sid: str, service_sid: str, sid: str, created: str, state: str,
+                 messaging_service_sid: str | None) -> Record:
+    """A conversation (``CH``) of a Conversations service."""
+    url = f"{CONVERSATIONS}/Services/{service_sid}/Conversations/{sid}"
+    return {"account_sid": account_sid, "chat_service_sid": service_sid,
+            "messaging_service_sid": messaging_service_sid, "sid": sid, "friendly_name": None,
+            "unique_name": None, "attributes": "{}", "state": state, "date_created": created,
+            "date_updated": created, "timers": {}, "url": url,
+            "links": {name: f"{url}/{name.title()}"
+                      for name in ("participants", "messages", "webhooks")},
+            "bindings": None}
+
+
+def task(account_sid: str, workspace_sid: str, sid: str, created: str, *, attributes: str,
+         status: str, workflow_sid: str | None, queue_sid: str | None,
+         channel_sid: str | None) -> Record:
+    """A TaskRouter task (``WT``)."""
+    url = f"https://taskrouter.twilio.com/v1/Workspaces/{workspace_sid}/Tasks/{sid}"
+    return {"account_sid": account_sid, "age": 0, "assignment_status": status,
+            "attributes": attributes, "addons": "{}", "date_created": created,
+            "date_updated": created, "task_queue_entered_date": created, "priority": 0,
+            "reason": None, "sid": sid, "task_queue_sid": queue_sid,
+            "task_queue_friendly_name": "Everyone", "task_channel_sid": channel_sid,
+            "task_channel_unique_name": "chat", "timeout": 86400, "workflow_sid": workflow_sid,
+            "workflow_friendly_name": "Assign to Anyone", "workspace_sid": workspace_sid,
+            "url": url, "links": {"reservations": f"{url}/Reservations"},
+            "virtual_start_time": created, "ignore_capacity": False, "routing_target": None}

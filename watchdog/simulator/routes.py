@@ -87,6 +87,8 @@ ROUTES: tuple[Route, ...] = (
     _route("conversations", f"{CONV_SERVICE}/Configuration/Webhooks",
            GET=cs.fetch_service_webhooks),
     _route("conversations", f"{CONV_SERVICE}/Roles", GET=cs.list_roles),
+    _route("conversations", f"{CONV_SERVICE}/Conversations", GET=cs.list_conversations),
+    _route("taskrouter", f"{WS}/Tasks", GET=tr.list_tasks),
     _route("conversations", f"{CONV_SERVICE}/Roles/{{Sid}}", GET=cs.fetch_role,
            POST=cs.update_role),
     _route("messaging", "/v1/Services", GET=messaging.list_services),

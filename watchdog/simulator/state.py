@@ -44,6 +44,8 @@ class Stores:
     messaging_services: dict[str, Record] = field(default_factory=dict)
     messaging_numbers: dict[str, dict[str, Record]] = field(default_factory=dict)
     senders: dict[str, Record] = field(default_factory=dict)
+    conversations: dict[str, dict[str, Record]] = field(default_factory=dict)
+    tasks: dict[str, dict[str, Record]] = field(default_factory=dict)
     events: list[Record] = field(default_factory=list)
     alerts: list[Record] = field(default_factory=list)
 

@@ -61,3 +61,13 @@ def update_role(call: Call) -> Reply:
     role["permissions"] = strings("Permission", call.form["Permission"])
     role["date_updated"] = call.world.stamp()
     return ok(role)
+
+
+def list_conversations(call: Call) -> Reply:
+    """GET a service's conversations (key ``conversations``, PageSize max 100); filter
+    ``State``."""
+    service = _service(call)
+    state = call.query.get("State")
+    items = [c for c in call.world.store.conversations.get(service, {}).values()
+             if not state or c["state"] == state]
+    return listing(call, "conversations", items, 100)

@@ -173,3 +173,13 @@ def delete_channel(call: Call) -> Reply:
     """DELETE one channel."""
     _channels(call).pop(_channel(call)["sid"])
     return Reply(204)
+
+
+def list_tasks(call: Call) -> Reply:
+    """GET a workspace's tasks (PageSize max 1000); filter ``AssignmentStatus`` (repeated)."""
+    workspace = call.params["WorkspaceSid"]
+    lookup(call, call.world.store.workspaces, workspace)
+    wanted = {value for name, value in call.query_pairs if name == "AssignmentStatus"}
+    items = [t for t in call.world.store.tasks.get(workspace, {}).values()
+             if not wanted or t["assignment_status"] in wanted]
+    return listing(call, "tasks", items, 1000)
