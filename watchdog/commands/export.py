@@ -14,13 +14,16 @@ from watchdog.model.times import utcnow
 from watchdog.restore.exported import export
 from watchdog.telemetry.redact import Redactor
 
+DESCRIPTION = ("Write the baseline's Flex plumbing (or, with --current, the account's now) as "
+               "plain files a team can commit and review: one JSON file per resource, Studio "
+               "definitions as importable flow files, manifest.json. See docs/recovery.md.")
 EPILOG = ("Exit codes: 0 written; 2 bad config, or no baseline yet; 3 (--current) some family "
           "could not be read, nothing written.")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("export", help="write the Flex plumbing as files to keep in git",
-                            epilog=EPILOG, description=__doc__.split("\n\n")[0].split(": ", 1)[1])
+                            epilog=EPILOG, description=DESCRIPTION)
     parser.add_argument("directory", type=Path, metavar="DIR")
     parser.add_argument("--current", action="store_true",
                         help="export the account as it is now instead of the baseline")

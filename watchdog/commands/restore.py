@@ -28,6 +28,10 @@ from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import evaluate
 from watchdog.settings import Settings
 
+DESCRIPTION = ("--plan (the default) polls every family and prints the ordered steps that bring "
+               "the account back to the baseline's routes; nothing is written. --apply FILE "
+               "applies exactly that plan, after checking each resource it touches still has "
+               "the fingerprint it recorded. See docs/recovery.md.")
 EPILOG = ("Exit codes: 0 nothing to do, or every step applied; 1 a plan with steps (--plan), "
           "or an apply that stopped at a failed step; 2 usage, no baseline, or the plan was "
           "refused (the account changed since it was made); 3 some family could not be read.")
@@ -35,7 +39,7 @@ EPILOG = ("Exit codes: 0 nothing to do, or every step applied; 1 a plan with ste
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("restore", help="plan and apply a return to the baseline's routes",
-                            epilog=EPILOG, description=__doc__.split("\n\n")[1])
+                            epilog=EPILOG, description=DESCRIPTION)
     parser.add_argument("resource", nargs="?", metavar="RESOURCE_SID",
                         help="limit the plan to what one resource or finding needs")
     what = parser.add_mutually_exclusive_group()
