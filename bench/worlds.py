@@ -13,7 +13,10 @@ from watchdog.simulator.catalog import everyone_workflow_configuration
 TARGETS = {"configuration": ("flex-api", "/Configuration$"), "flex_flows": ("flex-api", "FlexFlows"),
            "chat": ("chat", "Services"), "proxy": ("proxy", "Services"),
            "taskrouter": ("taskrouter", "Workspaces"), "studio": ("studio", "Flows"),
-           "numbers": ("api", "IncomingPhoneNumbers"), "conversations": ("conversations", "Addresses")}
+           "numbers": ("api", "IncomingPhoneNumbers"), "conversations": ("conversations", "Addresses"),
+           "conversations_services": ("conversations", "^/v1/(Configuration|Services)"),
+           "messaging": ("messaging", "^/v1/Services"),
+           "whatsapp": ("messaging", "^/v2/Channels/Senders")}
 
 
 def standing_changes(world: World) -> None:
@@ -30,6 +33,13 @@ def standing_changes(world: World) -> None:
         world.set_number(world.legacy_numbers[0], friendly_name="Support line (renamed)")
         address = world.address_configs[world.conversations_numbers[0]]
         world.set_address(address, friendly_name="Flex SMS (renamed)")
+        for service in store.conversations_services.values():
+            service["friendly_name"] = f"{service['friendly_name']} (renamed)"
+        for service in store.messaging_services.values():
+            service["friendly_name"] = f"{service['friendly_name']} (renamed)"
+        for sender in store.senders.values():
+            sender["webhook"] = {**sender["webhook"], "status_callback_url":
+                                 "https://example.com/whatsapp-status"}
 
 
 def _grow_numbers(world: World) -> None:

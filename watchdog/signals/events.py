@@ -286,8 +286,11 @@ def load_recent_evidence(client: Client, events: EventsSettings, now: datetime) 
                 break
             failed.append(f"{feed.source} ({failure(exc)})")
             continue
-        for item in items:
-            feed.remember(item)
+        try:
+            for item in items:
+                feed.remember(item)
+        except Exception as exc:  # an item the SDK parsed but evidence cannot use
+            failed.append(f"{feed.source} ({failure(exc)})")
     if failed:
         log.warning("evidence feeds unavailable: %s; findings are shown without that evidence",
                     ", ".join(failed))
