@@ -64,3 +64,24 @@ def test_a_busy_port_falls_back_to_any():
         busy.listen()
         assert free_or_any(busy.getsockname()[1]) == 0
     assert free_or_any(0) == 0
+
+
+@pytest.mark.slow
+def test_the_conversations_tour(tmp_path):
+    """The same story on a Flex Conversations account: each breakage found, repaired, cleared."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
+    proc = subprocess.run([sys.executable, "-m", "watchdog", "demo", "--world", "conversations",
+                           "--pace", "0", "--port", "0"], env=env, capture_output=True,
+                          text=True, timeout=90, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "healthy Flex Conversations" in out
+    for rule in ("conversations.address-studio-flow-missing",
+                 "conversations.address-autocreation-disabled",
+                 "numbers.message-webhook-set-on-conversations"):
+        assert re.search(rf"OPENED  \w+ {re.escape(rule)}", out), rule
+        assert re.search(rf"CLEARED {re.escape(rule)}", out), rule
+    for rule in ("proxy.service-missing", "numbers.stack-conflict"):
+        assert not re.search(rf"OPENED  \w+ {re.escape(rule)}", out), rule
+    assert "MISSED" not in out and "still open" not in out
+    assert "Every breakage was detected and cleared after its repair." in out

@@ -13,22 +13,28 @@ import logging
 import os
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from watchdog.daemon.app import build_daemon
 from watchdog.daemon.service import Daemon
+from watchdog.demo.conversation_steps import conversation_steps
 from watchdog.demo.steps import tour_steps
 from watchdog.demo.tour import Console, FindingLog, Tour
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import utcnow
 from watchdog.settings import Settings, load_settings
-from watchdog.simulator import SimulatorServer, World, healthy_legacy
+from watchdog.simulator import SimulatorServer, World, healthy_conversations, healthy_legacy
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.metrics import family_interval
 
+WORLDS: dict[str, tuple[Callable[[], World], Callable[[], list[Any]]]] = {
+    "legacy": (healthy_legacy, tour_steps),
+    "conversations": (healthy_conversations, conversation_steps),
+}
 SCHEDULE = {"numbers_seconds": 30, "flex_flows_seconds": 30, "services_seconds": 10,
             "taskrouter_seconds": 3, "studio_seconds": 3, "jitter_seconds": 0,
             "events_seconds": 0.5, "alerts_seconds": 0.5}
@@ -45,6 +51,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--pace", type=float, default=1.0,
                         help="seconds to pause between phases, for reading (default 1)")
     parser.add_argument("--verbose", action="store_true", help="also show the daemon's log")
+    parser.add_argument("--world", choices=tuple(WORLDS), default="legacy",
+                        help="legacy: the recovery guide's tour (default); conversations: the "
+                             "same story on a Flex Conversations account")
     parser.set_defaults(func=run)
 
 
@@ -52,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     setup_logging("INFO" if args.verbose else "CRITICAL")
     if not args.verbose:  # polls held during a restore run late on purpose: not news here
         logging.getLogger("apscheduler.executors.default").setLevel(logging.CRITICAL)
-    world = healthy_legacy()
+    build, steps = WORLDS[args.world]
+    world = build()
     console = Console()
     with tempfile.TemporaryDirectory() as tmp, SimulatorServer(world) as server, \
             FakePagerDuty(cert_dir=tmp) as pagerduty, _trusting(pagerduty):
@@ -70,12 +80,12 @@ def run(args: argparse.Namespace) -> int:
                 return 1
             console.line("ready", "first complete snapshot loaded and adopted as the baseline; "
                                   f"{log.open} findings")
-            ok = Tour(daemon, world, console, log, args.pace).run(tour_steps())
+            ok = Tour(daemon, world, console, log, args.pace).run(steps())
             if sink is not None:
                 sink.send_pending(utcnow())  # the last resolves, before stopping
         finally:
             daemon.stop()
-        _outro(console, daemon, ok)
+        _outro(console, daemon, ok, args.world == "legacy")
         _pages(console, pagerduty)
         return 0 if ok else 1
 
@@ -150,9 +160,15 @@ def _intro(console: Console, world: World, daemon: Daemon) -> None:
     console.say(console.paint("flex-watchdog demo", "bold") + ": the daemon watching a "
                 "simulated Twilio Flex account (no credentials needed)")
     console.say()
-    console.say(f"  account   {world.account_sid} (simulated, healthy legacy Flex)")
-    console.say(f"            {len(world.flex_numbers)} Flex numbers, Chat, Proxy, TaskRouter, "
-                "Studio, polled through the real Twilio SDK")
+    if world.conversations_numbers:
+        console.say(f"  account   {world.account_sid} (simulated, healthy Flex Conversations)")
+        console.say(f"            {len(world.flex_numbers)} Flex numbers with Conversations "
+                    "addresses, a WhatsApp sender, TaskRouter, Studio, polled through the real "
+                    "Twilio SDK")
+    else:
+        console.say(f"  account   {world.account_sid} (simulated, healthy legacy Flex)")
+        console.say(f"            {len(world.flex_numbers)} Flex numbers, Chat, Proxy, "
+                    "TaskRouter, Studio, polled through the real Twilio SDK")
     console.say(f"  metrics   {url}/metrics   (also /healthz and /readyz)")
     console.say(f"  polls     numbers and Flex Flows every {s.numbers_seconds:g}s, services "
                 f"{s.services_seconds:g}s, TaskRouter {s.taskrouter_seconds:g}s, Studio "
@@ -162,7 +178,7 @@ def _intro(console: Console, world: World, daemon: Daemon) -> None:
     console.say()
 
 
-def _outro(console: Console, daemon: Daemon, ok: bool) -> None:
+def _outro(console: Console, daemon: Daemon, ok: bool, first_healed: bool = True) -> None:
     latency = list(daemon.metrics.detection_latency.collect())[0].samples
     count = next((s.value for s in latency if s.name.endswith("_count")), 0)
     total = next((s.value for s in latency if s.name.endswith("_sum")), 0)
@@ -170,9 +186,11 @@ def _outro(console: Console, daemon: Daemon, ok: bool) -> None:
     if count:
         console.say(f"  flex_watchdog_detection_latency_seconds: {int(count)} Monitor-event "
                     f"change(s), found in {total / count:.1f}s on average")
-    console.say("  " + ("Every breakage was detected and cleared: the first healed by the daemon, "
-                        "the others after the guide's repair."
-                        if ok else "Some breakage was not detected or did not clear (see above)."))
+    done = ("Every breakage was detected and cleared: the first healed by the daemon, the "
+            "others after the guide's repair." if first_healed else
+            "Every breakage was detected and cleared after its repair.")
+    console.say("  " + (done if ok else
+                        "Some breakage was not detected or did not clear (see above)."))
     console.say("  Next: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, run `flex-watchdog check`, "
                 "then")
     console.say("  `flex-watchdog run` (see README).")
