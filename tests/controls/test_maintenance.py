@@ -83,6 +83,10 @@ def test_maintenance_start_end_and_check(sim, cli_env, capsys):
         code, out, _ = run(capsys, "maintenance", "start", "--for", "2h", "--reason",
                            "porting numbers", "--by", "ops")
         assert code == 0 and "open until 2026-11-25T14:00:00Z: porting numbers" in out
+        code, out, _ = run(capsys, "check")
+        assert code == 0 and ("In force: maintenance window maintenance (porting numbers (by "
+                              "ops)) until 2026-11-25T14:00:00Z: no page starts, nothing heals"
+                              ) in out, "a window shows in check even with no finding"
         sim.world.set_number(sid, sms_url=HIJACK)
         clock.tick(60)
         code, out, _ = run(capsys, "check")

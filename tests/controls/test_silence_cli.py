@@ -55,6 +55,8 @@ def test_add_list_expire_remove_and_check_shows_the_silence(sim, cli_env, capsys
         code, out, _ = run(capsys, "check")
         assert code == 1, "a silenced finding is still a finding"
         assert f"{MESSAGE}  {sid}" in out
+        assert (f"In force: silence 1: {MESSAGE} {sid} until 2026-11-25T16:00:00Z, by alice: "
+                "number migration") in out
         assert ("silenced: number migration, until 2026-11-25T16:00:00Z, by alice "
                 "(does not page, not healed)") in out
         code, out, _ = run(capsys, "check", "--format", "json")

@@ -16,6 +16,7 @@ from watchdog.commands.common import open_watcher, settings_or_exit
 from watchdog.commands.completion import mark_rule_argument
 from watchdog.commands.report import exit_code, render_json, render_table
 from watchdog.commands.terminal import Terminal
+from watchdog.controls.marks import in_force
 from watchdog.model.findings import Finding, Severity
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.model.times import utcnow
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         print(render_json(result, shown))
     else:
         text = render_table(result, Topology(result.snapshot, settings.flex), findings=shown,
-                            term=Terminal.of(), quiet=args.quiet)
+                            term=Terminal.of(), quiet=args.quiet,
+                            controls=in_force(watcher.controls.at(now)))
         if text:
             print(text)
     return exit_code(result, shown, args.fail_on)

@@ -66,13 +66,16 @@ def render_json(result: CycleResult, findings: list[Finding] | None = None) -> s
 
 def render_table(result: CycleResult, topology: Topology | None = None, *,
                  findings: list[Finding] | None = None, term: Terminal | None = None,
-                 quiet: bool = False) -> str:
-    """The table; ``quiet`` leaves only the findings, ``term`` wraps and colours."""
+                 quiet: bool = False, controls: list[str] | None = None) -> str:
+    """The table; ``quiet`` leaves only the findings, ``term`` wraps and colours; ``controls``
+    are the silences, ignores and windows in force (shown in the header)."""
     term = term or Terminal(None, False)
     shown = display_order(result.findings if findings is None else findings, result.snapshot)
     if quiet:
         return "\n".join(line for f in shown for line in _finding_lines(f, term))
     lines = _header(result, topology)
+    if controls:
+        lines[-1:-1] = [f"In force: {text}" for text in controls]
     if not shown:
         lines.append("No findings." if not result.findings else
                      f"No findings shown ({plural(len(result.findings), 'finding')} filtered out).")

@@ -73,6 +73,16 @@ class ControlState:
         return None
 
 
+def in_force(state: ControlState) -> list[str]:
+    """One line per control in force, for the head of ``check`` (shown with or without findings)."""
+    lines = [f"{w.describe()}: no page starts" + ("" if w.heal else ", nothing heals")
+             for w in state.windows]
+    lines += [f"silence {s.id}: {s.rule} {s.resource_sid or '*'} until {iso(s.ends_at)}, by "
+              f"{s.created_by}: {s.reason}" for s in state.silences]
+    lines += [f"config ignore: {e.rule} {e.resource or '*'}: {e.reason}" for e in state.ignores]
+    return lines
+
+
 class Controls:
     """Reads the controls from the settings and the state store (one query per call)."""
 
