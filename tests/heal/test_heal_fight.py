@@ -141,3 +141,21 @@ def test_fight_rule_is_one_finding_per_resource_and_silent_without_evidence():
     assert (hit.resource_type, hit.resource_sid) == ("phone_number", "PN1")
     assert hit.details["actor"] == actor and len(hit.details["breakers"]) == 2
     assert "heal reset PN1" in hit.summary and "US1" in hit.summary
+
+
+def test_a_re_created_proxy_service_after_a_heal_is_no_fight(sim, tmp_path):
+    """Nobody touched the number: it still holds what the heal wrote, only the Flex Proxy
+    Service it should point at was re-created. That is healed again (or refused), never a fight,
+    and the watchdog's own write is never named as the actor."""
+    rig = Rig(sim, tmp_path, **armed(MESSAGE))
+    sid = rig.world.legacy_numbers[0]
+    _healed_once(rig, sid)
+    rig.at(20)
+    rig.world.recreate_proxy_service()
+    assert (MESSAGE, sid) in {(f.rule, f.resource_sid) for f in rig.poll(20).findings}
+    for minutes in (21, 26, 27):
+        result = rig.poll(minutes)
+        assert FIGHT not in {f.rule for f in result.findings}
+    breaker = records.breaker(rig.store, MESSAGE, sid)
+    assert not breaker.tripped and breaker.actor is None
+    assert not [h for h in rig.heals() if "fighting" in (h.reason or "")]

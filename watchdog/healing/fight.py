@@ -50,8 +50,10 @@ def actor_of(event: Any) -> dict[str, Any]:
     return out
 
 
-def attribute(client: Client, change: Change, since: datetime | None) -> dict[str, Any] | None:
-    """The actor of the newest change that undid ``change`` since ``since``, or None."""
+def attribute(client: Client, change: Change, since: datetime | None,
+              written: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The actor of the newest change that undid ``change`` since ``since``, or None. The
+    watchdog's own write (the event that set what its last heal ``written``) never counts."""
     kwargs: dict[str, Any] = {"resource_sid": change.resource_sid, "limit": 50}
     if since is not None:
         kwargs["start_date"] = since
@@ -60,10 +62,11 @@ def attribute(client: Client, change: Change, since: datetime | None) -> dict[st
     except Exception as exc:  # attribution is best effort: the breaker trips regardless
         log.warning("Monitor Events for %s could not be read: %s", change.resource_sid, exc)
         return None
-    for event in events:  # newest first
-        if _undid(event, change.desired):
+    theirs = [e for e in events if not (written and _ours(e, written))]
+    for event in theirs:  # newest first
+        if _undid(event, written or change.desired):
             return actor_of(event)
-    for event in events:
+    for event in theirs:
         if not _ours(event, change.desired):
             return actor_of(event)
     return None

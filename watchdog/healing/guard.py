@@ -70,6 +70,12 @@ def fight_suspected(breaker: Breaker, view: HealView, family: str, window_second
     return state.fetched_at > healed and (view.now - healed).total_seconds() <= window_seconds
 
 
+def still_written(current: dict[str, Any], written: dict[str, Any]) -> bool:
+    """Every field the heal wrote still reads as written (those the snapshot has)."""
+    shared = [k for k in written if k in current]
+    return bool(shared) and all(current[k] == written[k] for k in shared)
+
+
 def blast_radius(broken: set[str], population: set[str], max_fraction: float) -> str | None:
     """Refuse every heal of a rule when too much of what it watches is broken at once.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from watchdog.healing import guard
 from watchdog.healing.healers import Healer, all_healers
@@ -35,6 +36,8 @@ class PlanInput:
     # after the blast radius was judged on every finding, and before the budget.
     only: Callable[[PlanItem], bool] | None = None
     skip_grace: bool = False  # ``--now``: what was named does not wait for the grace period
+    # (rule, resource_sid) -> the values the watchdog's last heal of it wrote (None: unknown)
+    written: Callable[[str, str], dict[str, Any] | None] = lambda rule, sid: None
 
 
 def plan(inp: PlanInput) -> list[PlanItem]:
@@ -89,7 +92,7 @@ def _decide(item: PlanItem, healer: Healer, inp: PlanInput, radius: str | None) 
     if item.change.satisfied_by(item.change.before):
         item.decide("noop", "already correct in this snapshot")
         return
-    fight = _fight(item, breaker, view)
+    fight = _fight(item, breaker, view, inp.written(item.rule, item.resource_sid))
     if fight:
         item.fight = True
         item.decide("refused", fight)
@@ -102,10 +105,17 @@ def _decide(item: PlanItem, healer: Healer, inp: PlanInput, radius: str | None) 
             return
 
 
-def _fight(item: PlanItem, breaker: Breaker, view: HealView) -> str | None:
+def _fight(item: PlanItem, breaker: Breaker, view: HealView,
+           written: dict[str, Any] | None) -> str | None:
+    """A healed field moved away from the value the heal wrote. A resource that still holds
+    what the watchdog wrote was not fought over: what it should be changed (a re-created Flex
+    Proxy Service), and healing it again is no fight."""
     window = view.settings.healing.fight_window_seconds
     family = RESOURCE_FAMILY.get(item.resource_type, "")
     if not guard.fight_suspected(breaker, view, family, window):
+        return None
+    assert item.change is not None
+    if written is not None and guard.still_written(item.change.before, written):
         return None
     healed = iso(breaker.last_applied_at) if breaker.last_applied_at else "?"
     return (f"undone again after the heal at {healed} (within {window:.0f} s): someone or "

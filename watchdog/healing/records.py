@@ -129,6 +129,15 @@ def last(store: StateStore, rule: str, resource_sid: str) -> HealRecord | None:
     return found[0] if found else None
 
 
+def written(store: StateStore, rule: str, resource_sid: str) -> dict[str, Any] | None:
+    """The field values the last applied heal of this resource wrote (None: never healed)."""
+    found = _select(store, "WHERE rule = ? AND resource_sid = ? AND outcome = 'applied'",
+                    (rule, resource_sid), limit=1)
+    request = found[0].request if found else None
+    desired = request.get("desired") if isinstance(request, dict) else None
+    return desired if isinstance(desired, dict) else None
+
+
 # -- circuit breakers ------------------------------------------------------------------------------
 
 def _breaker(row: Any) -> Breaker:

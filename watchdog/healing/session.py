@@ -57,8 +57,9 @@ class HealSession:
         self._seen = first_seen(self.store.open_findings() if open_findings is None
                                 else open_findings)
         controls = Controls(self.settings, self.store).at(view.now)
+        written = lambda rule, sid: records.written(self.store, rule, sid)  # noqa: E731
         return plan(PlanInput(view, findings, self._seen, breaker, mode, controls.heal_hold,
-                              self.healers, only, skip_grace))
+                              self.healers, only, skip_grace, written))
 
     def settle(self, items: Iterable[PlanItem], mode: Mode, now: datetime) -> None:
         """Write what is ready and record every decision (after a person confirmed)."""
@@ -90,7 +91,8 @@ class HealSession:
     def _trip(self, item: PlanItem, now: datetime) -> None:
         assert item.change is not None
         healed = records.breaker(self.store, item.rule, item.resource_sid).last_applied_at
-        actor = fight.attribute(self.client, item.change, healed)
+        actor = fight.attribute(self.client, item.change, healed,
+                                records.written(self.store, item.rule, item.resource_sid))
         who = fight.describe(actor, item.resource_type)
         item.reason = f"{item.reason}; changed by {who}; healing of it stopped"
         self.executor.trip(item, now, f"fight: undone after the heal at "
