@@ -13,7 +13,7 @@ import argparse
 from watchdog.commands import doctor_checks as checks
 from watchdog.commands.common import settings_or_exit
 from watchdog.commands.terminal import Terminal
-from watchdog.errors import ConfigError
+from watchdog.errors import ConfigError, FetchReason
 from watchdog.settings import Settings, require_credentials
 
 LABEL_WIDTH = 20
@@ -65,12 +65,12 @@ def _twilio(settings: Settings) -> list[checks.Check]:
         update={"max_attempts": min(2, settings.twilio.max_attempts)})})
     access = connect(quick)
     found: list[checks.Check] = []
-    reasons: list[str | None] = []
+    reasons: list[FetchReason | None] = []
     for label, read in checks.PRODUCTS.items():
         check, reason = checks.probe(label, read, access.client, access.account_sid)
         found.append(check)
         reasons.append(reason)
-        if reason == "auth":  # rejected everywhere alike: one line, no more requests
+        if reason is FetchReason.AUTH:  # rejected everywhere alike: one line, no more requests
             return [check]
     for label, (switch, read) in checks.FEEDS.items():
         if not getattr(settings.events, switch):

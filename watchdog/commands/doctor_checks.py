@@ -49,18 +49,16 @@ FEEDS: dict[str, tuple[str, Probe]] = {
 }
 
 
-def probe(label: str, read: Probe, client: Client, account_sid: str) -> tuple[Check, str | None]:
-    """The check of one product and why it failed (a FetchReason value), None when readable."""
+def probe(label: str, read: Probe, client: Client,
+          account_sid: str) -> tuple[Check, FetchReason | None]:
+    """The check of one product and why it failed, None when readable."""
     try:
         read(client, account_sid)
     except Exception as exc:  # every failure is a line of the screen, never a traceback
         error = classify_error(exc, account_sid)
-        return Check(label, FAIL, str(error)[:160], _fix(label, error)), _reason(error)
+        return Check(label, FAIL, str(error)[:160], _fix(label, error)), error.reason
     return Check(label, OK, "readable"), None
 
-
-def _reason(error: FetchError) -> str:
-    return "auth" if isinstance(error, CredentialsRejected) else str(error.reason)
 
 
 def _fix(label: str, error: FetchError) -> str:
@@ -81,9 +79,9 @@ def _fix(label: str, error: FetchError) -> str:
     return "see the error; `flex-watchdog check` shows the same read in context"
 
 
-def base_url(settings: Settings, reasons: list[str | None]) -> Check:
+def base_url(settings: Settings, reasons: list[FetchReason | None]) -> Check:
     where = settings.twilio_base_url or "https://<product>.twilio.com"
-    reached = [r for r in reasons if r not in ("connection", "timeout")]
+    reached = [r for r in reasons if r not in (FetchReason.CONNECTION, FetchReason.TIMEOUT)]
     if reasons and not reached:
         return Check("Twilio base URL", FAIL, f"{where}: no product could be reached",
                      "check the network or FLEX_WATCHDOG_TWILIO_BASE_URL (unset it for Twilio)")
