@@ -24,6 +24,9 @@ class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # never wait for a "slow" fault's sleeping thread
     allow_reuse_address = True
+    # socketserver's default backlog of 5 refuses connections when a daemon opens a dozen family
+    # polls at once on a busy machine; Twilio never refuses them, so neither may the simulator.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], owner: SimulatorServer) -> None:
         super().__init__(address, Handler)
