@@ -16,12 +16,14 @@ TARGETS = {"configuration": ("flex-api", "/Configuration$"), "flex_flows": ("fle
            "numbers": ("api", "IncomingPhoneNumbers"), "conversations": ("conversations", "Addresses"),
            "conversations_services": ("conversations", "^/v1/(Configuration|Services)"),
            "messaging": ("messaging", "^/v1/Services"),
-           "whatsapp": ("messaging", "^/v2/Channels/Senders")}
+           "whatsapp": ("messaging", "^/v2/Channels/Senders"),
+           "conversations_live": ("conversations", "/Conversations$")}
 
 
 def standing_changes(world: World) -> None:
     """One watched resource changed in every family: a ``baseline.resource-changed`` finding
-    (paged: the rig sends info) per family, open when the fault comes."""
+    (paged: the rig sends info) per family, open when the fault comes. The live conversations
+    have no baseline: their finding is the matrix world's orphaned conversation."""
     with world.lock:
         store = world.store
         world.set_configuration(messaging_service_instance_sid=world.ids.sid("MG"))
@@ -40,6 +42,7 @@ def standing_changes(world: World) -> None:
         for sender in store.senders.values():
             sender["webhook"] = {**sender["webhook"], "status_callback_url":
                                  "https://example.com/whatsapp-status"}
+
 
 
 def _grow_numbers(world: World) -> None:
@@ -94,8 +97,10 @@ GROW: dict[str, Callable[[World], None]] = {
 
 
 def matrix_world(paged_family: str | None = None) -> World:
-    """The mixed (legacy + Conversations) account, grown for a page-2 fault when asked."""
+    """The mixed (legacy + Conversations) account, grown for a page-2 fault when asked, with an
+    active conversation no task serves (conversations.orphaned, paged by the setup)."""
     world = mixed()
+    world.add_conversation(world.conversations_service_sid or "", created="2020-01-01T00:00:00Z")
     if paged_family is not None:
         GROW[paged_family](world)
     return world
