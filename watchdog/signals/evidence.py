@@ -9,6 +9,7 @@ in ``details["evidence"]``, and from there in ``check`` output, JSON, logs and p
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -108,13 +109,25 @@ class EvidenceCache:
     def evidence(self, finding: Finding, now: datetime) -> dict[str, Any]:
         """What is known about the finding's resource (empty when nothing is)."""
         out: dict[str, Any] = {}
-        change = self.latest_change(finding.resource_sid)
-        if change is not None and change.time <= now:
+        change = self._cause(finding, now)
+        if change is not None:
             out["last_change"] = change.to_json()
         count = self.alert_count(_related_sids(finding), now)
         if count:
             out["debugger_alerts_last_hour"] = count
         return out
+
+    def _cause(self, finding: Finding, now: datetime) -> Change | None:
+        """The newest change before ``now`` to a field the finding's rule reads (any field for
+        rules that name none): a voice change is no evidence for an SMS finding."""
+        fields = RULE_FIELDS.get(finding.rule)
+        if fields is None:
+            change = self.latest_change(finding.resource_sid)
+            return change if change is not None and change.time <= now else None
+        for change in reversed(self.changes(finding.resource_sid)):
+            if change.time <= now and fields & set(change.changes):
+                return change
+        return None
 
     def enrich(self, findings: list[Finding], now: datetime) -> list[Finding]:
         """A :data:`watchdog.cycle.FindingEnricher`: ``details["evidence"]`` where any exists."""
@@ -127,6 +140,19 @@ class EvidenceCache:
                                                                 "evidence": found})
             out.append(finding)
         return out
+
+
+# Rule -> the resource fields it judges: only a Monitor event that changed one of them is evidence.
+RULE_FIELDS: dict[str, frozenset[str]] = {
+    "numbers.voice-webhook-overwritten": frozenset(
+        {"voice_url", "voice_method", "voice_application_sid", "trunk_sid"}),
+    "numbers.voice-flow-missing": frozenset({"voice_url", "voice_application_sid", "trunk_sid"}),
+    "numbers.message-webhook-overwritten": frozenset(
+        {"sms_url", "sms_method", "sms_application_sid"}),
+    "numbers.message-webhook-set-on-conversations": frozenset({"sms_url", "sms_application_sid"}),
+}
+_ACCOUNT_PREFIX = re.compile(r"^https://[a-z.-]+\.twilio\.com/[^ ]*?/Accounts/AC[0-9a-fA-F]{32}/")
+_SID = re.compile(r"\b[A-Z]{2}[0-9a-fA-F]{32}\b")
 
 
 def _related_sids(finding: Finding) -> set[str]:
@@ -170,6 +196,17 @@ def evidence_text(details: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _short(value: Any, limit: int = 60) -> str:
+    """A value people can compare: the account prefix of a Twilio URL dropped, SIDs cut to
+    their first characters, and what is still too long cut in the middle, so the part that
+    differs (``…/Proxy/KS6b5f…/Webhooks/Message``) stays visible."""
+    if not isinstance(value, str):
+        text = repr(value)
+    else:
+        text = _ACCOUNT_PREFIX.sub("…/", value)
+        text = _SID.sub(lambda m: m[0][:6] + "…", text)
+        text = f"'{text}'"
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "…" + text[-half:]

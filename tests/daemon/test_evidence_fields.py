@@ -1,0 +1,48 @@
+"""Evidence is about the field: the Monitor event that changed what the rule reads, with URLs
+shortened in the middle so the part that differs shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.daemon.timeline import Timeline, timeline_settings
+from watchdog.signals.evidence import evidence_text
+from watchdog.simulator import SimulatorServer, healthy_legacy
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
+
+MESSAGE = "numbers.message-webhook-overwritten"
+
+
+@pytest.fixture
+def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
+    with FakePagerDuty(cert_dir=tmp_path) as fake:
+        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
+        yield fake
+
+
+def test_an_sms_finding_names_the_sms_change_not_a_later_voice_change(fake_pd, tmp_path):
+    with SimulatorServer(healthy_legacy()) as server:
+        day = Timeline(server, timeline_settings(server, tmp_path / "state.db", fake_pd,
+                                                 healing={"enabled": False}))
+        try:
+            world = day.server.world
+            number = world.legacy_numbers[0]
+            day.advance(1)
+            world.set_number(number, sms_url="https://example.com/stolen")
+            day.advance(2)
+            world.set_number(number, voice_method="GET")  # later, and not what the rule reads
+            day.advance(15)
+            found = [f for r in day.results for f in r.opened
+                     if f.rule == MESSAGE and f.resource_sid == number]
+        finally:
+            day.close()
+    assert len(found) == 1
+    change = found[0].details["evidence"]["last_change"]
+    assert set(change["changes"]) == {"sms_url"}
+    text = evidence_text(found[0].details)
+    proxy = world.flex_proxy_sid or ""
+    assert f"'…/Proxy/{proxy[:6]}…/Webhooks/Message' -> 'https://example.com/stolen'" in text
+    assert "voice_method" not in text
