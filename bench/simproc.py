@@ -20,7 +20,8 @@ from watchdog.simulator import SimulatorServer, World, large
 #: list -> records per page at the largest PageSize the API allows (Proxy clamps pages to 100).
 PAGE = {"numbers": 1000, "flex_flows": 1000, "chat": 100, "proxy_services": 100,
         "proxy_pool": 100, "workspaces": 1000, "workflows": 1000, "flows": 1000,
-        "addresses": 50}
+        "addresses": 50, "conversations_services": 100, "roles": 50, "messaging": 1000,
+        "senders": 1000, "conversations": 100, "tasks": 1000}
 
 
 def inventory(world: World) -> dict[str, Any]:
@@ -36,7 +37,31 @@ def inventory(world: World) -> dict[str, Any]:
         "workflows": [len(s.workflows.get(sid, {})) for sid in s.workspaces],
         "flows": len(s.flows),
         "drafts": sum(1 for flow in s.flows.values() if flow["status"] != "published"),
-        "addresses": len(s.addresses)}
+        "addresses": len(s.addresses),
+        "conversations_services": len(s.conversations_services),
+        "default_service": _default_service(world),
+        "messaging_services": [len(s.messaging_numbers.get(sid, {})) for sid in s.messaging_services],
+        "senders": sum(1 for r in s.senders.values() if r.get("sender_id", "").startswith("whatsapp:")),
+        "open_tasks": _open_tasks(world)}
+
+
+def _open_tasks(world: World) -> int | None:
+    """Open tasks in the Flex workspace (the live family reads them); None without one."""
+    workspace = (world.store.configuration or {}).get("taskrouter_workspace_sid")
+    if not workspace:
+        return None
+    return sum(1 for t in world.store.tasks.get(workspace, {}).values()
+               if t.get("assignment_status") in ("pending", "reserved", "assigned", "wrapping"))
+
+
+def _default_service(world: World) -> dict[str, int] | None:
+    """The default Conversations service (roles, active conversations), if it exists."""
+    s = world.store
+    sid = (s.conversations_configuration or {}).get("default_chat_service_sid")
+    if not sid or sid not in s.conversations_services:
+        return None
+    active = [c for c in s.conversations.get(sid, {}).values() if c.get("state") == "active"]
+    return {"roles": len(s.roles.get(sid, {})), "active": len(active)}
 
 
 def pages(count: int, size: int) -> int:
@@ -54,6 +79,25 @@ def minimum_requests(inv: dict[str, Any], definitions: int) -> int:
     total += sum(pages(n, PAGE["workflows"]) + 1 for n in inv["workflows"])  # + task channels
     total += pages(inv["flows"], PAGE["flows"]) + definitions
     total += pages(inv["numbers"], PAGE["numbers"]) + pages(inv["addresses"], PAGE["addresses"])
+    return total + _conversations_minimum(inv)
+
+
+def _conversations_minimum(inv: dict[str, Any]) -> int:
+    """The Conversations, Messaging and WhatsApp families and the live family."""
+    total = 2  # the Conversations Configuration and its webhooks
+    total += pages(inv["conversations_services"], PAGE["conversations_services"])
+    default = inv["default_service"]
+    if default:  # its Configuration, its webhooks and its roles
+        total += 2 + pages(default["roles"], PAGE["roles"])
+    total += pages(len(inv["messaging_services"]), PAGE["messaging"])
+    total += sum(pages(n, PAGE["messaging"]) for n in inv["messaging_services"])
+    total += pages(inv["senders"], PAGE["senders"])
+    # The live family stands alone (its own schedule): it reads both Configurations itself.
+    total += 2
+    if default:
+        total += pages(default["active"], PAGE["conversations"])
+    if inv["open_tasks"] is not None:
+        total += pages(inv["open_tasks"], PAGE["tasks"])
     return total
 
 
