@@ -125,6 +125,12 @@ class DaemonProcess:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=30)
 
+    def close(self) -> None:
+        """Kill a daemon a failing assertion left running (it would poll on after the test)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
     def last_log(self) -> str:
         return (self.logs / f"life-{self.lives:02d}.log").read_text(errors="replace")[-3000:]
 
@@ -204,10 +210,11 @@ def _check_after_kill(db: Path, baseline: list[tuple[object, ...]], acct: Accoun
         assert opened <= expected.get(key, 0), f"life {life}: {key} paged {opened} times"
 
 
-def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(account, tmp_path):
+def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(account, tmp_path, request):
     sim, fake, acct = account
     db, rng = tmp_path / "state.db", random.Random(SEED)
     daemon = DaemonProcess(_env(sim, fake, tmp_path), tmp_path)
+    request.addfinalizer(daemon.close)
     daemon.start()
     _wait(lambda: _baseline_families(db) == len(FAMILIES), 30, "the first baseline")
     time.sleep(rng.uniform(0, 1))
