@@ -311,3 +311,23 @@ def test_summary_counts_entry_points_left_on_the_ended_legacy_stack(build, point
         assert f"{points} entry points {note}: see flex-watchdog migration" in summary
     else:
         assert "Programmable Chat" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_open_findings_not_re_checked_are_listed_as_stale(sim, world, tmp_path):
+    assert _run(["check"], sim, tmp_path).returncode == 0
+    world.delete(world.flex_proxy_sid)
+    broken = json.loads(_run(["check", "--format", "json"], sim, tmp_path).stdout)
+    opened = {f["id"] for f in broken["findings"] if f["rule"] == "proxy.service-missing"}
+    assert opened and broken["stale"] == []
+    sim.faults.add(Fault("503", product="proxy"))
+    body = json.loads(_run(["check", "--format", "json"], sim, tmp_path).stdout)
+    stale = {s["id"]: s for s in body["stale"]}
+    assert opened <= set(stale), "an open finding whose family is unknown now is not hidden"
+    item = stale[next(iter(opened))]
+    assert item["family"] == "proxy" and item["rule"] == "proxy.service-missing"
+    assert item["resource_sid"] == world.flex_proxy_sid and item["first_seen"].endswith("Z")
+    assert item["age_seconds"] >= 0 and item["summary"]
+    table = _run(["check"], sim, tmp_path)
+    assert "still open, not re-checked: proxy unknown (open for" in table.stdout
+    assert "proxy.service-missing" in table.stdout

@@ -14,7 +14,7 @@ from watchdog.commands import progress
 from watchdog.commands.catalogue import find_rule
 from watchdog.commands.common import open_watcher, settings_or_exit
 from watchdog.commands.completion import mark_rule_argument
-from watchdog.commands.report import exit_code, render_json, render_table
+from watchdog.commands.report import exit_code, render_json, render_table, stale
 from watchdog.commands.terminal import Terminal
 from watchdog.controls.marks import in_force
 from watchdog.model.findings import Finding, Severity
@@ -61,16 +61,20 @@ def run(args: argparse.Namespace) -> int:
     # every request counts, the Monitor Events and Debugger alerts read for evidence too
     result.api_requests = watcher.access.stats.total() - before
     shown = select(result.findings, wanted, args.severity, args.family)
+    # open findings this poll could not re-check are shown too, under the same filters
+    kept = {f.id for f in select([item.finding() for item in stale(result)], wanted,
+                                 args.severity, args.family)}
+    old = [item for item in stale(result) if item.id in kept]
     if args.quiet:  # the table's header is gone, so what could not be read goes to stderr
         for state in result.unknown:
             print(f"check: unknown {state.family}: {state.error} (no finding is drawn from it)",
                   file=sys.stderr)
     if args.format == "json":
-        print(render_json(result, shown))
+        print(render_json(result, shown, old))
     else:
         text = render_table(result, Topology(result.snapshot, settings.flex), findings=shown,
                             term=Terminal.of(), quiet=args.quiet,
-                            controls=in_force(watcher.controls.at(now)))
+                            controls=in_force(watcher.controls.at(now)), stale_items=old)
         if text:
             print(text)
     return exit_code(result, shown, args.fail_on)

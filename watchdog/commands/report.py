@@ -14,10 +14,11 @@ from watchdog.commands.terminal import Terminal
 from watchdog.controls.marks import describe_silence
 from watchdog.model.findings import Finding, Severity
 from watchdog.model.migration import END_OF_LIFE, legacy_entry_points
-from watchdog.model.results import CycleResult
-from watchdog.model.snapshot import Snapshot
+from watchdog.model.results import CycleResult, OpenFinding
+from watchdog.model.snapshot import RESOURCE_FAMILY, Snapshot
 from watchdog.model.times import iso
 from watchdog.model.topology import Stack, Topology
+from watchdog.rules.registry import all_rules
 from watchdog.signals.evidence import evidence_text
 
 
@@ -47,32 +48,87 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
 SCHEMA_VERSION = 1
 
 
-def to_json(result: CycleResult, findings: list[Finding] | None = None) -> dict[str, Any]:
+def stale(result: CycleResult) -> list[OpenFinding]:
+    """Findings still open that this cycle did not re-check (their family or a family their
+    rule reads is unknown now): unknown is not recovery, and not silence either."""
+    current = {f.id for f in result.findings}
+    return sorted((item for fid, item in result.open_findings.items() if fid not in current),
+                  key=lambda item: (item.severity.rank, item.first_seen, item.id))
+
+
+def stale_family(item: OpenFinding, result: CycleResult) -> str:
+    """The unknown family that kept the finding from being re-checked."""
+    unknown = {s.family for s in result.unknown}
+    own = RESOURCE_FAMILY.get(item.resource_type)
+    if own in unknown:
+        return own
+    rule = all_rules().get(item.rule)
+    reads = sorted(set(rule.families) & unknown) if rule else []
+    return reads[0] if reads else own or "unknown"
+
+
+def age(item: OpenFinding, result: CycleResult) -> str:
+    """``3 days``, ``4 h``, ``12 min``, ``40 s``: how long the finding has been open."""
+    seconds = max(0, int((result.polled_at - item.first_seen).total_seconds()))
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def stale_json(item: OpenFinding, result: CycleResult) -> dict[str, Any]:
+    return {"id": item.id, "rule": item.rule, "severity": item.severity.value,
+            "resource_type": item.resource_type, "resource_sid": item.resource_sid,
+            "summary": item.summary, "family": stale_family(item, result),
+            "first_seen": iso(item.first_seen), "age": age(item, result),
+            "age_seconds": int((result.polled_at - item.first_seen).total_seconds())}
+
+
+def stale_lines(items: list[OpenFinding], result: CycleResult) -> list[str]:
+    out = []
+    for item in items:
+        out += [f"{item.severity.upper():<9}{item.rule}  {item.resource_sid}",
+                f"         {item.summary}",
+                f"         still open, not re-checked: {stale_family(item, result)} unknown "
+                f"(open for {age(item, result)}, since {iso(item.first_seen)})"]
+    return out
+
+
+def to_json(result: CycleResult, findings: list[Finding] | None = None,
+            stale_items: list[OpenFinding] | None = None) -> dict[str, Any]:
     shown = display_order(result.findings if findings is None else findings, result.snapshot)
+    items = stale(result) if stale_items is None else stale_items
     return {
         "schema_version": SCHEMA_VERSION,
         "account_sid": result.account_sid,
         "polled_at": iso(result.polled_at),
         "findings": [f.to_json() for f in shown],
         "unknown": [{"family": s.family, "error": s.error} for s in result.unknown],
+        "stale": [stale_json(item, result) for item in items],
         "api_requests": result.api_requests,
         "baseline_adopted": result.adopted,
     }
 
 
-def render_json(result: CycleResult, findings: list[Finding] | None = None) -> str:
-    return json.dumps(to_json(result, findings), indent=2, sort_keys=False, default=str)
+def render_json(result: CycleResult, findings: list[Finding] | None = None,
+                stale_items: list[OpenFinding] | None = None) -> str:
+    return json.dumps(to_json(result, findings, stale_items), indent=2, sort_keys=False,
+                      default=str)
 
 
 def render_table(result: CycleResult, topology: Topology | None = None, *,
                  findings: list[Finding] | None = None, term: Terminal | None = None,
-                 quiet: bool = False, controls: list[str] | None = None) -> str:
+                 quiet: bool = False, controls: list[str] | None = None,
+                 stale_items: list[OpenFinding] | None = None) -> str:
     """The table; ``quiet`` leaves only the findings, ``term`` wraps and colours; ``controls``
-    are the silences, ignores and windows in force (shown in the header)."""
+    are the silences, ignores and windows in force (shown in the header); ``stale_items``
+    the open findings this cycle could not re-check (default: all of them)."""
     term = term or Terminal(None, False)
     shown = display_order(result.findings if findings is None else findings, result.snapshot)
+    items = stale(result) if stale_items is None else stale_items
+    old = [out for line in stale_lines(items, result) for out in term.wrap(line, INDENT)]
     if quiet:
-        return "\n".join(line for f in shown for line in _finding_lines(f, term))
+        return "\n".join([*(line for f in shown for line in _finding_lines(f, term)), *old])
     lines = _header(result, topology)
     if controls:
         lines[-1:-1] = [f"In force: {text}" for text in controls]
@@ -82,8 +138,9 @@ def render_table(result: CycleResult, topology: Topology | None = None, *,
     wrapped = [out for line in lines for out in term.wrap(line, 2)]
     for finding in shown:
         wrapped.extend(_finding_lines(finding, term))
+    wrapped.extend(old)
     wrapped.append("")
-    wrapped += term.wrap(_totals(result, shown) + end_of_life_note(result, topology), 2)
+    wrapped += term.wrap(_totals(result, shown, items) + end_of_life_note(result, topology), 2)
     return "\n".join(wrapped)
 
 
@@ -162,13 +219,15 @@ def control_lines(finding: Finding) -> list[str]:
     return out
 
 
-def _totals(result: CycleResult, shown: list[Finding]) -> str:
+def _totals(result: CycleResult, shown: list[Finding], items: list[OpenFinding]) -> str:
     counts = Counter(f.severity for f in shown)
     parts = ", ".join(f"{counts[s]} {s}" for s in Severity if counts[s])
     found = plural(len(shown), "finding") + (f" ({parts})" if parts else "")
     hidden = len(result.findings) - len(shown)
     if hidden:
         found += f", {hidden} filtered out"
+    if items:
+        found += f", {len(items)} still open, not re-checked"
     return (f"{found}; {plural(len(result.unknown), 'unknown family', 'unknown families')}; "
             f"{plural(result.api_requests, 'Twilio request')}")
 
