@@ -123,3 +123,25 @@ def test_the_daemon_logs_a_control_starting_and_ending(make_rig, caplog):
             ) in lines
     assert any(line.startswith(f"control ended: silence {made.id} of {MESSAGE}")
                for line in lines)
+
+
+def test_turning_a_rule_off_resolves_its_open_incident_with_a_note(sim, fake_pd, tmp_path):
+    from tests.controls.support import Rig
+
+    state = tmp_path / "state.db"
+    rig = Rig(sim, fake_pd, state, healing={"enabled": False})
+    sid = rig.world.legacy_numbers[0]
+    rig.world.set_number(sid, sms_url=HIJACK)
+    rig.poll()
+    (trigger,) = rig.triggers()
+    assert rig.fake.events("resolve") == []
+    off = Rig(sim, fake_pd, state, healing={"enabled": False},
+              rules={MESSAGE: {"enabled": False}})  # the daemon restarted with the rule off
+    off.poll()
+    (resolve,) = fake_pd.events("resolve")
+    assert resolve.dedup_key == trigger.dedup_key and resolve.effect == "resolved"
+    notes = [c for c in fake_pd.events("change")
+             if f"rule {MESSAGE} turned off" in c.body["payload"]["summary"]]
+    assert len(notes) == 1, "the resolve comes with a note saying why"
+    off.poll()
+    assert len(fake_pd.events("resolve")) == 1 and len(off.triggers()) == 1, "once, no re-page"

@@ -15,6 +15,8 @@ cycle whose alerting step was lost (crash, restart) is caught up by the next one
 * Controls: a silenced finding (``details.silence``) never triggers, and its open incident is
   resolved with a note; a finding in a maintenance window (``details.maintenance``) does not
   trigger. Both stay open findings, so the first cycle after the control ends triggers once.
+* Rules turned off (``rules.<id>.enabled: false``): their open incidents, grouped ones too, are
+  resolved with a note. The rule no longer runs, so nothing else would ever resolve them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def plan(result: CycleResult, triggered: Mapping[str, Incident], settings: Setti
     out = [Planned("resolve", incident, events.resolve_event(incident.dedup_key))
            for finding_id, incident in sorted(triggered.items())
            if finding_id not in open_rows and not members.get(_group_rule(finding_id) or "")]
+    out += _turned_off(open_rows, triggered, settings, {p.incident.finding_id for p in out})
     ready: list[tuple[Finding, str, Rule | None, int]] = []
     for finding in result.findings:
         hold = held(finding)
@@ -81,6 +84,20 @@ def plan(result: CycleResult, triggered: Mapping[str, Incident], settings: Setti
         out.append(_trigger(finding, route, result, rule, settings, observations, redact))
     for rule_id, items in grouped.items():
         out.append(_group_trigger(rule_id, items, result, settings, redact))
+    return out
+
+
+def _turned_off(open_rows: Mapping[str, OpenFinding], triggered: Mapping[str, Incident],
+                settings: Settings, resolved: set[str]) -> list[Planned]:
+    out = []
+    for finding_id, incident in sorted(triggered.items()):
+        row = open_rows.get(finding_id)
+        rule_id = _group_rule(finding_id) or (row.rule if row else None)
+        if finding_id in resolved or rule_id is None or settings.rule(rule_id).enabled:
+            continue
+        note = f"rule {rule_id} turned off (rules.{rule_id}.enabled: false)"
+        out.append(Planned("resolve", incident, events.resolve_event(incident.dedup_key),
+                           note=note))
     return out
 
 
