@@ -4,7 +4,9 @@
 the latest complete data of the others, evaluates the rules whose families it refreshed, and
 stores the result in one transaction. The clock is read once by the caller and passed down.
 ``Watcher.fetch(families, now)`` is that fetch and merge alone (the healer, the demo and
-``baseline`` read the account through it); it records nothing.
+``baseline`` read the account through it); it records nothing. On a store opened read-only
+(``check`` next to the daemon that owns the state file) ``poll`` records nothing either: no
+finding opens or clears, no observation counts, no log line claims a transition.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from watchdog.controls.trust import adopt as adopt_trusted
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.fetchers.context import FetchMemo
 from watchdog.model.findings import Finding, broken_resources
-from watchdog.model.results import CHECK, CycleResult, Evaluation, Trigger
+from watchdog.model.results import CHECK, CycleResult, Evaluation, OpenFinding, Trigger
 from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
 from watchdog.rules.context import RuleContext, RuleMemo
 from watchdog.rules.engine import evaluate
@@ -28,7 +30,7 @@ from watchdog.rules.references import stale_families
 from watchdog.rules.registry import Rule, all_rules
 from watchdog.settings import Settings
 from watchdog.signals.evidence import EvidenceCache, evidence_text
-from watchdog.store.store import StateStore
+from watchdog.store.store import StateStore, clears
 from watchdog.twilio_api import TwilioAccess
 
 log = logging.getLogger(__name__)
@@ -89,13 +91,22 @@ class Watcher:
         self._enrich(evaluation, now)
         unknown = {f for f, s in merged.families.items() if not s.complete}
         unknown |= set(FAMILIES) - set(merged.families)
-        with self.store.transaction():
-            self.store.save_snapshot(fresh)
-            self.store.save_studio_cache(self.studio_cache)
-            adopted = self._adopt(fresh, baseline, evaluation.findings)
-            opened, cleared = self.store.record_findings(
-                evaluation.findings, evaluation.evaluated, now, unknown)
-            open_now = self.store.open_findings()
+        if self.store.read_only:  # next to the daemon that owns the state: look, record nothing
+            adopted: list[str] = []
+            opened: list[Finding] = []
+            cleared: list[OpenFinding] = []
+            known = self.store.open_findings()
+            gone = {item.id for item in clears(known, evaluation.findings, evaluation.evaluated,
+                                               unknown)}
+            open_now = {fid: item for fid, item in known.items() if fid not in gone}
+        else:
+            with self.store.transaction():
+                self.store.save_snapshot(fresh)
+                self.store.save_studio_cache(self.studio_cache)
+                adopted = self._adopt(fresh, baseline, evaluation.findings)
+                opened, cleared = self.store.record_findings(
+                    evaluation.findings, evaluation.evaluated, now, unknown)
+                open_now = self.store.open_findings()
         self.latest = merged
         result = CycleResult(self.account_sid, now, merged, families, evaluation, opened, cleared,
                              adopted, self.access.stats.total() - before, trigger, open_now,
@@ -111,7 +122,7 @@ class Watcher:
     def _trusted(self, merged: Snapshot, baseline: Snapshot | None, evaluation: Evaluation,
                  now: datetime) -> bool:
         """Adopt trusted actors' changes into the baseline (resources no other rule reports)."""
-        if self.changes is None:
+        if self.changes is None or self.store.read_only:
             return False
         broken = {f.resource_sid for f in evaluation.findings
                   if not f.rule.startswith("baseline.")}

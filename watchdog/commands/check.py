@@ -12,7 +12,7 @@ import sys
 
 from watchdog.commands import progress
 from watchdog.commands.catalogue import find_rule
-from watchdog.commands.common import open_watcher, settings_or_exit
+from watchdog.commands.common import daemon_owns, open_watcher, settings_or_exit
 from watchdog.commands.completion import mark_rule_argument
 from watchdog.commands.report import exit_code, render_json, render_table, stale
 from watchdog.commands.terminal import Terminal
@@ -50,7 +50,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     wanted = [find_rule(name, "check: --rule").id for name in args.rule]
     settings = settings_or_exit()
-    watcher = open_watcher(settings)
+    beside = daemon_owns(settings)
+    watcher = open_watcher(settings, read_only=beside)
+    if beside and not args.quiet:
+        print("check: a running flex-watchdog owns the state file: read-only, nothing recorded",
+              file=sys.stderr)
     now = utcnow()
     before = watcher.access.stats.total()
     with progress.shown("check", args.quiet):

@@ -10,6 +10,7 @@ from watchdog.errors import ConfigError
 from watchdog.model.snapshot import FamilyState
 from watchdog.rules.registry import all_rules
 from watchdog.settings import Settings, load_settings
+from watchdog.store.lock import owned
 from watchdog.store.store import StateStore
 from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.redact import Redactor
@@ -37,6 +38,12 @@ def open_watcher(settings: Settings, read_only: bool = False) -> Watcher:
     """The watcher on the state file; ``read_only`` for commands that only look at it."""
     store = StateStore(settings.state_path, read_only=True) if read_only else None
     return build_watcher(settings, store)
+
+
+def daemon_owns(settings: Settings) -> bool:
+    """A running daemon owns the state file: a command next to it only looks (records nothing;
+    the transitions, their log lines and the observations that page are the daemon's)."""
+    return owned(settings.state_path)
 
 
 

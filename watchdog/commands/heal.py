@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from watchdog.commands.common import open_watcher, settings_or_exit, unread
+from watchdog.commands.common import daemon_owns, open_watcher, settings_or_exit, unread
 from watchdog.commands.heal_apply import (
     NOT_APPLIED,
     Selection,
@@ -77,10 +77,12 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     selection = Selection.of(args)
     require_consent(args)
-    watcher = open_watcher(settings)
+    beside = not applying and daemon_owns(settings)  # only look: the daemon records
+    watcher = open_watcher(settings, read_only=beside)
     session = HealSession(settings, watcher.store, watcher.access.client, watcher.account_sid)
     now = utcnow()
-    session.reconcile(now)
+    if not beside:
+        session.reconcile(now)
     result = watcher.poll(now)
     view = HealView(result.snapshot, now, settings, watcher.store.baseline(watcher.account_sid))
     items = session.plan(view, result.findings, mode, only=selection.matches,
@@ -88,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     if applying and not confirm(items, watcher.account_sid, args.yes):
         print("Not applied: declined; nothing was written.")
         return NOT_APPLIED
-    session.settle(items, mode, now)
+    if not beside:
+        session.settle(items, mode, now)
     failed = unread(result.unknown)
     if args.format == "json":
         print(plan_json(items))

@@ -44,6 +44,7 @@ from watchdog.settings import Settings, masked_dump
 from watchdog.signals.events import AlertFeed, MonitorFeed, families_of_sid
 from watchdog.signals.evidence import EvidenceCache
 from watchdog.signals.webhook import WebhookReceiver
+from watchdog.store.lock import OwnerLock
 from watchdog.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Daemon:
         self.scheduler = build_scheduler(self._specs(), settings.schedule.jitter_seconds,
                                          metrics, self.started_at)
         self.refresher.wake = lambda: run_now(self.scheduler, REFRESH)
+        self.owner = OwnerLock(watcher.store.path)  # check and heal --plan look for it
         self.http = HttpServer(settings.http.host, settings.http.port, metrics.registry,
                                self.healthz, self.readyz, self._webhook())
 
@@ -152,6 +154,7 @@ class Daemon:
         log.info("flex-watchdog %s starting for account %s; effective configuration: %s",
                  __version__, self.watcher.account_sid,
                  json.dumps(masked_dump(self.settings), sort_keys=True))
+        self.owner.acquire()  # before anything polls: one daemon per state file
         self.http.start()
         self.scheduler.start()
         return self
@@ -171,6 +174,7 @@ class Daemon:
         if finished:
             self._flush_outbox()
             self.watcher.store.close()
+            self.owner.release()  # an abandoned poll keeps it until the process exits
         sentry_sdk.flush(timeout=2)
         log.info("stopped")
         return finished

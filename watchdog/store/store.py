@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -437,7 +437,6 @@ class StateStore:
         Returns (opened, cleared).
         """
         iso = _iso(now)
-        current = {f.id: f for f in findings}
         with self.transaction() as conn:
             known = self.open_findings()
             opened = [f for f in findings if f.id not in known]
@@ -455,9 +454,16 @@ class StateStore:
                     "status='open', closed_at=NULL",
                     (f.id, f.rule, f.severity, f.resource_type, f.resource_sid, f.summary,
                      _dump(f.details), int(f.healable), iso, iso))
-            cleared = [item for fid, item in known.items()
-                       if fid not in current and item.rule in evaluated_rules
-                       and RESOURCE_FAMILY.get(item.resource_type) not in unknown_families]
+            cleared = clears(known, findings, evaluated_rules, unknown_families)
             conn.executemany("UPDATE findings SET status='closed', closed_at=? WHERE id=?",
                              [(iso, item.id) for item in cleared])
         return opened, cleared
+
+
+def clears(known: Mapping[str, OpenFinding], findings: list[Finding], evaluated_rules: set[str],
+           unknown_families: set[str] | frozenset[str] = frozenset()) -> list[OpenFinding]:
+    """The open findings this cycle closes: their rule ran without them, on a known family."""
+    current = {f.id for f in findings}
+    return [item for fid, item in known.items()
+            if fid not in current and item.rule in evaluated_rules
+            and RESOURCE_FAMILY.get(item.resource_type) not in unknown_families]
