@@ -66,3 +66,29 @@ def test_the_running_daemon_holds_the_lock_and_a_second_one_is_refused(sim, tmp_
     finally:
         assert daemon.stop()
     assert not owned(state), "the lock goes with the daemon"
+
+
+@pytest.mark.slow
+def test_the_lock_dies_with_a_killed_daemon(sim, world, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    state = tmp_path / "state.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
+    env |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
+            "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url, "FLEX_WATCHDOG_STATE_PATH": str(state),
+            "FLEX_WATCHDOG_HTTP__PORT": "0", "FLEX_WATCHDOG_HTTP__HOST": "127.0.0.1"}
+    proc = subprocess.Popen([sys.executable, "-m", "watchdog", "run"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60  # a real process: its start-up takes wall time
+        while not owned(state) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert owned(state), "the running daemon owns its state file"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert not owned(state), "kill -9 leaves no stale owner"

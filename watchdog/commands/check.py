@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     # open findings this poll could not re-check are shown too, under the same filters
     kept = {f.id for f in select([item.finding() for item in stale(result)], wanted,
                                  args.severity, args.family)}
-    old = [item for item in stale(result) if item.id in kept]
+    # (a rule turned off is not "not re-checked": it is off, and its incidents are resolved)
+    old = [item for item in stale(result)
+           if item.id in kept and settings.rule(item.rule).enabled]
     if args.quiet:  # the table's header is gone, so what could not be read goes to stderr
         for state in result.unknown:
             print(f"check: unknown {state.family}: {state.error} (no finding is drawn from it)",
