@@ -58,15 +58,20 @@ class Group(BaseModel):
 ROUTING_KEY_LENGTH = 32
 
 
-def check_routing_key(value: Any) -> Any:
-    """Stripped (a Secret made with ``echo`` ends in a newline); blank is unset; 32 characters."""
+def _secret_text(value: Any) -> Any:
+    """A secret's text, stripped (a Secret made with ``echo`` ends in a newline); blank is None."""
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
     if not isinstance(value, str):
         return value
-    value = value.strip()
-    if not value:
-        return None
+    return value.strip() or None
+
+
+def check_routing_key(value: Any) -> Any:
+    """Stripped (a Secret made with ``echo`` ends in a newline); blank is unset; 32 characters."""
+    value = _secret_text(value)
+    if not isinstance(value, str):
+        return value
     if len(value) != ROUTING_KEY_LENGTH or any(c.isspace() for c in value):
         raise ValueError(f"must be a PagerDuty Events API v2 integration key of "
                          f"{ROUTING_KEY_LENGTH} characters without spaces (this one has "
@@ -81,13 +86,9 @@ def check_dsn(value: Any) -> Any:
     """Blank is unset; anything else must parse as a Sentry DSN (never echoed: it is a secret)."""
     from sentry_sdk.utils import BadDsn, Dsn
 
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
+    value = _secret_text(value)
     if not isinstance(value, str):
         return value
-    value = value.strip()
-    if not value:
-        return None
     try:
         Dsn(value)
     except BadDsn as exc:
