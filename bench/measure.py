@@ -124,6 +124,7 @@ def bare_listing(client: Client, account_sid: str) -> Iterator[Any]:
     for ws in workspaces:
         yield from _pages(client.taskrouter.v1.workspaces(ws.sid).workflows, 1000)
         yield from client.taskrouter.v1.workspaces(ws.sid).task_channels.page(page_size=1000)
+        yield from _pages(client.taskrouter.v1.workspaces(ws.sid).task_queues, 1000)
     yield from _pages(client.studio.v2.flows, 1000)
     yield from _pages(client.api.v2010.accounts(account_sid).incoming_phone_numbers, 1000)
     yield from _pages(client.conversations.v1.address_configurations, 50)

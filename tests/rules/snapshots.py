@@ -8,6 +8,7 @@ rules like a check does.
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,9 +84,13 @@ class Account:
 
 def _base() -> Account:
     acc = Account()
-    acc.ws, acc.ww = sid("WS", 1), sid("WW", 1)
+    acc.ws, acc.ww, acc.wq = sid("WS", 1), sid("WW", 1), sid("WQ", 1)
     acc.add("taskrouter_workspace", acc.ws, friendly_name="Flex Task Assignment")
-    acc.add("taskrouter_workflow", acc.ww, friendly_name="Assign to Anyone", workspace_sid=acc.ws)
+    acc.add("taskrouter_task_queue", acc.wq, friendly_name="Everyone", workspace_sid=acc.ws,
+            target_workers="1==1")
+    acc.add("taskrouter_workflow", acc.ww, friendly_name="Assign to Anyone", workspace_sid=acc.ws,
+            configuration=json.dumps({"task_routing": {"filters": [],
+                                                       "default_filter": {"queue": acc.wq}}}))
     acc.tc = {}
     for i, unique in enumerate(("default", "voice", "chat", "sms"), start=1):
         acc.tc[unique] = acc.add("taskrouter_task_channel", sid("TC", i), unique_name=unique,

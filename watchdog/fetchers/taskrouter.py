@@ -1,4 +1,4 @@
-"""TaskRouter Workspaces with their Workflows and Task Channels."""
+"""TaskRouter Workspaces with their Workflows, Task Channels and Task Queues."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ WORKSPACE_FIELDS = ("sid", "friendly_name")
 WORKFLOW_FIELDS = ("sid", "friendly_name", "workspace_sid", "configuration",
                    "assignment_callback_url", "fallback_assignment_callback_url")
 CHANNEL_FIELDS = ("sid", "friendly_name", "unique_name", "workspace_sid")
+QUEUE_FIELDS = ("sid", "friendly_name", "workspace_sid", "target_workers")
 
 
 def fetch_taskrouter(ctx: FetchContext) -> list[Resource]:
@@ -25,4 +26,8 @@ def fetch_taskrouter(ctx: FetchContext) -> list[Resource]:
         for r in read_all(api.task_channels, 1000, 1):
             data = record(r) | {"workspace_sid": ws.sid}
             out.append(make("taskrouter_task_channel", data, CHANNEL_FIELDS))
+        # Workflows route to queues by SID (task_routing): taskrouter.workflow-queue-missing.
+        for r in read_all(api.task_queues, 1000, ctx.max_pages):
+            data = record(r) | {"workspace_sid": ws.sid}
+            out.append(make("taskrouter_task_queue", data, QUEUE_FIELDS))
     return out

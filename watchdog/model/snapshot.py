@@ -52,6 +52,7 @@ RESOURCE_FAMILY: dict[str, Family] = {
     "taskrouter_workspace": Family.TASKROUTER,
     "taskrouter_workflow": Family.TASKROUTER,
     "taskrouter_task_channel": Family.TASKROUTER,
+    "taskrouter_task_queue": Family.TASKROUTER,
     "studio_flow": Family.STUDIO,
     "phone_number": Family.NUMBERS,
     "address_configuration": Family.CONVERSATIONS,

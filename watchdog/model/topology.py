@@ -36,6 +36,8 @@ class Stack(StrEnum):
 
 LEGACY, CONVERSATIONS, BOTH, VOICE, NONE = (Stack.LEGACY, Stack.CONVERSATIONS, Stack.BOTH,
                                             Stack.VOICE, Stack.NONE)
+#: What a TaskRouter workspace holds (each carries ``workspace_sid``).
+WORKSPACE_CHILDREN = ("taskrouter_workflow", "taskrouter_task_channel", "taskrouter_task_queue")
 
 
 @dataclass
@@ -170,6 +172,13 @@ class Topology:
                 if c.get("workspace_sid") == ws}
 
     @cached_property
+    def task_queues(self) -> dict[str, Resource]:
+        """Task queues of the Flex workspace, by SID."""
+        ws = self.workspace_sid
+        return {q.sid: q for q in self.snapshot.of_type("taskrouter_task_queue")
+                if q.get("workspace_sid") == ws}
+
+    @cached_property
     def flows(self) -> dict[str, Resource]:
         return {f.sid: f for f in self.snapshot.of_type("studio_flow")}
 
@@ -222,7 +231,7 @@ class Topology:
             return proxy is not None and sid == proxy.sid
         if resource.type == "taskrouter_workspace":
             return resource.sid == self.workspace_sid
-        if resource.type in ("taskrouter_workflow", "taskrouter_task_channel"):
+        if resource.type in WORKSPACE_CHILDREN:
             return bool(resource.get("workspace_sid") == self.workspace_sid)
         return self._conversations_watched(resource)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("services", "flex", "studio", "studio_conversations", "numbers", "conversations",
-           "conversations_service", "conversations_live", "messaging", "heal", "config",
+MODULES = ("services", "taskrouter", "flex", "studio", "studio_conversations", "numbers",
+           "conversations", "conversations_service", "conversations_live", "messaging", "heal", "config",
            "baseline")
 
 

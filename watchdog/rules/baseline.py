@@ -16,6 +16,7 @@ from watchdog.model.snapshot import (
     Snapshot,
     thaw,
 )
+from watchdog.model.topology import WORKSPACE_CHILDREN
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
 
@@ -144,6 +145,6 @@ def _held(baseline: Snapshot, owner: Resource) -> list[Resource]:
         return [r for r in baseline.of_type("proxy_phone_number")
                 if r.get("service_sid") == owner.sid]
     if owner.type == "taskrouter_workspace":
-        return [r for t in ("taskrouter_workflow", "taskrouter_task_channel")
-                for r in baseline.of_type(t) if r.get("workspace_sid") == owner.sid]
+        return [r for t in WORKSPACE_CHILDREN for r in baseline.of_type(t)
+                if r.get("workspace_sid") == owner.sid]
     return []

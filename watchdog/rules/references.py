@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from watchdog.model.snapshot import RESOURCE_FAMILY, Resource, Snapshot
 from watchdog.model.urls import classify
+from watchdog.model.workflows import routed_queues
 from watchdog.rules.context import RuleMemo
 from watchdog.rules.helpers import parsed
 
@@ -51,6 +52,9 @@ def references(snapshot: Snapshot, memo: RuleMemo) -> Iterator[Reference]:
         yield from _sids(config, "taskrouter_workspace", config.get("taskrouter_workspace_sid"))
         yield from _sids(config, "taskrouter_workflow",
                          config.get("taskrouter_target_workflow_sid"))
+    for workflow in snapshot.of_type("taskrouter_workflow"):
+        for queue in routed_queues(workflow):
+            yield Reference(workflow, "taskrouter_task_queue", queue)
     for service in snapshot.of_type("proxy_service"):
         yield from _sids(service, "chat_service", service.get("chat_instance_sid"))
     for flow in snapshot.of_type("studio_flow"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from watchdog.model.topology import Stack
+from watchdog.model.topology import WORKSPACE_CHILDREN, Stack
 from watchdog.rules.context import RuleContext
 from watchdog.rules.registry import Hit, rule
 
@@ -98,8 +98,7 @@ def workspace_missing(ctx: RuleContext) -> Iterator[Hit]:
         return
     flows = sorted(ctx.topology.flex_flow_sids())
     old = ctx.baseline.resources() if ctx.baseline else iter(())
-    held = [r for r in old if r.type in ("taskrouter_workflow", "taskrouter_task_channel")
-            and r.get("workspace_sid") == sid]
+    held = [r for r in old if r.type in WORKSPACE_CHILDREN and r.get("workspace_sid") == sid]
     yield Hit("taskrouter_workspace", sid,
               f"TaskRouter Workspace {sid} named by the Flex Configuration no longer exists",
               {"workspace_sid": sid, "studio_flows_to_repoint": flows,

@@ -8,6 +8,7 @@ from typing import Any
 
 from watchdog.model.flowdef import SendToFlex
 from watchdog.model.snapshot import Resource
+from watchdog.model.topology import WORKSPACE_CHILDREN
 from watchdog.rules.context import RuleContext
 from watchdog.rules.helpers import affected, parsed
 from watchdog.rules.registry import Hit, rule
@@ -192,8 +193,8 @@ def _old_workspace(ctx: RuleContext, resource_type: str, gone: list[str]) -> lis
     owners = {str(r.get("workspace_sid")) for sid in gone
               if (r := ctx.baseline.get(resource_type, sid)) is not None}
     owners = {ws for ws in owners if _deleted(ctx, "taskrouter_workspace", ws)}
-    held = [r for t in ("taskrouter_workflow", "taskrouter_task_channel")
-            for r in ctx.baseline.of_type(t) if r.get("workspace_sid") in owners]
+    held = [r for t in WORKSPACE_CHILDREN for r in ctx.baseline.of_type(t)
+            if r.get("workspace_sid") in owners]
     return affected("taskrouter_workspace", owners) + [{"type": r.type, "sid": r.sid} for r in held]
 
 

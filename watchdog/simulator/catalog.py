@@ -69,6 +69,7 @@ class Catalog(ConversationsCatalog):
                 self.account_sid, sid, self.stamp(), friendly_name, self.ids.sid("WA"))
             self.store.workflows[sid] = {}
             self.store.task_channels[sid] = {}
+            self.store.task_queues[sid] = {}
             return sid
 
     def add_workflow(self, workspace_sid: str, friendly_name: str, configuration: str) -> str:
@@ -90,6 +91,17 @@ class Catalog(ConversationsCatalog):
             channels[sid] = records.task_channel(self.account_sid, workspace_sid, sid,
                                                  self.stamp(), unique_name, friendly_name,
                                                  channel_optimized_routing)
+            return sid
+
+    def add_task_queue(self, workspace_sid: str, friendly_name: str,
+                       sid: str | None = None, target_workers: str = "1==1") -> str:
+        """A task queue (``WQ``) in ``workspace_sid``; ``sid`` when it was chosen before."""
+        with self.lock:
+            sid = sid or self.ids.sid("WQ")
+            offline = self.store.workspaces[workspace_sid]["default_activity_sid"]
+            self.store.task_queues[workspace_sid][sid] = records.task_queue(
+                self.account_sid, workspace_sid, sid, self.stamp(), friendly_name, offline,
+                target_workers)
             return sid
 
     def add_flow(self, friendly_name: str, definition: studio.Definition,

@@ -177,6 +177,27 @@ def task_channel(account_sid: str, workspace_sid: str, sid: str, created: str,
     }
 
 
+def task_queue(account_sid: str, workspace_sid: str, sid: str, created: str,
+               friendly_name: str, activity_sid: str, target_workers: str = "1==1") -> Record:
+    """A TaskRouter TaskQueue (``WQ``); Flex's queues reserve and assign with "Offline"."""
+    workspace_url = f"{TASKROUTER}/Workspaces/{workspace_sid}"
+    url = f"{workspace_url}/TaskQueues/{sid}"
+    return {
+        "account_sid": account_sid, "assignment_activity_sid": None,
+        "assignment_activity_name": None, "date_created": created, "date_updated": created,
+        "friendly_name": friendly_name, "max_reserved_workers": 1,
+        "reservation_activity_sid": None, "reservation_activity_name": None, "sid": sid,
+        "target_workers": target_workers, "task_order": "FIFO", "url": url,
+        "workspace_sid": workspace_sid,
+        "links": {"assignment_activity": f"{workspace_url}/Activities/{activity_sid}",
+                  "reservation_activity": f"{workspace_url}/Activities/{activity_sid}",
+                  "workspace": workspace_url, "statistics": f"{url}/Statistics",
+                  "real_time_statistics": f"{url}/RealTimeStatistics",
+                  "cumulative_statistics": f"{url}/CumulativeStatistics",
+                  "list_statistics": f"{workspace_url}/TaskQueues/Statistics"},
+    }
+
+
 def address_configuration(account_sid: str, sid: str, created: str, *, address_type: str,
                           address: str, friendly_name: str | None,
                           auto_creation: dict[str, Any],

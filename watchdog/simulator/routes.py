@@ -69,6 +69,8 @@ ROUTES: tuple[Route, ...] = (
     _route("taskrouter", f"{WS}/TaskChannels", GET=tr.list_channels, POST=tr.create_channel),
     _route("taskrouter", f"{WS}/TaskChannels/{{Sid}}", GET=tr.fetch_channel,
            POST=tr.update_channel, DELETE=tr.delete_channel),
+    _route("taskrouter", f"{WS}/TaskQueues", GET=tr.list_queues),
+    _route("taskrouter", f"{WS}/TaskQueues/{{Sid}}", GET=tr.fetch_queue, DELETE=tr.delete_queue),
     _route("studio", "/v2/Flows", GET=studio.list_flows, POST=studio.create_flow),
     _route("studio", "/v2/Flows/{Sid}", GET=studio.fetch_flow, POST=studio.update_flow,
            DELETE=studio.delete_flow),

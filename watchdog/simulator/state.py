@@ -31,6 +31,7 @@ class Stores:
     workspaces: dict[str, Record] = field(default_factory=dict)
     workflows: dict[str, dict[str, Record]] = field(default_factory=dict)
     task_channels: dict[str, dict[str, Record]] = field(default_factory=dict)
+    task_queues: dict[str, dict[str, Record]] = field(default_factory=dict)
     flows: dict[str, Record] = field(default_factory=dict)
     revisions: dict[str, list[Record]] = field(default_factory=dict)
     addresses: dict[str, Record] = field(default_factory=dict)

@@ -101,12 +101,13 @@ class World(Catalog):
                           s.proxy_services, s.workspaces, s.flows, s.messaging_services,
                           s.senders):
                 if store.pop(sid, None) is not None:
-                    for children in (s.proxy_pools, s.workflows, s.task_channels, s.revisions,
-                                     s.roles, s.service_configurations, s.service_webhooks,
-                                     s.messaging_numbers):
+                    for children in (s.proxy_pools, s.workflows, s.task_channels, s.task_queues,
+                                     s.revisions, s.roles, s.service_configurations,
+                                     s.service_webhooks, s.messaging_numbers):
                         children.pop(sid, None)
                     return
-            for nested in (s.workflows, s.task_channels, s.roles, s.messaging_numbers):
+            for nested in (s.workflows, s.task_channels, s.task_queues, s.roles,
+                           s.messaging_numbers):
                 for children in nested.values():
                     if children.pop(sid, None) is not None:
                         return
@@ -207,10 +208,10 @@ class World(Catalog):
 
     def add_flex_workspace(self) -> str:
         """Flex's TaskRouter setup: workspace "Flex Task Assignment", queue "Everyone", workflow
-        "Assign to Anyone" and the task channels; Flex Configuration points at them."""
+        "Assign to Anyone" routing to it, and the task channels; Flex Configuration points at them."""
         with self.lock:
             self.workspace_sid = self.add_workspace("Flex Task Assignment")
-            self.taskqueue_sid = self.ids.sid("WQ")
+            self.taskqueue_sid = self.add_task_queue(self.workspace_sid, "Everyone")
             self.workflow_sid = self.add_workflow(
                 self.workspace_sid, "Assign to Anyone",
                 everyone_workflow_configuration(self.taskqueue_sid))

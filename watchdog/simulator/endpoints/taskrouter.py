@@ -1,4 +1,4 @@
-"""``taskrouter`` v1: Workspaces, Workflows and TaskChannels."""
+"""``taskrouter`` v1: Workspaces, Workflows, TaskChannels and TaskQueues."""
 
 from __future__ import annotations
 
@@ -172,6 +172,31 @@ def update_channel(call: Call) -> Reply:
 def delete_channel(call: Call) -> Reply:
     """DELETE one channel."""
     _channels(call).pop(_channel(call)["sid"])
+    return Reply(204)
+
+
+# -- TaskQueues --------------------------------------------------------------------------------
+def _queues(call: Call) -> dict[str, Record]:
+    _workspace(call)
+    return call.world.store.task_queues[call.params["WorkspaceSid"]]
+
+
+def list_queues(call: Call) -> Reply:
+    """GET list (PageSize max 1000); filter ``FriendlyName``."""
+    items = [wq for wq in _queues(call).values()
+             if matches(wq, call, {"FriendlyName": "friendly_name"})]
+    return listing(call, "task_queues", items, 1000)
+
+
+def fetch_queue(call: Call) -> Reply:
+    """GET one queue."""
+    return ok(lookup(call, _queues(call), call.params["Sid"]))
+
+
+def delete_queue(call: Call) -> Reply:
+    """DELETE one queue (workflows that route to it are left as they are)."""
+    lookup(call, _queues(call), call.params["Sid"])
+    _queues(call).pop(call.params["Sid"])
     return Reply(204)
 
 
