@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     # reads the Flex settings it classifies numbers with
     {"fetchers", "store", "signals", "controls", "twilio_api"},
     {"rules"},
+    {"routes"},  # entry points traced from the snapshot and the rules' findings
     {"telemetry"},  # the metrics pre-create one series per rule
     {"healing", "alerts", "restore"},
     {"cycle"},
