@@ -59,6 +59,7 @@ class Watcher:
         self.account_sid = access.account_sid
         store.bind_account(self.account_sid)
         self.latest: Snapshot | None = store.load_snapshot(self.account_sid)
+        self.fetch_memo.pages.update(store.load_pages(self.account_sid, self.latest))
         self.studio_cache = store.load_studio_cache()
         self.listeners: list[CycleListener] = []
         # silences, ignores and maintenance windows mark findings (never drop them)
@@ -102,6 +103,8 @@ class Watcher:
         else:
             with self.store.transaction():
                 self.store.save_snapshot(fresh)
+                with self.fetch_memo.lock:
+                    self.store.save_pages(fresh, self.fetch_memo.pages)
                 self.store.save_studio_cache(self.studio_cache)
                 adopted = self._adopt(fresh, baseline, evaluation.findings)
                 opened, cleared = self.store.record_findings(

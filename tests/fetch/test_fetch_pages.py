@@ -49,3 +49,48 @@ def test_a_client_that_does_not_say_what_it_read_still_reads_every_page(tmp_path
         settings = sim_settings(server, tmp_path / "s.db")
         found = fetch_numbers(FetchContext(client, world.account_sid, settings.flex, 10))
     assert len(found) == 1100
+
+
+def test_a_fresh_watcher_reuses_the_pages_the_last_recorded_poll_read(tmp_path):
+    world = large(numbers=1500, studio_flows=3, flex_flows=3)
+    changed = "https://example.com/changed"
+    with SimulatorServer(world) as server:
+        settings = sim_settings(server, tmp_path / "s.db")
+        first = build_watcher(settings)
+        first.poll(NOW)
+        first.store.close()
+        on_page_two = list(world.store.numbers)[1200]
+        world.set_number(on_page_two, sms_url=changed)
+        second = build_watcher(settings)  # a new process: only the state file is shared
+        stored = {r.sid: r for r in second.latest.resources("phone_number")}
+        polled = _numbers(second.poll(NOW + timedelta(minutes=1)))
+        second.store.close()
+    sids = list(world.store.numbers)
+    assert all(polled[sid] is stored[sid] for sid in sids[:1000]), "page one: the stored rows"
+    assert polled[on_page_two].get("sms_url") == changed
+    assert polled[sids[1300]] is not stored[sids[1300]], "page two was converted again"
+    assert polled[sids[1300]] == stored[sids[1300]]
+    assert len(polled) == 1500
+
+
+def test_a_kept_page_whose_rows_are_not_all_in_the_file_is_converted_again(tmp_path):
+    import sqlite3
+
+    world = large(numbers=1500, studio_flows=3, flex_flows=3)
+    with SimulatorServer(world) as server:
+        settings = sim_settings(server, tmp_path / "s.db")
+        first = build_watcher(settings)
+        first.poll(NOW)
+        first.store.close()
+        sids = list(world.store.numbers)
+        conn = sqlite3.connect(tmp_path / "s.db")
+        with conn:
+            conn.execute("DELETE FROM resources WHERE sid = ?", (sids[10],))
+        conn.close()
+        second = build_watcher(settings)
+        stored = {r.sid: r for r in second.latest.resources("phone_number")}
+        polled = _numbers(second.poll(NOW + timedelta(minutes=1)))
+        second.store.close()
+    assert sids[10] not in stored and sids[10] in polled
+    assert polled[sids[11]] is not stored[sids[11]], "page one was not taken from the file"
+    assert all(polled[sid] is stored[sid] for sid in sids[1000:])

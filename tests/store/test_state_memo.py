@@ -3,6 +3,7 @@ not rewritten, and both are forgotten when another process writes or a transacti
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -51,10 +52,40 @@ def test_an_unchanged_family_is_not_rewritten_a_changed_one_is(tmp_path):
     assert _changes(store) - before == 1, "only the family's status row"
     before = _changes(store)
     store.save_snapshot(snap({"PN1": "a", "PN2": "c"}, when=NOW + timedelta(minutes=2)))
-    assert _changes(store) - before == 1 + 2 + 2, "status, then the family deleted and written"
+    assert _changes(store) - before == 1 + 1, "status, then the one row that changed"
     loaded = store.load_snapshot(AC)
     assert loaded.get("phone_number", "PN2").get("sms_url") == "c"
     assert loaded.families["numbers"].fetched_at == NOW + timedelta(minutes=2)
+
+
+def _rowids(path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return {sid: rowid for rowid, sid in conn.execute("SELECT rowid, sid FROM resources")}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("fresh_process", [False, True])
+def test_only_the_rows_that_changed_are_written(tmp_path, fresh_process):
+    path = tmp_path / "s.db"
+    StateStore(path).save_snapshot(snap({"PN1": "a", "PN2": "b", "PN3": "c", "PN4": "d"}))
+    before = _rowids(path)
+    # a fresh process knows the file only; the other one remembers what it read
+    store = StateStore(path)
+    if not fresh_process:
+        store.load_snapshot(AC)
+    # Twilio's order, not the file's; PN2 changed, PN3 gone, PN5 new
+    store.save_snapshot(snap({"PN4": "d", "PN5": "e", "PN2": "B", "PN1": "a"},
+                             when=NOW + timedelta(minutes=1)))
+    after = _rowids(path)
+    assert set(after) == {"PN1", "PN2", "PN4", "PN5"}
+    assert after["PN1"] == before["PN1"] and after["PN4"] == before["PN4"], "left as they were"
+    assert after["PN2"] != before["PN2"]
+    loaded = StateStore(path).load_snapshot(AC)
+    assert loaded.get("phone_number", "PN2").get("sms_url") == "B"
+    assert loaded.get("phone_number", "PN5").fingerprint == snap({"PN5": "e"}).get(
+        "phone_number", "PN5").fingerprint
 
 
 def test_a_rolled_back_save_is_written_again(tmp_path):

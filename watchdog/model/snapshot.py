@@ -104,6 +104,14 @@ def thaw(value: Any) -> Any:
     return value
 
 
+def _plain_and_frozen(essence: Mapping[str, Any]) -> tuple[Any, Mapping[str, Any]]:
+    if type(essence) is dict and _SCALARS.issuperset(map(type, essence.values())):
+        plain = dict(essence)  # flat (a phone number): one copy, frozen as it is
+        return plain, MappingProxyType(plain)
+    plain = thaw(essence)
+    return plain, _freeze(plain)
+
+
 @dataclass(frozen=True)
 class Resource:
     type: str
@@ -115,13 +123,15 @@ class Resource:
     @classmethod
     def make(cls, type_: str, sid: str, essence: Mapping[str, Any],
              meta: Mapping[str, Any] | None = None) -> Resource:
-        if type(essence) is dict and _SCALARS.issuperset(map(type, essence.values())):
-            plain = dict(essence)  # flat (a phone number): one copy, frozen as it is
-            frozen: Mapping[str, Any] = MappingProxyType(plain)
-        else:
-            plain = thaw(essence)
-            frozen = _freeze(plain)
+        plain, frozen = _plain_and_frozen(essence)
         return cls(type_, sid, frozen, _freeze(meta) if meta else EMPTY_META, fingerprint(plain))
+
+    @classmethod
+    def stored(cls, type_: str, sid: str, essence: Mapping[str, Any], meta: Mapping[str, Any],
+               fingerprint_: str) -> Resource:
+        """A resource as the state store wrote it, with the fingerprint it computed then."""
+        return cls(type_, sid, _plain_and_frozen(essence)[1], _freeze(meta) if meta else EMPTY_META,
+                   fingerprint_)
 
     @property
     def family(self) -> str:

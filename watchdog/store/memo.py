@@ -33,7 +33,3 @@ class StoreMemo:
     def by_key(self) -> dict[tuple[str, str], Resource]:
         """(type, sid) -> the resource as last written or read, to share its essence."""
         return {(r.type, r.sid): r for family in self.saved.values() for r in family}
-
-    def unchanged(self, family: str, resources: tuple[Resource, ...]) -> bool:
-        """Whether ``resources`` are exactly what this store last wrote for ``family``."""
-        return self.saved.get(family) == resources

@@ -29,4 +29,5 @@ def row_resource(row: tuple[Any, ...], shared: dict[tuple[str, str], Resource],
     if same is not None and same.fingerprint == row[3]:
         return Resource(row[0], row[1], same.essence, EMPTY_META, same.fingerprint)
     meta = json.loads(row[5]) if with_meta else {}
-    return Resource.make(row[0], row[1], load(row[4], strings), meta)
+    # the fingerprint was computed from this essence when the row was written
+    return Resource.stored(row[0], row[1], load(row[4], strings), meta, row[3])

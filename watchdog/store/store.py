@@ -21,6 +21,7 @@ from watchdog.errors import StateError
 from watchdog.model.findings import Finding, Severity
 from watchdog.model.results import OpenFinding
 from watchdog.model.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
+from watchdog.store import pages
 from watchdog.store.memo import StoreMemo
 from watchdog.store.rows import dump as _dump
 from watchdog.store.rows import row_resource
@@ -88,6 +89,8 @@ MIGRATIONS: list[str] = [
         resource_type TEXT NOT NULL, resource_sid TEXT NOT NULL, note TEXT NOT NULL,
         actor TEXT);
     """,
+    # 5: the fetchers' unchanged-page memo (store/pages.py)
+    pages.MIGRATION,
 ]
 
 
@@ -263,9 +266,11 @@ class StateStore:
     # -- snapshot and baseline ----------------------------------------------------------------
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Replace the stored resources of every family fetched completely; record statuses.
+        """Store the resources of every family fetched completely; record statuses.
 
-        A family whose resources are exactly those this store wrote last time is not rewritten.
+        Only rows that changed are written: a resource new or changed (essence or meta) is
+        replaced, one no longer in its family deleted, and the others are left as they are, so
+        an unchanged account of 10,000 numbers costs no rewrite of 10,000 rows.
         """
         with self.transaction() as conn:
             memo = self._synced_memo()
@@ -279,15 +284,49 @@ class StateStore:
                     "coalesce(excluded.last_success_at, families.last_success_at)",
                     (state.family, state.status, state.reason, state.error,
                      _iso(snapshot.taken_at), last_success))
-                if not state.complete or memo.unchanged(state.family, state.resources):
-                    continue
-                memo.saved[state.family] = state.resources
-                conn.execute("DELETE FROM resources WHERE family = ?", (state.family,))
-                conn.executemany(
-                    "INSERT INTO resources (type, sid, family, fingerprint, essence, meta) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    ((r.type, r.sid, state.family, r.fingerprint, _dump(r.essence), _dump(r.meta))
-                     for r in state.resources))  # a generator: no list of 10,000 rows
+                if state.complete:
+                    self._save_family(conn, state.family, state.resources,
+                                      memo.saved.get(state.family))
+                    memo.saved[state.family] = state.resources
+
+    def _save_family(self, conn: sqlite3.Connection, family: str,
+                     resources: tuple[Resource, ...], saved: tuple[Resource, ...] | None) -> None:
+        """Write the rows of ``family`` that differ from ``saved`` (the rows as this store
+        wrote or read them; None: as the file holds them now)."""
+        if saved is resources:
+            return
+        if saved is not None:
+            held = {(r.type, r.sid): (r.fingerprint, r.meta) for r in saved}
+            changed = [r for r in resources if held.get((r.type, r.sid)) != (r.fingerprint, r.meta)]
+            gone = held.keys() - {(r.type, r.sid) for r in resources}
+        else:
+            rows = conn.execute("SELECT type, sid, fingerprint, meta FROM resources WHERE family = ?",
+                                (family,))
+            on_file = {(t, sid): (fp, meta) for t, sid, fp, meta in rows}
+            changed = [r for r in resources
+                       if on_file.get((r.type, r.sid)) != (r.fingerprint, _dump(r.meta))]
+            gone = on_file.keys() - {(r.type, r.sid) for r in resources}
+        conn.executemany("DELETE FROM resources WHERE type = ? AND sid = ?", sorted(gone))
+        conn.executemany(
+            "INSERT OR REPLACE INTO resources (type, sid, family, fingerprint, essence, meta) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            ((r.type, r.sid, family, r.fingerprint, _dump(r.essence), _dump(r.meta))
+             for r in changed))
+
+    def save_pages(self, snapshot: Snapshot, memo: pages.Pages) -> None:
+        """Keep the fetchers' page memo for the families of ``snapshot`` (just saved)."""
+        with self.transaction() as conn:
+            pages.save(conn, snapshot, memo)
+
+    def load_pages(self, account_sid: str,
+                   snapshot: Snapshot | None) -> dict[tuple[str, str], tuple[bytes, list[Resource]]]:
+        """The page memo kept with ``snapshot`` (the one ``load_snapshot`` gave)."""
+        try:
+            rows = self.execute("SELECT account, position, family, digest, resources "
+                                "FROM page_memo WHERE account = ?", (account_sid,))
+        except sqlite3.OperationalError:  # a file opened read-only before its migration 5
+            return {}
+        return pages.load(rows, snapshot)  # type: ignore[arg-type]
 
     def load_snapshot(self, account_sid: str) -> Snapshot | None:
         """The last complete data of each family, as stored (None before the first poll)."""
