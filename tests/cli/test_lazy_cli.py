@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 
@@ -28,9 +29,9 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})), file=sys
 """
 
 
-def loaded_by(*args: str) -> set[str]:
+def loaded_by(*args: str, env: dict[str, str] | None = None) -> set[str]:
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, env=env)
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
 
 
@@ -46,6 +47,17 @@ def test_a_light_command_does_not_load_the_daemons_stack():
 
 def commands_of(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
     return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def test_check_polls_without_the_daemons_stack(sim, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
+    env |= {"TWILIO_ACCOUNT_SID": sim.world.account_sid, "TWILIO_AUTH_TOKEN": sim.world.auth_token,
+            "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url,
+            "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "state.db")}
+    loaded = loaded_by("check", "--quiet", env=env)
+    assert {"twilio", "pydantic"} <= loaded, "it did poll"
+    assert not loaded & {"apscheduler", "prometheus_client", "sentry_sdk", "pagerduty"}
+    assert (tmp_path / "state.db").exists()
 
 
 def test_the_summaries_are_the_ones_the_commands_register():

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
-
 from watchdog.model.times import iso, parse_duration
 from watchdog.settings import MaintenanceWindow, Settings
 from watchdog.store.store import StateStore
@@ -54,6 +52,8 @@ def configured(window: MaintenanceWindow, now: datetime) -> Window | None:
         if window.start <= now < window.end:
             return Window(window.name, window.end, rules, window.heal)
         return None
+    from apscheduler.triggers.cron import CronTrigger  # only where a recurring window is set
+
     length = parse_duration(window.duration or "", f"maintenance {window.name}: duration")
     trigger = CronTrigger.from_crontab(window.cron or "", timezone=window.timezone)
     began = trigger.get_next_fire_time(None, now - length)

@@ -13,20 +13,21 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from watchdog.alerts.pagerduty import PagerDutySink, build_sink
 from watchdog.cycle import Watcher
-from watchdog.daemon.service import Daemon
-from watchdog.healing.auto import AutoHealer
-from watchdog.healing.journal import ChangeCallback
 from watchdog.healing.records import FIGHT_RULE, fight_evidence
 from watchdog.model.times import utcnow
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 from watchdog.store.store import StateStore
-from watchdog.telemetry.metrics import Metrics
 from watchdog.twilio_api import TwilioAccess, connect
+
+if TYPE_CHECKING:  # the daemon's stack is imported by build_daemon only: a command that polls
+    # once (check, baseline, heal --plan) never loads the scheduler, metrics or PagerDuty
+    from watchdog.alerts.pagerduty import PagerDutySink
+    from watchdog.daemon.service import Daemon
+    from watchdog.healing.journal import ChangeCallback
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ def build_daemon(settings: Settings, watcher: Watcher | None = None, *,
                  on_heal: ChangeCallback | None = None) -> Daemon:
     """Metrics initialised, paging (when a routing key is set) and healing attached, ready to
     ``start()``. ``on_heal`` also sees each heal's change event (the demo prints them)."""
+    from watchdog.daemon.service import Daemon
+    from watchdog.healing.auto import AutoHealer
+    from watchdog.telemetry.metrics import Metrics
+
     watcher = watcher or build_watcher(settings)
     metrics = Metrics()
     metrics.initialise(settings, watcher.rules.values())
@@ -67,6 +72,8 @@ def build_daemon(settings: Settings, watcher: Watcher | None = None, *,
 def _paging(daemon: Daemon) -> PagerDutySink | None:
     """The PagerDuty sink as a cycle listener, its outbox sent every
     ``pagerduty.send_interval_seconds``; None (and a log line) when paging is off."""
+    from watchdog.alerts.pagerduty import build_sink
+
     settings, watcher = daemon.settings, daemon.watcher
     sink = build_sink(settings, watcher.store, daemon.metrics, watcher.rules)
     if sink is None:

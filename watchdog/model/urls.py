@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _PROXY = re.compile(
     r"^https?://webhooks\.twilio\.com/v1/Accounts/(?P<account>AC[0-9a-fA-F]{32})"
@@ -27,9 +28,19 @@ class Target:
     account_sid: str | None = None
 
 
+_NONE = Target("none")
+
+
 def classify(url: object) -> Target:
-    if not isinstance(url, str) or not url.strip():
-        return Target("none")
+    if not isinstance(url, str):
+        return _NONE
+    return _classify(url)
+
+
+@lru_cache(maxsize=4096)  # a pure function of the text: 10,000 numbers share a few URLs
+def _classify(url: str) -> Target:
+    if not url.strip():
+        return _NONE
     text = url.strip()
     if m := _PROXY.match(text):
         return Target(f"proxy-{m['kind'].lower()}", m["sid"], m["account"])
