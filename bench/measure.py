@@ -128,3 +128,32 @@ def bare_listing(client: Client, account_sid: str) -> Iterator[Any]:
     yield from _pages(client.studio.v2.flows, 1000)
     yield from _pages(client.api.v2010.accounts(account_sid).incoming_phone_numbers, 1000)
     yield from _pages(client.conversations.v1.address_configurations, 50)
+    yield from _conversations_listing(client)
+
+
+def _conversations_listing(client: Client) -> Iterator[Any]:
+    """The Conversations, Messaging, WhatsApp and live families' reads."""
+    v1 = client.conversations.v1
+    config = v1.configuration().fetch()
+    yield config
+    yield v1.configuration.webhooks().fetch()
+    services = list(_pages(v1.services, 100))
+    yield from services
+    default = config.default_chat_service_sid
+    if default and any(s.sid == default for s in services):
+        yield v1.services(default).configuration().fetch()
+        yield v1.services(default).configuration.webhooks().fetch()
+        yield from _pages(v1.services(default).roles, 50)
+    messaging = list(_pages(client.messaging.v1.services, 1000))
+    yield from messaging
+    for service in messaging:
+        yield from _pages(client.messaging.v1.services(service.sid).phone_numbers, 1000)
+    yield from client.messaging.v2.channels_senders.page(page_size=1000, channel="whatsapp")
+    # the live family reads both Configurations itself
+    live = v1.configuration().fetch().default_chat_service_sid
+    if live:
+        yield from v1.services(live).conversations.page(page_size=100, state="active")
+    workspace = client.flex_api.v1.configuration().fetch().taskrouter_workspace_sid
+    if workspace:
+        yield from client.taskrouter.v1.workspaces(workspace).tasks.page(
+            page_size=1000, assignment_status=["pending", "reserved", "assigned", "wrapping"])
