@@ -19,7 +19,7 @@ from watchdog.simulator import SimulatorServer, World, large
 
 #: list -> records per page at the largest PageSize the API allows (Proxy clamps pages to 100).
 PAGE = {"numbers": 1000, "flex_flows": 1000, "chat": 100, "proxy_services": 100,
-        "proxy_pool": 100, "workspaces": 1000, "workflows": 1000, "flows": 1000,
+        "proxy_pool": 100, "workspaces": 1000, "workflows": 1000, "task_queues": 1000, "flows": 1000,
         "addresses": 50, "conversations_services": 100, "roles": 50, "messaging": 1000,
         "senders": 1000, "conversations": 100, "tasks": 1000}
 
@@ -35,6 +35,7 @@ def inventory(world: World) -> dict[str, Any]:
         "proxy_pools": [len(s.proxy_pools.get(sid, {})) for sid in flex_proxies],
         "workspaces": len(s.workspaces),
         "workflows": [len(s.workflows.get(sid, {})) for sid in s.workspaces],
+        "task_queues": [len(s.task_queues.get(sid, {})) for sid in s.workspaces],
         "flows": len(s.flows),
         "drafts": sum(1 for flow in s.flows.values() if flow["status"] != "published"),
         "addresses": len(s.addresses),
@@ -77,6 +78,7 @@ def minimum_requests(inv: dict[str, Any], definitions: int) -> int:
     total += sum(pages(n, PAGE["proxy_pool"]) for n in inv["proxy_pools"])
     total += pages(inv["workspaces"], PAGE["workspaces"])
     total += sum(pages(n, PAGE["workflows"]) + 1 for n in inv["workflows"])  # + task channels
+    total += sum(pages(n, PAGE["task_queues"]) for n in inv["task_queues"])
     total += pages(inv["flows"], PAGE["flows"]) + definitions
     total += pages(inv["numbers"], PAGE["numbers"]) + pages(inv["addresses"], PAGE["addresses"])
     return total + _conversations_minimum(inv)
