@@ -57,6 +57,13 @@ def last_lines(text: str, n: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-n:])
 
 
+def error_line(stderr: str) -> str:
+    """buildah's own error out of its stderr (its warnings left out)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip() and "level=warning" not in ln]
+    errors = [ln for ln in lines if ln.lower().startswith(("error", "fatal"))]
+    return (errors or lines or ["(no output)"])[0]
+
+
 def require_tools() -> None:
     """Skip without buildah or mmdebstrap (fail under CI=true, where .ci/run installs them)."""
     missing = [name for name in ("buildah", "mmdebstrap") if shutil.which(name) is None]
@@ -72,7 +79,7 @@ def storage_unusable() -> str | None:
     """Why buildah cannot use its storage here (``buildah info`` fails), or None."""
     done = run(["buildah", "info"])
     if done.returncode != 0:
-        return f"buildah cannot run here: `buildah info` failed: {last_lines(done.stderr, 3)}"
+        return f"buildah cannot run here: `buildah info` failed: {error_line(done.stderr)}"
     return None
 
 
@@ -85,7 +92,7 @@ def chroot_unusable(image: str) -> str | None:
         buildah("rm", ctr)
     if done.returncode != 0:
         return (f"buildah cannot run here: `buildah run --isolation chroot` failed: "
-                f"{last_lines(done.stderr, 3)}")
+                f"{error_line(done.stderr)}")
     return None
 
 
