@@ -1,4 +1,5 @@
-"""One port for everything: ``/metrics``, ``/healthz``, ``/readyz`` and ``POST /events/twilio``.
+"""One port for everything: ``/metrics``, ``/healthz``, ``/readyz`` and ``/events/twilio`` (POST
+a signal; GET how many Event Streams sink tests arrived).
 
 A stdlib ``ThreadingHTTPServer`` in a daemon thread; the probes are callables returning
 ``(ok, text)`` so this module knows nothing about the scheduler or Twilio.
@@ -6,6 +7,7 @@ A stdlib ``ThreadingHTTPServer`` in a daemon thread; the probes are callables re
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -49,6 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path in ("/healthz", "/readyz"):
             ok, text = (owner.healthz if path == "/healthz" else owner.readyz)()
             self._reply(200 if ok else 503, (text + "\n").encode())
+        elif path == WEBHOOK_PATH and owner.webhook is not None:
+            body = json.dumps(owner.webhook.status()) + "\n"
+            self._reply(200, body.encode(), "application/json")
         else:
             self._reply(404, b"not found\n")
 

@@ -116,7 +116,8 @@ class Daemon:
             raise ConfigError("config: events.webhook_enabled: needs TWILIO_AUTH_TOKEN (Twilio "
                               "signs webhooks with the auth token, not an API key)")
         return WebhookReceiver(token.get_secret_value(), self.watcher.account_sid,
-                               self.settings.events.max_body_bytes, self.lookup, self.signal)
+                               self.settings.events.max_body_bytes, self.lookup, self.signal,
+                               lambda reason: self.metrics.webhook_rejected.labels(reason).inc())
 
     def signal(self, families: set[str], source: str) -> None:
         """A pushed change signal: count it and refresh those families now."""

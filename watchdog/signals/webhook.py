@@ -1,8 +1,11 @@
 """``POST /events/twilio``: pushed signals (Event Streams webhook sink, Debugger webhook).
 
 Every request must carry a valid ``X-Twilio-Signature`` made with the account's auth token
-(403 otherwise) and fit in ``events.max_body_bytes`` (413). The payload is trusted for one thing
-only: which family to refresh now. It never becomes evidence or state; polling re-reads Twilio.
+(403 otherwise, counted) and fit in ``events.max_body_bytes`` (413). The payload is trusted for
+one thing only: which family to refresh now. It never becomes evidence or state; polling
+re-reads Twilio. A JSON body (Event Streams) is accepted signed either way Twilio signs one:
+over the URL with a ``bodySHA256`` query parameter that the body must hash to, or over the URL
+alone. ``GET /events/twilio`` answers how many sink tests arrived (``events setup`` reads it).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from twilio.request_validator import (
     get_signature_algorithm,
 )
 
+from watchdog.model.times import utcnow
 from watchdog.signals.events import Lookup, families_for_alert, families_for_event
+from watchdog.signals.streams import TEST_TYPE, SinkTests, families_of_type, named_sids
 
 log = logging.getLogger(__name__)
 PATH = "/events/twilio"
@@ -51,15 +56,18 @@ class WebhookReceiver:
     """Validates a pushed request and turns it into ``signal(families, "webhook")``."""
 
     def __init__(self, auth_token: str, account_sid: str, max_bytes: int, lookup: Lookup,
-                 signal: Callable[[set[str], str], None]) -> None:
+                 signal: Callable[[set[str], str], None],
+                 rejected: Callable[[str], None] = lambda reason: None) -> None:
         self.validator = RequestValidator(auth_token)
         self.account_sid, self.max_bytes = account_sid, max_bytes
-        self.lookup, self.signal = lookup, signal
+        self.lookup, self.signal, self.rejected = lookup, signal, rejected
+        self.tests = SinkTests()
 
     def handle(self, request: WebhookRequest) -> int:
         """The HTTP status to answer: 204 accepted, 403 unsigned/bad, 413 too big, 400 bad."""
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
+            self.rejected("unsigned")
             return 403
         try:
             length = int(request.headers.get("Content-Length") or 0)
@@ -70,13 +78,17 @@ class WebhookReceiver:
         if length > self.max_bytes:
             return 413
         body = request.read(length).decode("utf-8", errors="replace")
-        json_body = "bodySHA256" in parse_qs(urlsplit(request.path).query)
-        params: str | FormParams = body if json_body else FormParams(
-            parse_qs(body, keep_blank_values=True))
+        hashed = "bodySHA256" in parse_qs(urlsplit(request.path).query)
+        json_body = hashed or _is_json(request.headers.get("Content-Type"))
+        # bodySHA256: the SDK checks the body against it; a JSON body without it is not signed,
+        # so the URL alone is (no form parameters), and the body is read only as a hint
+        params: str | FormParams = body if hashed else FormParams(
+            {} if json_body else parse_qs(body, keep_blank_values=True))
         algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
         if not any(self.validator.validate(url, params, signature, algorithm)
                    for url in candidate_urls(request.path, request.headers)):
             log.warning("webhook: rejected a request with a bad signature")
+            self.rejected("bad_signature")
             return 403
         families = self.interpret(body if json_body else params)
         log.info("webhook: signal accepted, refreshing %s", ", ".join(sorted(families)) or "nothing")
@@ -114,14 +126,21 @@ class WebhookReceiver:
         families: set[str] = set()
         for event in events if isinstance(events, list) else [events]:
             kind, data = str(event.get("type", "")), event.get("data") or {}
-            if kind.startswith("com.twilio.error-logs."):
+            if kind == TEST_TYPE:
+                self.tests.record(utcnow(), _str(data.get("test_id")))
+                log.info("webhook: Event Streams sink test received")
+            elif kind.startswith("com.twilio.error-logs."):
                 families |= self._alert(data)
-            elif kind.startswith("com.twilio.taskrouter."):
-                families.add("taskrouter")
+            elif families_of_type(kind):
+                families |= families_of_type(kind)
             else:
-                sid = _str(data.get("resource_sid")) or _str(data.get("sid"))
-                families |= families_for_event(None, sid, self.lookup)
+                for sid in named_sids(data)[:1]:
+                    families |= families_for_event(None, sid, self.lookup)
         return families
+
+    def status(self) -> dict[str, Any]:
+        """``GET /events/twilio``: how many sink tests arrived, the last one when."""
+        return self.tests.status()
 
 
 def candidate_urls(path: str, headers: Headers) -> list[str]:
@@ -129,6 +148,10 @@ def candidate_urls(path: str, headers: Headers) -> list[str]:
     host = _first(headers.get("X-Forwarded-Host")) or headers.get("Host") or "localhost"
     schemes = [_first(headers.get("X-Forwarded-Proto")), "https", "http"]
     return [f"{s}://{host}{path}" for s in dict.fromkeys(x for x in schemes if x)]
+
+
+def _is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";", 1)[0].strip().lower() == "application/json"
 
 
 def _first(value: str | None) -> str:

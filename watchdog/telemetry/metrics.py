@@ -77,6 +77,9 @@ class Metrics:
         self.events_received = Counter("flex_watchdog_events_received",
                                        "Change signals received, by source.", ["source"],
                                        registry=r)
+        self.webhook_rejected = Counter("flex_watchdog_webhook_rejected",
+                                        "Webhook requests refused for a missing or bad "
+                                        "signature, by reason.", ["reason"], registry=r)
         self.detection_latency = Histogram("flex_watchdog_detection_latency_seconds",
                                            "From a change's event time to its finding.",
                                            buckets=_LATENCY_BUCKETS, registry=r)
@@ -142,6 +145,8 @@ class Metrics:
         self.outbox_depth.labels("pagerduty").set(0)
         for source in ("monitor", "debugger", "webhook"):
             self.events_received.labels(source)
+        for refusal in ("unsigned", "bad_signature"):
+            self.webhook_rejected.labels(refusal)
 
     def observe_request(self, product: str, method: str, code: str, seconds: float) -> None:
         """A ``RequestStats`` listener."""
