@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "maintenance": ("maintenance", "hold pages and heals during planned work"),
     "doctor": ("doctor", "check credentials, products, state file, paging and Sentry at once"),
     "migration": ("migration", "what is left to move to Flex Conversations"),
+    "trace": ("trace", "trace every entry point hop by hop to a task queue"),
     "completion": ("completion", "print a shell completion script (bash or zsh)"),
     "restore": ("restore", "plan and apply a return to the baseline's routes"),
     "export": ("export", "write the Flex plumbing as files to keep in git"),

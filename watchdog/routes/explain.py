@@ -10,6 +10,9 @@ from watchdog.model.findings import Finding, Severity
 # Rules whose finding on a hop's resource (or naming it as affected) breaks the hop.
 VOICE_NUMBER = frozenset({"numbers.voice-webhook-overwritten"})
 LEGACY_NUMBER = frozenset({"numbers.message-webhook-overwritten"})
+# With the Flex Proxy Service gone, a webhook pointing elsewhere is explained by
+# proxy.service-missing (there is no service for "A message comes in" to point at).
+LEGACY_NUMBER_NO_PROXY = LEGACY_NUMBER | {"proxy.service-missing"}
 CONVERSATIONS_NUMBER = frozenset({"numbers.message-webhook-set-on-conversations",
                                   "messaging.service-intercepts-conversations"})
 SENDER = frozenset({"whatsapp.sender-offline"})
@@ -27,7 +30,7 @@ STUDIO_FLOW = frozenset({"flex.flow-studio-flow-missing", "numbers.voice-flow-mi
 TRIGGER = frozenset({"studio.conversation-trigger-unwired", "studio.send-to-flex-attributes-invalid",
                      "studio.send-to-flex-channelsid-overridden"})
 WORKFLOW = frozenset({"studio.send-to-flex-workflow-invalid", "taskrouter.workspace-missing"})
-TASK_CHANNEL = frozenset({"studio.send-to-flex-channel-invalid"})
+TASK_CHANNEL = frozenset({"studio.send-to-flex-channel-invalid", "taskrouter.workspace-missing"})
 TASK_QUEUE = frozenset({"taskrouter.workflow-queue-missing"})
 
 

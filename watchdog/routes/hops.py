@@ -67,12 +67,14 @@ class Tracer:
         ok = target.kind == "proxy-message" and (proxy is None or target.sid == proxy.sid)
         pooled = proxy is not None and (str(number.get("phone_number")) in self.topo.proxy_pool
                                         or number.sid in self.topo.proxy_pool_sids)
-        name = proxy.name if proxy is not None else "no Flex Proxy Service"
+        label = "no Flex Proxy Service" if proxy is None else \
+            f'Flex Proxy Service "{proxy.name}"' + ("" if pooled else ", number not in its pool")
         return [
             self.hop("number", number.sid, "A message comes in → Flex Proxy Service",
-                     ("numbers", "proxy"), rules.LEGACY_NUMBER, (number.sid,), not ok),
-            self.hop("proxy", proxy.sid if proxy else None,
-                     f'Flex Proxy Service "{name}"' + ("" if pooled else ", number not in its pool"),
+                     ("numbers", "proxy"),
+                     rules.LEGACY_NUMBER if ok or proxy else rules.LEGACY_NUMBER_NO_PROXY,
+                     (number.sid,), not ok),
+            self.hop("proxy", proxy.sid if proxy else None, label,
                      ("proxy", "configuration"), rules.PROXY,
                      (proxy.sid if proxy else "flex-proxy-service", number.sid), not pooled)]
 
