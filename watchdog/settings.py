@@ -414,6 +414,64 @@ def _check_recurring(cron: str, duration: str, timezone: str) -> None:
         raise ValueError(str(exc)) from None
 
 
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+ACCOUNT_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
+ACCOUNT_SID = r"^AC[0-9a-fA-F]{32}$"
+
+
+class AccountCredentials(Group):
+    """Names of the environment variables that hold one account's credentials (never the values)."""
+
+    auth_token_env: str | None = Field(
+        None, description="Variable holding the account's auth token.", pattern=ENV_NAME)
+    api_key_env: str | None = Field(
+        None, description="Variable holding an API key SID (SK...) of the account.",
+        pattern=ENV_NAME)
+    api_secret_env: str | None = Field(
+        None, description="Variable holding the secret of that API key.", pattern=ENV_NAME)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> AccountCredentials:
+        key = (self.api_key_env, self.api_secret_env)
+        if self.auth_token_env is not None and all(v is None for v in key):
+            return self
+        if self.auth_token_env is None and all(v is not None for v in key):
+            return self
+        raise ValueError("give auth_token_env, or api_key_env and api_secret_env (names of "
+                         "environment variables, e.g. auth_token_env: TWILIO_AUTH_TOKEN_PROD)")
+
+
+class AccountOverrides(Group):
+    """Setting groups one account has of its own; a group given here is merged over the
+    process's (only the keys written change), ``rules`` per rule ID."""
+
+    twilio: TwilioSettings | None = None
+    flex: FlexSettings | None = None
+    schedule: ScheduleSettings | None = None
+    events: EventsSettings | None = None
+    pagerduty: PagerDutySettings | None = None
+    healing: HealingSettings | None = None
+    baseline: BaselineSettings | None = None
+    silences: SilenceSettings | None = None
+    rules: dict[str, RuleSettings] | None = None
+    ignore: list[IgnoreEntry] | None = None
+    maintenance: list[MaintenanceWindow] | None = None
+
+
+class AccountEntry(Group):
+    """One watched account of the fleet."""
+
+    name: str = Field(
+        description="Short, stable name (prod, client-acme): the account label of metrics, "
+        "shown in logs and findings.", pattern=ACCOUNT_NAME)
+    account_sid: str = Field(description="The account's SID (AC...).", pattern=ACCOUNT_SID)
+    credentials: AccountCredentials = Field(description="Where its credentials are.")
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Free labels shown with the account.")
+    overrides: AccountOverrides = Field(
+        default_factory=AccountOverrides, description="Setting groups of its own.")
+
+
 class Settings(BaseSettings):
     """The whole effective configuration of one flex-watchdog process."""
 
@@ -445,6 +503,15 @@ class Settings(BaseSettings):
     state_path: Path = setting(
         Path("./flex-watchdog.db"), "path",
         "SQLite state file (baseline, open findings, caches, outbox, heal records), one per account.")
+    state_dir: Path | None = setting(
+        None, "path",
+        "Directory of the fleet's state files, <account_sid>.db each; unset: the directory of "
+        "state_path (a single account keeps state_path itself).")
+    accounts: list[AccountEntry] = setting(
+        [], "list of {name, account_sid, credentials, labels, overrides}",
+        "The fleet of watched accounts (without it, the one account of the TWILIO_* variables, "
+        "named default). credentials names environment variables (auth_token_env, or "
+        "api_key_env and api_secret_env); overrides holds setting groups of the account's own.")
     shutdown_timeout_seconds: float = setting(
         20.0, "seconds", "Bound on a clean stop after SIGTERM; a running poll is abandoned after it.",
         gt=0)
@@ -498,7 +565,15 @@ class Settings(BaseSettings):
         found = [self.auth_token, self.api_secret, self.sentry.dsn, self.pagerduty.routing_key]
         found += list(self.pagerduty.severity_routing_keys.values())
         found += [r.routing_key for r in self.rules.values()]
-        return [s.get_secret_value() for s in found if s and s.get_secret_value()]
+        for entry in self.accounts:  # the fleet's credentials and its accounts' routing keys
+            creds = entry.credentials
+            found += [SecretStr(os.environ.get(name) or "")
+                      for name in (creds.auth_token_env, creds.api_secret_env) if name]
+            pagerduty, rules = entry.overrides.pagerduty, entry.overrides.rules or {}
+            if pagerduty is not None:
+                found += [pagerduty.routing_key, *pagerduty.severity_routing_keys.values()]
+            found += [r.routing_key for r in rules.values()]
+        return [s.get_secret_value() for s in found if s and s.get_secret_value().strip()]
 
 
 def default_config_path() -> Path:

@@ -149,7 +149,11 @@ _EXPECTED = {
 
 # Patterns of the SID settings, shown as what is expected instead of the regular expression.
 PATTERNS = {"^AC[0-9a-fA-F]{32}$": "AC and 32 hex digits, e.g. AC0123456789abcdef0123456789abcdef",
-            "^SK[0-9a-fA-F]{32}$": "SK and 32 hex digits, e.g. SK0123456789abcdef0123456789abcdef"}
+            "^SK[0-9a-fA-F]{32}$": "SK and 32 hex digits, e.g. SK0123456789abcdef0123456789abcdef",
+            "^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$":
+                "a short name of lowercase letters, digits and dashes, e.g. prod or client-acme",
+            "^[A-Za-z_][A-Za-z0-9_]{0,127}$":
+                "the name of an environment variable, e.g. TWILIO_AUTH_TOKEN_PROD"}
 
 
 def environment_value_error(message: str, environ: Mapping[str, str] | None = None) -> str:

@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"watchdog", "errors", "settings_check"},  # the package version, errors, setting checks
     {"settings", "model"},  # the floor: settings read durations with model.times, the model
     # reads the Flex settings it classifies numbers with
-    {"fetchers", "store", "signals", "controls", "twilio_api"},
+    {"fetchers", "store", "signals", "controls", "twilio_api", "accounts"},
     {"rules"},
     {"routes"},  # entry points traced from the snapshot and the rules' findings
     {"telemetry"},  # the metrics pre-create one series per rule

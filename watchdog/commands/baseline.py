@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from watchdog.commands.baseline_diff import BaselineDiff, compare, render
-from watchdog.commands.common import open_watcher, settings_or_exit, unread
+from watchdog.commands.common import account_or_exit, add_account_argument, open_watcher, unread
 from watchdog.cycle import Watcher
 from watchdog.model.findings import Finding, broken_resources
 from watchdog.model.snapshot import FAMILIES, Resource, Snapshot
@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     diff = actions.add_parser("diff", help="resources added, removed and changed since the baseline",
                               description="Exit 0 no differences, 1 differences, 3 some family "
                                           "could not be read and nothing else differs.")
+    add_account_argument(diff)
     diff.set_defaults(func=run_diff)
     accept = actions.add_parser(
         "accept", help="adopt the current state as the baseline",
@@ -33,11 +34,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     accept.add_argument("--family", action="append", choices=FAMILIES, default=[],
                         help="accept only this family (repeatable)")
     accept.add_argument("--yes", action="store_true", help="accept without asking (scripts)")
+    add_account_argument(accept)
     accept.set_defaults(func=run_accept)
 
 
 def _current(args: argparse.Namespace, read_only: bool = False) -> tuple[Watcher, Snapshot]:
-    watcher = open_watcher(settings_or_exit(), read_only=read_only)
+    watcher = open_watcher(account_or_exit(args), read_only=read_only)
     return watcher, watcher.fetch(FAMILIES, utcnow())
 
 

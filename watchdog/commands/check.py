@@ -12,7 +12,7 @@ import sys
 
 from watchdog.commands import progress
 from watchdog.commands.catalogue import find_rule
-from watchdog.commands.common import daemon_owns, open_watcher, settings_or_exit
+from watchdog.commands.common import account_or_exit, add_account_argument, daemon_owns, open_watcher
 from watchdog.commands.completion import mark_rule_argument
 from watchdog.commands.report import exit_code, render_json, render_table, stale
 from watchdog.commands.terminal import Terminal
@@ -44,12 +44,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="lowest severity that exits 1 (default info: any finding)")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="print nothing but errors and findings")
+    add_account_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     wanted = [find_rule(name, "check: --rule").id for name in args.rule]
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     beside = daemon_owns(settings)
     watcher = open_watcher(settings, read_only=beside)
     if beside and not args.quiet:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterable
 
+from watchdog.accounts import fleet, pick
 from watchdog.cycle import Watcher
 from watchdog.daemon.app import build_watcher
 from watchdog.errors import ConfigError
@@ -32,6 +34,25 @@ def settings_or_exit(**overrides: object) -> Settings:
     setup_logging(settings.log.level if settings.log.level != "INFO" else "WARNING",
                   settings.log.format, Redactor.for_settings(settings))
     return settings
+
+
+def account_or_exit(args: argparse.Namespace | None = None) -> Settings:
+    """The settings of the account ``--account`` names; without it the one account there is
+    (the TWILIO_* variables' ``default``), or a ConfigError naming --account."""
+    name = getattr(args, "account", None)
+    accounts = fleet(settings_or_exit())
+    if name is not None:
+        return pick(accounts, name).settings
+    if len(accounts) > 1:
+        names = ", ".join(a.name for a in accounts)
+        raise ConfigError(f"config: accounts: {len(accounts)} accounts are configured; name one "
+                          f"with --account NAME ({names})")
+    return accounts[0].settings
+
+
+def add_account_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--account", metavar="NAME", default=argparse.SUPPRESS,
+                        help="the account of the fleet (its name; needed when there are several)")
 
 
 def open_watcher(settings: Settings, read_only: bool = False) -> Watcher:

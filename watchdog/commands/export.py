@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from watchdog.commands import progress
-from watchdog.commands.common import open_watcher, settings_or_exit, unread
+from watchdog.commands.common import account_or_exit, add_account_argument, open_watcher, unread
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import utcnow
 from watchdog.restore.exported import export
@@ -27,11 +27,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("directory", type=Path, metavar="DIR")
     parser.add_argument("--current", action="store_true",
                         help="export the account as it is now instead of the baseline")
+    add_account_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     watcher = open_watcher(settings)
     now = utcnow()
     if args.current:

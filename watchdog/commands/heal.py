@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from watchdog.commands.common import daemon_owns, open_watcher, settings_or_exit, unread
+from watchdog.commands.common import account_or_exit, add_account_argument, daemon_owns, open_watcher, unread
 from watchdog.commands.heal_apply import (
     NOT_APPLIED,
     Selection,
@@ -59,11 +59,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     history.add_argument("resource", nargs="?", help="a resource SID or phone number")
     history.add_argument("--limit", type=int, default=50)
     history.add_argument("--format", choices=("table", "json"), default="table")
+    add_account_argument(history)
     history.set_defaults(func=run_history)
     reset = actions.add_parser("reset", help="close a resource's circuit breaker (re-arm heals)")
     reset.add_argument("resource", help="the resource SID (or phone number) named by "
                                         "heal.fight-detected")
+    add_account_argument(reset)
     reset.set_defaults(func=run_reset)
+    add_account_argument(parser)
     parser.set_defaults(func=run, parser=parser)
 
 
@@ -74,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if not applying and (args.now or args.yes):
         args.parser.error("--now and --yes go with --apply")
     mode: Mode = "apply" if applying else "plan"
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     selection = Selection.of(args)
     require_consent(args)
     beside = not applying and daemon_owns(settings)  # only look: the daemon records
@@ -111,12 +114,12 @@ def run(args: argparse.Namespace) -> int:
     return 3 if failed else 0
 
 
-def _store(read_only: bool = False) -> StateStore:
-    return StateStore(settings_or_exit().state_path, read_only=read_only)
+def _store(args: argparse.Namespace, read_only: bool = False) -> StateStore:
+    return StateStore(account_or_exit(args).state_path, read_only=read_only)
 
 
 def run_history(args: argparse.Namespace) -> int:
-    store = _store(read_only=True)
+    store = _store(args, read_only=True)
     rows = records.history(store, args.resource, args.limit)
     if args.format == "json":
         print(history_json(rows))
@@ -129,7 +132,7 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
-    found = records.reset(_store(), args.resource)
+    found = records.reset(_store(args), args.resource)
     if not found:
         print(f"No circuit breaker recorded for {args.resource}: nothing to reset.")
         return 1

@@ -12,7 +12,7 @@ import getpass
 import logging
 from datetime import timedelta
 
-from watchdog.commands.common import settings_or_exit
+from watchdog.commands.common import account_or_exit, add_account_argument
 from watchdog.controls import windows
 from watchdog.errors import ConfigError
 from watchdog.model.times import human, iso, parse_duration, utcnow
@@ -31,15 +31,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        help="e.g. 2h, 90m")
     start.add_argument("--reason", required=True, help="what the work is")
     start.add_argument("--by", help="who (default: the login name)")
+    add_account_argument(start)
     start.set_defaults(func=run_start)
     end = actions.add_parser("end", help="end the windows started with `maintenance start`")
+    add_account_argument(end)
     end.set_defaults(func=run_end)
     listed = actions.add_parser("list", help="windows open now (config file and command line)")
+    add_account_argument(listed)
     listed.set_defaults(func=run_list)
 
 
 def run_start(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     if not args.reason.strip():
         raise ConfigError("maintenance: --reason: required (say what the work is)")
     length = parse_duration(args.duration, "maintenance: --for")
@@ -59,7 +62,7 @@ def run_start(args: argparse.Namespace) -> int:
 
 
 def run_end(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     ended = windows.end(StateStore(settings.state_path), utcnow())
     if not ended:
         print("No maintenance window started with `maintenance start` is open.")
@@ -75,7 +78,7 @@ def run_end(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     found = windows.open_windows(settings, StateStore(settings.state_path), utcnow())
     if not found:
         print("No maintenance window is open.")

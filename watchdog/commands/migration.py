@@ -12,7 +12,7 @@ import argparse
 import json
 from typing import Any
 
-from watchdog.commands.common import open_watcher, settings_or_exit, unread
+from watchdog.commands.common import account_or_exit, add_account_argument, open_watcher, unread
 from watchdog.model.migration import END_OF_LIFE, STEPS, EntryPoint, legacy_entry_points
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import utcnow
@@ -27,11 +27,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                             description="Exit 0 nothing left to migrate, 1 entry points left, "
                                         "2 bad config or credentials, 3 could not read it all.")
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_account_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     watcher = open_watcher(settings)
     snapshot = watcher.fetch([f for f in FAMILIES if f in NEEDED], utcnow())
     missing = unread(s for f, s in snapshot.families.items() if f in NEEDED)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from watchdog.alerts.pagerduty import build_sink
 from watchdog.commands import progress
-from watchdog.commands.common import open_watcher, settings_or_exit, unread
+from watchdog.commands.common import account_or_exit, add_account_argument, open_watcher, unread
 from watchdog.cycle import Watcher
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import FAMILIES
@@ -50,13 +50,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--from", dest="source", type=Path, metavar="DIR",
                         help="plan against a directory written by `flex-watchdog export`")
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_account_argument(parser)
     parser.set_defaults(func=run, parser=parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.apply and (args.out or args.source or args.resource):
         args.parser.error("--apply takes the plan file alone")
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     watcher = open_watcher(settings)
     return apply(args, settings, watcher) if args.apply else plan(args, settings, watcher)
 

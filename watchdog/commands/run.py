@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from watchdog.commands.common import settings_or_exit
+from watchdog.commands.common import account_or_exit
 from watchdog.commands.startup import config_warnings
 from watchdog.daemon.app import build_daemon
 from watchdog.errors import ConfigError
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit()
     setup_logging(settings.log.level, settings.log.format, Redactor.for_settings(settings))
     for warning in config_warnings(settings):
         log.warning("%s", warning)

@@ -12,7 +12,7 @@ import getpass
 import json
 import logging
 
-from watchdog.commands.common import settings_or_exit
+from watchdog.commands.common import account_or_exit, add_account_argument
 from watchdog.controls import silences
 from watchdog.controls.marks import ignore_mark
 from watchdog.errors import ConfigError
@@ -37,19 +37,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--until", metavar="TIME", help="RFC 3339, e.g. 2026-12-24T08:00Z")
     add.add_argument("--reason", required=True, help="why (shown with the finding)")
     add.add_argument("--by", help="who (default: the login name)")
+    add_account_argument(add)
     add.set_defaults(func=run_add)
     listed = actions.add_parser("list", help="silences and config ignores, newest first")
     listed.add_argument("--format", choices=("table", "json"), default="table")
+    add_account_argument(listed)
     listed.set_defaults(func=run_list)
     for name, text in (("remove", "delete a silence"), ("expire", "end a silence now (kept "
                                                                     "in the list)")):
         action = actions.add_parser(name, help=text, epilog=EPILOG)
         action.add_argument("id", type=int, help="the silence's ID (see `silence list`)")
+        add_account_argument(action)
         action.set_defaults(func=run_remove if name == "remove" else run_expire)
 
 
 def run_add(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     if args.rule not in all_rules():
         raise ConfigError(f"silence: --rule: unknown rule {args.rule!r} (see `flex-watchdog rules`)")
     if bool(args.duration) == bool(args.until):
@@ -70,7 +73,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     now = utcnow()
     rows = [{"id": s.id, "rule": s.rule, "resource": s.resource_sid, "until": iso(s.ends_at),
              "by": s.created_by, "reason": s.reason, "created_at": iso(s.created_at),
@@ -97,7 +100,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     found = silences.remove(StateStore(settings.state_path), args.id)
     if found is None:
         print(f"No silence {args.id}: nothing removed (see `flex-watchdog silence list`).")
@@ -109,7 +112,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_expire(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     now = utcnow()
     found = silences.expire(StateStore(settings.state_path), args.id, now)
     if found is None:

@@ -1,0 +1,155 @@
+"""The fleet: every watched account with the settings it is watched with.
+
+``fleet(settings)`` turns the process's settings into one ``Account`` per watched account, each
+with a whole ``Settings`` of its own: its credentials (read from the environment variables its
+``credentials`` names), its state file (``<state_dir>/<account_sid>.db``), its name as
+``account_name`` and its ``overrides`` merged over the process's groups. Without an ``accounts:``
+list the ``TWILIO_*`` variables describe a fleet of one named ``default`` on ``state_path``, as
+before. Every problem is one ``config: ...`` line (exit 2).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+
+from watchdog.errors import ConfigError, StateError
+from watchdog.settings import AccountEntry, Settings, require_credentials
+from watchdog.store.store import StateStore
+
+log = logging.getLogger(__name__)
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Account:
+    """One watched account: its name (the ``account`` label), SID and effective settings."""
+
+    name: str
+    sid: str
+    settings: Settings
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def state_path(self) -> Path:
+        return self.settings.state_path
+
+
+def fleet(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Account]:
+    """Every configured account, in the order written; raises ConfigError (one line each)."""
+    environ = os.environ if environ is None else environ
+    if not settings.accounts:
+        require_credentials(settings)
+        assert settings.account_sid is not None
+        path = settings.state_path
+        if settings.state_dir is not None:
+            path = adopted(settings.state_dir / f"{settings.account_sid}.db", settings.state_path,
+                           settings.account_sid)
+        one = settings.model_copy(update={"state_path": path})
+        return [Account(DEFAULT, settings.account_sid, one)]
+    _unique(settings.accounts)
+    directory = settings.state_dir or settings.state_path.parent
+    return [Account(entry.name, entry.account_sid,
+                    account_settings(settings, i, entry, environ, directory), entry.labels)
+            for i, entry in enumerate(settings.accounts)]
+
+
+def pick(accounts: list[Account], name: str) -> Account:
+    """The account named ``name``, or a ConfigError listing the names there are."""
+    for account in accounts:
+        if account.name == name:
+            return account
+    known = ", ".join(a.name for a in accounts)
+    raise ConfigError(f"config: --account: no account named {name!r} (accounts: {known})")
+
+
+def _unique(entries: list[AccountEntry]) -> None:
+    seen: dict[str, int] = {}
+    sids: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        if entry.name in seen:
+            raise ConfigError(f"config: accounts.{i}.name: {entry.name!r} is also accounts."
+                              f"{seen[entry.name]}; account names must be unique")
+        if entry.account_sid.upper() in sids:
+            raise ConfigError(f"config: accounts.{i}.account_sid: {entry.account_sid} is also "
+                              f"accounts.{sids[entry.account_sid.upper()]}; one entry per account")
+        seen[entry.name], sids[entry.account_sid.upper()] = i, i
+
+
+def _secret(environ: Mapping[str, str], key: str, variable: str) -> SecretStr:
+    value = environ.get(variable, "").strip()
+    if not value:
+        raise ConfigError(f"config: {key}: environment variable {variable} is not set (it "
+                          "should hold the credential)")
+    return SecretStr(value)
+
+
+def account_settings(settings: Settings, index: int, entry: AccountEntry,
+                     environ: Mapping[str, str], directory: Path) -> Settings:
+    """``settings`` as account ``entry`` is watched: credentials, state file, name, overrides."""
+    key = f"accounts.{index}.credentials"
+    creds = entry.credentials
+    update: dict[str, Any] = {"account_sid": entry.account_sid, "account_name": entry.name,
+                              "auth_token": None, "api_key": None, "api_secret": None,
+                              "accounts": []}
+    if creds.auth_token_env:
+        update["auth_token"] = _secret(environ, f"{key}.auth_token_env", creds.auth_token_env)
+    else:
+        assert creds.api_key_env and creds.api_secret_env
+        api_key = _secret(environ, f"{key}.api_key_env", creds.api_key_env).get_secret_value()
+        if not (api_key.startswith("SK") and len(api_key) == 34):
+            raise ConfigError(f"config: {key}.api_key_env: {creds.api_key_env} must hold an API "
+                              "key SID (SK followed by 32 hex digits)")
+        update["api_key"] = api_key
+        update["api_secret"] = _secret(environ, f"{key}.api_secret_env", creds.api_secret_env)
+    update["state_path"] = adopted(directory / f"{entry.account_sid}.db", settings.state_path,
+                                   entry.account_sid)
+    overrides = entry.overrides
+    for group in overrides.model_fields_set:
+        mine = getattr(overrides, group)
+        if mine is None:
+            continue
+        if group == "rules":
+            update[group] = {**settings.rules, **{rule_id: merged(settings.rule(rule_id), r)
+                                                   for rule_id, r in mine.items()}}
+        elif isinstance(mine, BaseModel):
+            update[group] = merged(getattr(settings, group), mine)
+        else:
+            update[group] = mine
+    return settings.model_copy(update=update)
+
+
+def merged(base: BaseModel, mine: BaseModel) -> Any:
+    """``base`` with the keys ``mine`` was written with (nested groups merged the same way)."""
+    update: dict[str, Any] = {}
+    for name in mine.model_fields_set:
+        value, under = getattr(mine, name), getattr(base, name)
+        both_groups = isinstance(value, BaseModel) and isinstance(under, BaseModel)
+        update[name] = merged(under, value) if both_groups else value
+    return base.model_copy(update=update)
+
+
+def adopted(path: Path, legacy: Path, account_sid: str) -> Path:
+    """``path``, or the single-account state file ``legacy`` when it belongs to this account and
+    ``path`` does not exist yet: an installation that grows into a fleet keeps its baseline,
+    open findings and incidents."""
+    if path.exists() or path == legacy or not legacy.is_file():
+        return path
+    try:
+        store = StateStore(legacy, read_only=True)
+    except StateError:
+        return path
+    try:
+        owner = store.get_meta("account_sid")
+    finally:
+        store.close()
+    if owner != account_sid:
+        return path
+    log.info("account %s keeps its state file %s (from before the fleet)", account_sid, legacy)
+    return legacy
