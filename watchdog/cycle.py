@@ -24,6 +24,8 @@ from watchdog.fetchers.context import FetchMemo
 from watchdog.model.findings import Finding, broken_resources
 from watchdog.model.results import CHECK, CycleResult, Evaluation, OpenFinding, Trigger
 from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
+from watchdog.routes import routes
+from watchdog.routes.impact import reach, with_impact
 from watchdog.rules.context import RuleContext, RuleMemo
 from watchdog.rules.engine import evaluate
 from watchdog.rules.references import stale_families
@@ -92,6 +94,7 @@ class Watcher:
         self._enrich(evaluation, now)
         unknown = {f for f, s in merged.families.items() if not s.complete}
         unknown |= set(FAMILIES) - set(merged.families)
+        account = self._impact(rule_ctx, evaluation)
         if self.store.read_only:  # next to the daemon that owns the state: look, record nothing
             adopted: list[str] = []
             opened: list[Finding] = []
@@ -113,7 +116,7 @@ class Watcher:
         self.latest = merged
         result = CycleResult(self.account_sid, now, merged, families, evaluation, opened, cleared,
                              adopted, self.access.stats.total() - before, trigger, open_now,
-                             evidence)
+                             evidence, account)
         self._log(result)
         for listener in self.listeners:
             try:
@@ -121,6 +124,22 @@ class Watcher:
             except Exception:  # contained: a broken sink must not stop polling
                 log.exception("cycle listener %r failed", listener)
         return result
+
+    def _impact(self, ctx: RuleContext, evaluation: Evaluation) -> dict[str, Any]:
+        """Every route into Flex, on this cycle's findings and those still open that it did not
+        re-check; each finding gets ``details.impact``. Contained: without routes, findings go
+        on without an impact (and nothing is taken for "cuts off nobody")."""
+        try:
+            kept = [item.finding() for item in self.store.open_findings().values()
+                    if item.rule not in evaluation.evaluated]
+            points = routes(ctx.snapshot, [*evaluation.findings, *kept],
+                            flex=self.settings.flex, baseline=ctx.baseline,
+                            topology=ctx.topology)
+            evaluation.findings[:] = with_impact(evaluation.findings, points)
+            return reach(ctx.snapshot, points)
+        except Exception:
+            log.exception("routes could not be computed: findings carry no impact")
+            return {}
 
     def _trusted(self, merged: Snapshot, baseline: Snapshot | None, evaluation: Evaluation,
                  now: datetime) -> bool:

@@ -148,3 +148,34 @@ def test_a_tripped_breaker_shows_as_open(make_watcher, world):
     assert registry.get_sample_value("flex_watchdog_heal_breakers_open", {"rule": rule}) == 1
     assert registry.get_sample_value("flex_watchdog_heal_breakers_open",
                                      {"rule": "numbers.voice-webhook-overwritten"}) == 0
+
+
+ENTRY = "flex_watchdog_entry_points"
+CHANNELS = ("voice", "sms", "whatsapp", "chat", "web")
+STATES = ("ok", "broken", "unknown")
+
+
+def test_every_entry_point_series_exists_at_zero_before_a_cycle(make_watcher):
+    daemon = build_daemon(make_watcher(schedule=QUIET_SCHEDULE, http=LOCAL_HTTP))
+    registry = daemon.metrics.registry
+    for channel in CHANNELS:
+        for state in STATES:
+            assert registry.get_sample_value(ENTRY, {"channel": channel, "state": state}) == 0
+
+
+def test_entry_points_follow_the_routes_each_cycle(make_watcher, world):
+    clock = Clock(POLLED_AT)
+    daemon = build_daemon(make_watcher(schedule=QUIET_SCHEDULE, http=LOCAL_HTTP), clock)
+    run_job(daemon, "initial")
+    registry = daemon.metrics.registry
+
+    def value(channel: str, state: str) -> float | None:
+        return registry.get_sample_value(ENTRY, {"channel": channel, "state": state})
+
+    flex = len(world.flex_numbers)
+    assert (value("voice", "ok"), value("sms", "ok"), value("web", "ok")) == (flex, flex, 1)
+    world.set_number(world.flex_numbers[0], sms_url="https://example.com/bot")
+    clock.now = POLLED_AT + timedelta(minutes=5)
+    run_job(daemon, "numbers")
+    assert (value("sms", "ok"), value("sms", "broken"), value("sms", "unknown")) == (flex - 1, 1, 0)
+    assert value("voice", "ok") == flex and value("whatsapp", "ok") == 0

@@ -58,6 +58,7 @@ CONTRACT_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "flex_watchdog_alerts_total": ("counter", ("sink", "action")),
     "flex_watchdog_alert_outbox_depth": ("gauge", ("sink",)),
     "flex_watchdog_family_interval_seconds": ("gauge", ("family",)),
+    "flex_watchdog_entry_points": ("gauge", ("channel", "state")),
 }
 CONTRACT_LABEL_VALUES: dict[str, frozenset[str]] = {
     "family": frozenset({"configuration", "flex_flows", "chat", "proxy", "taskrouter", "studio",
@@ -66,6 +67,8 @@ CONTRACT_LABEL_VALUES: dict[str, frozenset[str]] = {
     "severity": frozenset({"critical", "warning", "info"}),
     "outcome": frozenset({"applied", "dry_run", "refused", "failed", "noop"}),
     "action": frozenset({"trigger", "resolve", "change", "error"}),
+    "channel": frozenset({"voice", "sms", "whatsapp", "chat", "web"}),
+    "state": frozenset({"ok", "broken", "unknown"}),
 }
 TARGET_LABELS = frozenset({"job", "instance", "account"})
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")

@@ -59,6 +59,7 @@ class CycleObserver:
         if result.snapshot.complete(*STACK_FAMILIES):
             topology = Topology(result.snapshot, self.settings.flex)
             self.metrics.observe_stacks(topology.stacks.values())
+        self.metrics.observe_reach(result.reach)
         self._findings(result)
         for reason, count in result.evaluation.skip_counts().items():
             self.metrics.rules_skipped.labels(reason).inc(count)

@@ -77,6 +77,9 @@ class CycleResult:
     # What the composition root handed the rules beyond the snapshot (the tripped heal
     # breakers, for heal.fight-detected), keyed by rule ID.
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    # The routes into Flex after this cycle (``watchdog.routes.impact.reach``): entry points by
+    # state and channel, and ``known``. Empty when they could not be computed.
+    reach: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def findings(self) -> list[Finding]:

@@ -8,7 +8,8 @@ other unbounded value.
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, ProcessCollector
@@ -16,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from watchdog import __version__
 from watchdog.errors import FetchReason
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY, Snapshot
+from watchdog.routes import CHANNELS, STATES
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 
@@ -68,6 +70,12 @@ class Metrics:
         self.numbers = Gauge("flex_watchdog_numbers",
                              "Flex phone numbers by stack (legacy, conversations, both, voice).",
                              ["stack"], registry=r)
+        self.entry_points = Gauge(
+            "flex_watchdog_entry_points",
+            "Entry points into Flex (numbers by voice and SMS, WhatsApp and chat addresses, web "
+            "Flex Flows) by channel and whether their route reaches a task queue: ok, broken, "
+            "unknown (a family on the route could not be read).", ["channel", "state"],
+            registry=r)
         self.twilio_requests = Counter("flex_watchdog_twilio_requests",
                                        "Requests to Twilio by product, method and status code.",
                                        ["product", "method", "code"], registry=r)
@@ -140,6 +148,9 @@ class Metrics:
             self.resources.labels(type_)
         for stack in NUMBER_STACKS:
             self.numbers.labels(stack)
+        for channel in CHANNELS:
+            for state in STATES:
+                self.entry_points.labels(channel, state).set(0)
         for action in ALERT_ACTIONS:
             self.alerts.labels("pagerduty", action)
         self.outbox_depth.labels("pagerduty").set(0)
@@ -158,6 +169,17 @@ class Metrics:
         counts = Tally(stacks)
         for stack in NUMBER_STACKS:
             self.numbers.labels(stack).set(counts.get(stack, 0))
+
+    def observe_reach(self, reach: Mapping[str, Any]) -> None:
+        """Entry points per channel and state, from a cycle's routes (``CycleResult.reach``);
+        nothing changes when the routes could not be computed."""
+        by_channel = reach.get("by_channel")
+        if not isinstance(by_channel, Mapping):
+            return
+        for channel in CHANNELS:
+            counts = by_channel.get(channel) or {}
+            for state in STATES:
+                self.entry_points.labels(channel, state).set(counts.get(state, 0))
 
     def observe_snapshot(self, snapshot: Snapshot, refreshed: Iterable[str]) -> None:
         for family in refreshed:
