@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from tests.schemas import validator
+from watchdog.commands.migration import SCHEMA_VERSION
 from watchdog.simulator import Fault, SimulatorServer, World, healthy_conversations, mixed
 
 
@@ -27,7 +30,10 @@ def _run(server: SimulatorServer, tmp_path: Path, *args: str) -> subprocess.Comp
 def _report(world: World, tmp_path: Path) -> tuple[int, dict]:
     with SimulatorServer(world) as server:
         proc = _run(server, tmp_path, "--format", "json")
-    return proc.returncode, json.loads(proc.stdout)
+    body = json.loads(proc.stdout)
+    validator("migration").validate(body)  # every report a test reads, against its schema
+    assert body["schema_version"] == SCHEMA_VERSION
+    return proc.returncode, body
 
 
 @pytest.mark.slow
@@ -74,3 +80,30 @@ def test_a_failed_read_exits_3_and_judges_nothing(tmp_path):
     assert proc.returncode == 3
     assert "Could not read from Twilio: flex_flows" in proc.stdout
     assert "entry point" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_failed_read_in_json_validates_and_judges_nothing(tmp_path):
+    with SimulatorServer(mixed()) as server:
+        server.faults.add(Fault("500", product="flex-api", path_regex="FlexFlows"))
+        proc = _run(server, tmp_path, "--format", "json")
+    body = json.loads(proc.stdout)
+    validator("migration").validate(body)
+    assert proc.returncode == 3 and body["ready"] is False and body["entry_points"] == []
+    assert body["unknown"].startswith("Could not read from Twilio: flex_flows")
+
+
+def test_the_schema_refuses_a_judgement_on_a_partial_read():
+    good = {"schema_version": 1, "end_of_life": "2026-06-01", "entry_points": [],
+            "steps": ["Make sure the address has no production traffic"], "ready": True,
+            "unknown": None}
+    validator("migration").validate(good)
+    point = {"resource_type": "flex_flow", "sid": "FO" + "0" * 32, "channel": "sms",
+             "contact": "+15550000100", "studio_flow_sid": None, "needs": [], "blockers": []}
+    for bad in ({**good, "schema_version": 2},
+                {**good, "unknown": "Could not read from Twilio: studio (500)"},
+                {**good, "entry_points": [point]},
+                {**good, "ready": False, "entry_points": [{**point, "resource_type": "x"}]},
+                {k: v for k, v in good.items() if k != "unknown"}):
+        with pytest.raises(jsonschema.ValidationError):
+            validator("migration").validate(bad)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.restore.support import cli_env, load_plan, run, writes
+from tests.schemas import validator
 from watchdog.simulator import SimulatorServer, healthy_legacy
 
 
@@ -77,6 +78,7 @@ def test_staging_to_prod_maps_sids_by_name(tmp_path, monkeypatch, capsys):
         code, out, _ = run(capsys, "restore", "--plan", "--from", str(tmp_path / "staging"),
                            "--format", "json")
     plan = json.loads(out)
+    validator("restore-plan").validate(plan)
     mapped = {(m["type"], m["name"]): m["to"] for m in plan["mappings"]}
     assert mapped[("taskrouter_workflow", "Assign to Anyone")] == prod.workflow_sid
     assert mapped[("studio_flow", "Webchat Flow")] == prod.flows["Webchat Flow"]

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.restore.support import cli_env, findings, load_plan, run, writes
+from tests.schemas import validator
 from watchdog.simulator import SimulatorServer, World, healthy_conversations, healthy_legacy
 
 
@@ -84,6 +85,7 @@ def test_plan_writes_nothing_and_apply_clears_every_finding(case, tmp_path, monk
         assert len(writes(sim)) == before, "restore --plan wrote to Twilio"
         assert "Nothing was written." in out
         plan = load_plan(plan_file)
+        validator("restore-plan").validate(plan)
         assert [s["kind"] for s in plan["steps"]] == kinds
         assert all(s["reasons"] for s in plan["steps"])
         assert all(s["request"]["method"] == "POST" for s in plan["steps"])

@@ -18,6 +18,9 @@ from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import utcnow
 from watchdog.model.topology import Topology
 
+# The shape of ``migration --format json``, published as docs/schemas/migration.json. Raised
+# when a field changes meaning or goes away; new fields may appear without it.
+SCHEMA_VERSION = 1
 NEEDED = ("configuration", "flex_flows", "proxy", "numbers", "conversations",
           "conversations_services", "taskrouter", "studio")
 
@@ -53,9 +56,9 @@ def _point(point: EntryPoint) -> dict[str, Any]:
 
 
 def to_json(points: list[EntryPoint], missing: str | None) -> dict[str, Any]:
-    return {"end_of_life": END_OF_LIFE, "entry_points": [_point(p) for p in points],
-            "steps": list(STEPS), "ready": missing is None and not points,
-            "unknown": missing}
+    return {"schema_version": SCHEMA_VERSION, "end_of_life": END_OF_LIFE,
+            "entry_points": [_point(p) for p in points], "steps": list(STEPS),
+            "ready": missing is None and not points, "unknown": missing}
 
 
 def render(points: list[EntryPoint], missing: str | None) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 from watchdog.healing.model import Request
 from watchdog.model.snapshot import canonical_json
 
+# The shape of a plan (``restore --plan --format json`` and ``--out``), published as
+# docs/schemas/restore-plan.json. Raised when a field changes meaning or goes away.
 PLAN_VERSION = 1
 
 
@@ -112,15 +114,16 @@ class Plan:
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": PLAN_VERSION, "plan_id": self.plan_id,
+        return {"schema_version": PLAN_VERSION, "plan_id": self.plan_id,
                 "account_sid": self.account_sid, "planned_at": self.planned_at.isoformat(),
                 "source": self.source, "steps": [s.to_json() for s in self.steps],
                 "notes": [n.to_json() for n in self.notes], "mappings": self.mappings}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
-        if data.get("version") != PLAN_VERSION:
-            raise ValueError(f"version: expected {PLAN_VERSION}, got {data.get('version')!r}")
+        version = data.get("schema_version", data.get("version"))  # "version": older plans
+        if version != PLAN_VERSION:
+            raise ValueError(f"schema_version: expected {PLAN_VERSION}, got {version!r}")
         plan = cls(str(data["account_sid"]), datetime.fromisoformat(data["planned_at"]),
                    str(data.get("source") or "baseline"),
                    [Step.from_json(s) for s in data["steps"]],
