@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from watchdog.controls.marks import Controls, held
 from watchdog.controls.trust import adopt as adopt_trusted
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.fetchers.context import FetchMemo
+from watchdog.fetchers.single import read_resources
 from watchdog.model.findings import Finding, broken_resources
 from watchdog.model.results import CHECK, CycleResult, Evaluation, OpenFinding, Trigger
 from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
@@ -45,6 +47,18 @@ FindingEnricher = Callable[[list[Finding], datetime], list[Finding]]
 # Read once per cycle for the rule it is keyed by (``RuleContext.extra[rule_id]``): state the
 # snapshot does not hold, such as the tripped heal breakers. The composition root hands them in.
 EvidenceFeed = Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What ``Watcher.refresh`` did: the cycle judged (None when no resource changed), the
+    families to poll in full (a 404 or a resource only its family's poll reads) and the SIDs
+    that could not be read, with the reason."""
+
+    result: CycleResult | None
+    families: set[str]
+    failed: dict[str, str]
+    requests: int
 
 
 class Watcher:
@@ -80,6 +94,32 @@ class Watcher:
     def _poll(self, now: datetime, families: tuple[str, ...], trigger: Trigger) -> CycleResult:
         before = self.access.stats.total()
         merged, families = self._fetch(families, now)  # raises CredentialsRejected
+        return self._judge(now, merged, families, trigger, before)
+
+    def refresh(self, now: datetime, sids: Iterable[str], trigger: Trigger) -> Refreshed:
+        """Read the resources a change signal named, each alone, and judge the latest snapshot
+        with them replaced (module ``watchdog.fetchers.single``). A 404 or a resource that
+        cannot be read alone asks for its family's complete poll (``Refreshed.families``); any
+        other failure leaves the previous snapshot as it is."""
+        with self._lock:
+            before = self.access.stats.total()
+            ctx = self._context()
+            outcome = read_resources(ctx, self.latest, sids, now)
+            if not outcome.states:
+                self.studio_cache = ctx.studio_cache
+                return Refreshed(None, outcome.families, outcome.failed,
+                                 self.access.stats.total() - before)
+            merged, families = self._fresh_enough(ctx, dict(outcome.states), now, outcome.read_at)
+            self.studio_cache = ctx.studio_cache
+            result = self._judge(now, merged, families, trigger, before,
+                                 tuple(outcome.read_at), set(outcome.states))
+            return Refreshed(result, outcome.families, outcome.failed, result.api_requests)
+
+    def _judge(self, now: datetime, merged: Snapshot, families: tuple[str, ...],
+               trigger: Trigger, before: int, read_alone: tuple[str, ...] = (),
+               patched: set[str] | None = None) -> CycleResult:
+        """Evaluate the rules of ``families`` on ``merged`` and record the result; ``patched``:
+        the families only some resources of which were read now (``read_alone``)."""
         fresh = Snapshot(self.account_sid, now, {f: merged.families[f] for f in families})
         baseline = self.store.baseline(self.account_sid)
         evidence = {rule_id: feed() for rule_id, feed in self.evidence.items()}
@@ -114,9 +154,10 @@ class Watcher:
                     evaluation.findings, evaluation.evaluated, now, unknown)
                 open_now = self.store.open_findings()
         self.latest = merged
-        result = CycleResult(self.account_sid, now, merged, families, evaluation, opened, cleared,
+        polled = tuple(f for f in families if f not in (patched or set()))
+        result = CycleResult(self.account_sid, now, merged, polled, evaluation, opened, cleared,
                              adopted, self.access.stats.total() - before, trigger, open_now,
-                             evidence, account)
+                             evidence, account, read_alone)
         self._log(result)
         for listener in self.listeners:
             try:
@@ -171,20 +212,29 @@ class Watcher:
         A reference is judged missing only on data no older than the resource that holds it: a
         family whose older data lacks a SID that fresher data names (a number moved onto a flow
         published after the last Studio poll) is read again now, before any rule sees it."""
-        ctx = FetchContext(self.access.client, self.account_sid, self.settings.flex,
-                           self.settings.twilio.max_pages, dict(self.studio_cache),
-                           self.fetch_memo)
+        ctx = self._context()
         read = dict(fetch_snapshot(ctx, now, families).families)
+        merged, read_now = self._fresh_enough(ctx, read, now)
+        self.studio_cache = ctx.studio_cache
+        return merged, read_now
+
+    def _context(self) -> FetchContext:
+        return FetchContext(self.access.client, self.account_sid, self.settings.flex,
+                            self.settings.twilio.max_pages, dict(self.studio_cache),
+                            self.fetch_memo)
+
+    def _fresh_enough(self, ctx: FetchContext, read: dict[str, FamilyState], now: datetime,
+                      read_at: Mapping[str, datetime] | None = None,
+                      ) -> tuple[Snapshot, tuple[str, ...]]:
         merged = self._merged(read, now)
         for _ in FAMILIES:
-            stale = sorted(stale_families(merged, self.rule_memo) - set(read))
+            stale = sorted(stale_families(merged, self.rule_memo, read_at) - set(read))
             if not stale:
                 break
             log.info("reading %s again: fresher data names resources it does not hold",
                      ", ".join(stale))
             read.update(fetch_snapshot(ctx, now, stale).families)
             merged = self._merged(read, now)
-        self.studio_cache = ctx.studio_cache
         return merged, tuple(read)
 
     def _merged(self, read: Mapping[str, FamilyState], now: datetime) -> Snapshot:

@@ -74,17 +74,18 @@ def daemon(make_watcher):
     return built
 
 
-def test_a_number_event_refreshes_only_numbers_with_evidence(daemon, world):
+def test_a_number_event_reads_only_that_number_with_evidence(daemon, world):
     number = world.flex_numbers[0]
     world.set_number(number, sms_url="https://example.com/bot")
     with requests_made(daemon) as products:
         run_job(daemon, "events")
-    assert daemon.refresher.pending == {"numbers"}
+    assert daemon.refresher.pending_resources == {number}
+    assert daemon.refresher.pending == set(), "no family is polled for it"
     assert products == {"monitor"}
     with requests_made(daemon) as products:
         run_job(daemon, "refresh")
-    assert products == {"api"}, "only the numbers family was fetched"
-    assert daemon.refresher.pending == set()
+    assert products == {"api"}, "only the number was fetched"
+    assert daemon.refresher.pending == set() and daemon.refresher.pending_resources == set()
     finding = daemon.watcher.store.open_findings()[f"numbers.message-webhook-overwritten:{number}"]
     change = finding.details["evidence"]["last_change"]
     assert change["event_type"] == "phone-number.updated"
@@ -137,7 +138,7 @@ def test_any_event_about_a_watched_resource_counts(daemon, world):
     world.record_event("flex-flow.updated", "flex-flow", flex_flow, None, world.console(), None)
     world.record_event("api-key.created", "api-key", world.api_key_sid, None, world.api(), None)
     run_job(daemon, "events")
-    assert daemon.refresher.pending == {"flex_flows"}
+    assert daemon.refresher.pending_resources == {flex_flow}, "read alone"
     assert sample(daemon, "flex_watchdog_events_received_total", source="monitor") == 2
 
 

@@ -45,7 +45,7 @@ def test_a_number_moved_onto_a_flow_published_after_the_last_studio_poll_is_not_
     day.advance(20)  # the Monitor event refreshes numbers at once
 
     refresh = day.results[since]
-    assert refresh.refreshed[0] == "numbers" and "studio" in refresh.refreshed
+    assert refresh.read_alone == (number,) and refresh.refreshed == ("studio",)
     assert refresh.snapshot.get("studio_flow", flow) is not None
     numbers_only = next(r for r in day.results[1:since] if r.refreshed == ("numbers",
                                                                            "flex_flows"))

@@ -63,7 +63,7 @@ class Timeline:
         job = self.daemon.scheduler.get_job(job_id)
         assert job is not None, f"no job {job_id}"
         job.func()
-        if self.daemon.refresher.pending:
+        if self.daemon.refresher.pending or self.daemon.refresher.pending_resources:
             self.daemon.jobs.refresh()
 
     def advance(self, seconds: float) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from watchdog.cycle import Watcher
 from watchdog.daemon.scheduler import REFRESH, JobGroup, Refresher
 from watchdog.errors import CredentialsRejected
+from watchdog.fetchers.single import family_of
 from watchdog.model.results import Trigger
 from watchdog.signals.events import Feed
 from watchdog.telemetry.metrics import Metrics
@@ -48,13 +49,33 @@ class Jobs:
         return lambda: self.poll(group.name, group.families)
 
     def refresh(self) -> None:
-        """Poll the families signals asked for, until none is pending."""
+        """Read the resources and poll the families signals asked for, until none is pending."""
         while not self.stopping.is_set():
-            families, sources = self.refresher.take()
-            if not families:
+            families, sids, sources = self.refresher.take()
+            if not families and not sids:
                 return
-            log.info("refreshing %s now (signal: %s)", ", ".join(families), ", ".join(sources))
-            self.poll(REFRESH, families, tuple(sources))
+            # a family polled now reads its resources anyway
+            sids = tuple(s for s in sids if family_of(self.watcher.latest, s) not in families)
+            if sids:
+                self.read_alone(sids, sources)
+            if families:
+                log.info("refreshing %s now (signal: %s)", ", ".join(families),
+                         ", ".join(sources))
+                self.poll(REFRESH, families, sources)
+
+    def read_alone(self, sids: tuple[str, ...], sources: tuple[str, ...]) -> None:
+        """Each resource read alone; a 404 (or a resource only its family reads) asks for the
+        family's complete poll, which the loop of ``refresh`` runs next."""
+        with self._contained(REFRESH, ()) as go:
+            if not go:
+                return
+            done = self.watcher.refresh(self.clock(), sids, Trigger(REFRESH, sources))
+            log.info("read %s alone (signal: %s): %d request(s)%s", ", ".join(sids),
+                     ", ".join(sources), done.requests,
+                     f"; {len(done.failed)} failed, the last snapshot stands"
+                     if done.failed else "")
+            for source in sources:
+                self.refresher.request(done.families, source)
 
     def feed(self, feed: Feed) -> Callable[[], None]:
         def run() -> None:
@@ -63,9 +84,10 @@ class Jobs:
                     return
                 result = feed.poll(self.clock())
                 self.metrics.events_received.labels(feed.source).inc(result.new)
-                if result.families:
+                if result.families or result.resources:
                     log.info("%s: %d new, refresh %s", feed.source, result.new,
-                             ", ".join(sorted(result.families)))
+                             ", ".join(sorted(result.families | result.resources)))
+                self.refresher.request_resources(result.resources, feed.source)
                 self.refresher.request(result.families, feed.source)
         return run
 

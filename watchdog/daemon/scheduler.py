@@ -3,7 +3,8 @@
 Jobs never overlap themselves (``max_instances=1``) and late runs collapse into one
 (``coalesce=True``); a run later than half its interval is skipped, logged and counted in
 ``flex_watchdog_job_misfires_total``. A signal (Monitor event, Debugger alert, webhook) asks the
-:class:`Refresher` for one family; the ``refresh`` job then polls only the families asked for.
+:class:`Refresher` for one resource or one family; the ``refresh`` job then reads each resource
+alone and polls only the families asked for.
 """
 
 from __future__ import annotations
@@ -62,32 +63,47 @@ class Refresher:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: dict[str, set[str]] = {}  # family -> sources that asked for it
+        self._resources: dict[str, set[str]] = {}  # SID to read alone -> sources
         self._running = False
         self.wake: Callable[[], None] = lambda: None
 
     def request(self, families: Iterable[str], source: str) -> None:
-        wanted = set(families)
+        self._ask(self._pending, families, source)
+
+    def request_resources(self, sids: Iterable[str], source: str) -> None:
+        """Resources to read alone (a change signal named each one)."""
+        self._ask(self._resources, sids, source)
+
+    def _ask(self, into: dict[str, set[str]], keys: Iterable[str], source: str) -> None:
+        wanted = set(keys)
         if not wanted:
             return
         with self._lock:
-            for family in wanted:
-                self._pending.setdefault(family, set()).add(source)
+            for key in wanted:
+                into.setdefault(key, set()).add(source)
             wake = not self._running
         if wake:
             self.wake()
 
-    def take(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(families, sources) to poll now (marks the job running), or empty when done."""
+    def take(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """(families, SIDs, sources) to refresh now (marks the job running), or empty when
+        done."""
         with self._lock:
             pending, self._pending = self._pending, {}
-            self._running = bool(pending)
-        sources = {s for found in pending.values() for s in found}
-        return tuple(sorted(pending)), tuple(sorted(sources))
+            resources, self._resources = self._resources, {}
+            self._running = bool(pending or resources)
+        sources = {s for found in (*pending.values(), *resources.values()) for s in found}
+        return tuple(sorted(pending)), tuple(sorted(resources)), tuple(sorted(sources))
 
     @property
     def pending(self) -> set[str]:
         with self._lock:
             return set(self._pending)
+
+    @property
+    def pending_resources(self) -> set[str]:
+        with self._lock:
+            return set(self._resources)
 
 
 @dataclass

@@ -38,6 +38,7 @@ from watchdog.daemon.scheduler import (
     run_now,
 )
 from watchdog.errors import ConfigError
+from watchdog.fetchers.single import readable
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import utcnow
 from watchdog.settings import Settings, masked_dump
@@ -89,6 +90,10 @@ class Daemon:
         """The families of a watched resource (by SID) in the latest snapshot."""
         return families_of_sid(self.watcher.latest, sid)
 
+    def readable(self, sid: str) -> bool:
+        """Whether a change to this resource can be read alone (else its family is polled)."""
+        return readable(self.watcher.latest, sid)
+
     def _specs(self) -> list[JobSpec]:
         s, jobs = self.settings, self.jobs
         specs = [JobSpec(INITIAL, lambda: jobs.poll(INITIAL, FAMILIES), None,
@@ -99,6 +104,7 @@ class Daemon:
         client, store = self.watcher.access.client, self.watcher.store
         if s.events.monitor_enabled:
             feed = MonitorFeed(client, store, self.evidence, self.lookup)
+            feed.readable = self.readable
             specs.append(JobSpec(EVENTS, jobs.feed(feed), s.schedule.events_seconds,
                                  self.started_at))
         if s.events.alerts_enabled:

@@ -38,6 +38,17 @@ def fetch_studio(ctx: FetchContext) -> list[Resource]:
     return out
 
 
+def fetch_flow(ctx: FetchContext, sid: str) -> Resource:
+    """One flow and the definition it runs: one request for a published flow, two for a draft
+    (its last published revision). The cache entry is replaced, as a list poll would."""
+    instance = ctx.client.studio.v2.flows(sid).fetch()
+    item = record(instance)
+    key = f"{item.get('revision')}|{item.get('status')}|{item.get('date_updated')}"
+    cached = {"key": key, **_published(ctx, sid, item.get("status"), instance.definition)}
+    ctx.studio_cache[sid] = cached
+    return _resource(ctx, sid, key, item, cached)
+
+
 def _resource(ctx: FetchContext, sid: str, key: str, item: dict[str, Any],
               cached: dict[str, Any]) -> Resource:
     """The flow's resource; an unchanged flow reuses the one built last time (freezing and
@@ -64,13 +75,16 @@ def _resource(ctx: FetchContext, sid: str, key: str, item: dict[str, Any],
 
 
 def _definitions(ctx: FetchContext, sid: str, status: Any) -> dict[str, Any]:
-    flow = ctx.client.studio.v2.flows(sid)
-    latest = flow.fetch().definition
+    latest = ctx.client.studio.v2.flows(sid).fetch().definition
+    return _published(ctx, sid, status, latest)
+
+
+def _published(ctx: FetchContext, sid: str, status: Any, latest: Any) -> dict[str, Any]:
     progress.definition_fetched()
     if status == "published":
         return {"latest": latest, "published": latest}
     try:
-        published = flow.revisions("LatestPublished").fetch().definition
+        published = ctx.client.studio.v2.flows(sid).revisions("LatestPublished").fetch().definition
         progress.definition_fetched()
     except TwilioRestException as exc:
         if exc.status != 404:

@@ -80,6 +80,9 @@ class CycleResult:
     # The routes into Flex after this cycle (``watchdog.routes.impact.reach``): entry points by
     # state and channel, and ``known``. Empty when they could not be computed.
     reach: Mapping[str, Any] = field(default_factory=dict)
+    # Resources read alone for a change signal (their families are judged, not ``refreshed``:
+    # that names only families read completely in this cycle).
+    read_alone: tuple[str, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:

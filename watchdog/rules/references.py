@@ -9,8 +9,9 @@ families to read again before the rules run; it reads nothing itself (rules stay
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from watchdog.model.snapshot import RESOURCE_FAMILY, Resource, Snapshot
 from watchdog.model.urls import classify
@@ -69,9 +70,12 @@ def _sids(source: Resource, type_: str, value: object, prefix: str = "") -> Iter
         yield Reference(source, type_, value)
 
 
-def stale_families(snapshot: Snapshot, memo: RuleMemo) -> set[str]:
+def stale_families(snapshot: Snapshot, memo: RuleMemo,
+                   read_at: Mapping[str, datetime] | None = None) -> set[str]:
     """Families to fetch again: each holds a SID that a newer fetch of another family names and
-    that its own (older) data lacks. Unknown families are left alone: their rules do not run."""
+    that its own (older) data lacks. Unknown families are left alone: their rules do not run.
+    ``read_at``: resources read alone, by SID, fresher than their family's complete read."""
+    read_at = read_at or {}
     families = snapshot.families
     out: set[str] = set()
     for ref in references(snapshot, memo):
@@ -79,8 +83,9 @@ def stale_families(snapshot: Snapshot, memo: RuleMemo) -> set[str]:
         holder, source = families.get(family), families.get(ref.source.family)
         if holder is None or source is None or not holder.complete or family in out:
             continue
-        if source.fetched_at is None or snapshot.get(ref.type, ref.sid) is not None:
+        pointed_at = read_at.get(ref.source.sid, source.fetched_at)
+        if pointed_at is None or snapshot.get(ref.type, ref.sid) is not None:
             continue
-        if holder.fetched_at is None or holder.fetched_at < source.fetched_at:
+        if holder.fetched_at is None or holder.fetched_at < pointed_at:
             out.add(family)
     return out

@@ -1,7 +1,9 @@
 """Change signals: Monitor Events (who changed what) and Debugger alerts (what customers suffer).
 
 Both feeds are polled with a cursor persisted in the state store. Each new item is turned into
-the families to refresh at once and into evidence for findings. Polling stays the ground truth:
+what to refresh at once and into evidence for findings: a Monitor event names one resource,
+which is read alone where it can be (``watchdog.fetchers.single``); anything else refreshes the
+families it concerns. Polling stays the ground truth:
 a signal only makes the next poll of one family happen sooner (which changes Monitor Events
 reports: https://www.twilio.com/docs/usage/monitor-events).
 """
@@ -121,6 +123,7 @@ class MemoryCursors:
 class FeedResult:
     new: int = 0
     families: set[str] = field(default_factory=set)
+    resources: set[str] = field(default_factory=set)  # SIDs to read alone (not their family)
 
 
 class Feed:
@@ -133,6 +136,8 @@ class Feed:
         self.client, self.store, self.evidence, self.lookup = client, store, evidence, lookup
         self._warmed = False
         self._down = False
+        # Whether a resource named by an item can be read alone (else its family is polled).
+        self.readable: Callable[[str], bool] = lambda sid: False
 
     @property
     def down(self) -> bool:
@@ -164,7 +169,11 @@ class Feed:
             self.remember(item)
             if cursor is None or cursor.is_new(sid, when):
                 result.new += 1
-                result.families |= self.families(item)
+                sid_named = self.resource_of(item)
+                if sid_named and self.readable(sid_named):
+                    result.resources.add(sid_named)
+                else:
+                    result.families |= self.families(item)
         if cursor is None:
             cursor = Cursor(now - ALERT_WINDOW)
         cursor.advance((sid, when) for sid, when, _ in stamped)
@@ -179,6 +188,10 @@ class Feed:
 
     def time_of(self, item: Any) -> datetime:
         raise NotImplementedError
+
+    def resource_of(self, item: Any) -> str | None:
+        """The one resource an item says changed, when it names one."""
+        return None
 
     def remember(self, item: Any) -> None:
         raise NotImplementedError
@@ -198,6 +211,9 @@ class MonitorFeed(Feed):
 
     def time_of(self, item: Any) -> datetime:
         return _aware(item.event_date)
+
+    def resource_of(self, item: Any) -> str | None:
+        return str(item.resource_sid) if item.resource_sid else None
 
     def remember(self, item: Any) -> None:
         if not item.resource_sid:

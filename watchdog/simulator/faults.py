@@ -2,6 +2,8 @@
 
 Kinds:
 
+* ``"404"``: 404 with code 20404, as for a resource that does not exist (or a read that lost a
+  race with its re-creation);
 * ``"429"``: 429 with code 20429 (``Retry-After`` header when ``retry_after`` is set);
 * ``"500"`` / ``"503"``: server errors with codes 20500 / 20503 (503 also honours
   ``retry_after``);
@@ -25,8 +27,8 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-KINDS = frozenset({"429", "500", "503", "401", "forbidden", "slow", "truncated", "invalid_json", "page",
-                   "disconnect"})
+KINDS = frozenset({"404", "429", "500", "503", "401", "forbidden", "slow", "truncated",
+                   "invalid_json", "page", "disconnect"})
 
 
 @dataclass

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 #: kind -> (HTTP status, Twilio code, message) for the faults that replace the answer.
 FAULT_ERRORS = {
+    "404": (404, 20404, "The requested resource was not found"),
     "429": (429, 20429, "Too Many Requests"),
     "500": (500, 20500, "Internal Server Error"),
     "page": (500, 20500, "Internal Server Error"),
