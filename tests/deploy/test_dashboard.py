@@ -164,6 +164,24 @@ def test_findings_table_links_each_rule_to_its_runbook() -> None:
                        "targetBlank": True}]]
 
 
+def test_the_top_row_asks_whether_customers_reach_an_agent() -> None:
+    panels = DASHBOARD["panels"]
+    top = min(panels, key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"]))
+    assert top["type"] == "row" and top["title"] == "Can customers reach an agent?"
+    row = [p for p in panels if p["type"] != "row" and p["gridPos"]["y"] < 8]
+    exprs = {p["title"]: (p["type"], p["targets"][0]["expr"]) for p in row}
+    assert exprs["Entry points that reach Flex, by channel"] == (
+        "bargauge", 'sum by (channel) (flex_watchdog_entry_points{account=~"$account", '
+                    'state="ok"})')
+    assert exprs["Entry points cut off"] == (
+        "stat", 'sum(flex_watchdog_entry_points{account=~"$account", state="broken"}) '
+                'or vector(0)')
+    kind, history = exprs["Entry points cut off over time"]
+    assert kind == "timeseries" and "by (channel)" in history and 'state="broken"' in history
+    rows = [p for p in panels if p["type"] == "row"]
+    assert all(p["gridPos"]["y"] > 1 for p in rows[1:]), "every other row comes after it"
+
+
 # --- real Prometheus -------------------------------------------------------------------------
 
 def synthetic_scrape(n: int, now: float) -> str:
@@ -206,6 +224,10 @@ def synthetic_scrape(n: int, now: float) -> str:
     add("flex_watchdog_alert_outbox_depth", 3, sink="pagerduty")
     add("flex_watchdog_events_received_total", n, source="monitor")
     add("flex_watchdog_resources", 12, type="incoming_phone_number")
+    for channel in sorted(ph.CONTRACT_LABEL_VALUES["channel"]):
+        for state in sorted(ph.CONTRACT_LABEL_VALUES["state"]):
+            add("flex_watchdog_entry_points", 3 if state == "broken" and channel == "sms" else 0
+                if state != "ok" else 500, channel=channel, state=state)
     return "\n".join(lines) + "\n"
 
 

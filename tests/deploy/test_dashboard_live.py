@@ -40,16 +40,41 @@ def test_every_panel_has_data_from_a_running_daemon(tmp_path: Path,
                 tmp_path / "prom", {"flex-watchdog": [f"127.0.0.1:{daemon.http.port}"]},
                 target_labels={"account": ACCOUNT}) as prom:
             prom.wait_for_scrapes("flex-watchdog", samples=2, timeout=30)
-            # the guide's breakages: an overwritten message webhook (healed), a deleted channel
+            # the guide's breakages: an overwritten message webhook (healed), a deleted channel,
+            # the web chat's Studio flow deleted (customers on web chat cut off, not healable)
             world.set_number(world.flex_numbers[0], sms_url="https://example.com/sms")
             world.delete(world.task_channels["video"])
+            world.delete(world.flows["Webchat Flow"])
             sim.faults.add(Fault("503", product="conversations", times=3))
             assert wait_until(lambda: bool(pd.events("trigger")), timeout=30), "nothing paged"
             assert wait_until(lambda: _sample(daemon, "flex_watchdog_heals_total",
                                               outcome="applied") > 0, timeout=30), "no heal"
             prom.wait_for_scrapes("flex-watchdog", samples=6, timeout=30)
             empty = _empty_panels(prom)
+            reach = _reach_row(prom, len(world.flex_numbers))
     assert empty == [], f"panels without data on a working install: {empty}"
+    assert reach == {"ok": {"voice": 3.0, "web": 0.0}, "cut off": 1.0,
+                     "history": {"web": 1.0}}
+
+
+def _panel_expr(title: str) -> str:
+    panel = next(p for p in DASHBOARD["panels"] if p.get("title") == title)
+    return substitute(panel["targets"][0]["expr"], ACCOUNT)
+
+
+def _reach_row(prom: ph.Prometheus, numbers: int) -> dict[str, Any]:
+    """The top row on the running daemon: entry points reaching Flex per channel, the cut-off
+    stat and its history (the web chat's route broken since its flow was deleted)."""
+    cut_off = _panel_expr("Entry points cut off")
+    assert wait_until(lambda: float(prom.query(cut_off)[0]["value"][1]) >= 1, timeout=30)
+    ok = {s["metric"]["channel"]: float(s["value"][1])
+          for s in prom.query(_panel_expr("Entry points that reach Flex, by channel"))}
+    assert ok["voice"] == numbers and set(ok) == {"voice", "sms", "whatsapp", "chat", "web"}
+    history = prom.query(f"max_over_time(({_panel_expr('Entry points cut off over time')})[1m:1s])")
+    return {"ok": {c: ok[c] for c in ("voice", "web")},
+            "cut off": float(prom.query(cut_off)[0]["value"][1]),
+            "history": {s["metric"]["channel"]: float(s["value"][1]) for s in history
+                        if float(s["value"][1]) and s["metric"]["channel"] == "web"}}
 
 
 def _sample(daemon: Any, name: str, **labels: str) -> float:
