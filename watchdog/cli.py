@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("catalogue", "print one rule's runbook"),
     "lint-flow": ("lint_flow", "check Studio flow exports offline"),
     "run": ("run", "run the daemon: poll on a schedule and on change events, serve /metrics"),
+    "events": ("events", "set up Twilio Event Streams to push to the daemon"),
     "heal": ("heal", "plan, apply and review heals"),
     "alert": ("alert", "PagerDuty alerting"),
     "silence": ("silence", "stop paging and healing a finding for a while"),

@@ -34,6 +34,7 @@ SPEC_FILES = {
     "taskrouter": "twilio_taskrouter_v1.json", "studio": "twilio_studio_v2.json",
     "conversations": "twilio_conversations_v1.json", "monitor": "twilio_monitor_v1.json",
     "messaging": ("twilio_messaging_v1.json", "twilio_messaging_v2.json"),
+    "events": "twilio_events_v1.json",
 }
 
 
@@ -217,6 +218,25 @@ def _offline_sender(world: World) -> str:
     return sid
 
 
+def _sink(world: World) -> str:
+    """A webhook sink nobody listens on (its test delivery fails quietly)."""
+    config = {"destination": "http://127.0.0.1:9/events/twilio", "method": "POST",
+              "batch_events": False}
+    with world.lock:
+        return str(world.streams.add_sink("test", config, "webhook", world.stamp())["sid"])
+
+
+def _subscription(world: World) -> str:
+    with world.lock:
+        created = world.streams.add_subscription(
+            "test", _sink(world), [("com.twilio.error-logs.error.logged", 1)], world.stamp())
+    return str(created["sid"])
+
+
+SUBSCRIBED = "/v1/Subscriptions/{SubscriptionSid}/SubscribedEvents"
+ERROR_TYPE = json.dumps({"type": "com.twilio.error-logs.error.logged", "schema_version": 1})
+
+
 def _ws(world: World) -> str:
     return f"/v1/Workspaces/{world.workspace_sid}"
 
@@ -390,6 +410,38 @@ CASES = [
          lambda w: (f"/v1/Events?ResourceSid={w.other_numbers[0]}", None)),
     Case("monitor", "/v1/Events", "GET", 200, lambda w: ("/v1/Events", None)),
     Case("monitor", "/v1/Alerts", "GET", 200, lambda w: ("/v1/Alerts?LogLevel=error", None)),
+    Case("events", "/v1/Types", "GET", 200, lambda w: ("/v1/Types?PageSize=50", None)),
+    Case("events", "/v1/Sinks", "GET", 200, lambda w: (f"/v1/Sinks?x={_sink(w)}", None)),
+    Case("events", "/v1/Sinks", "POST", 201, lambda w: ("/v1/Sinks", {
+        "Description": "flex-watchdog", "SinkType": "webhook",
+        "SinkConfiguration": json.dumps({"destination": "https://example.com/events/twilio",
+                                         "method": "POST", "batch_events": True})})),
+    Case("events", "/v1/Sinks/{Sid}", "GET", 200, lambda w: (f"/v1/Sinks/{_sink(w)}", None)),
+    Case("events", "/v1/Sinks/{Sid}", "POST", 200,
+         lambda w: (f"/v1/Sinks/{_sink(w)}", {"Description": "renamed"})),
+    Case("events", "/v1/Sinks/{Sid}", "DELETE", 204, lambda w: (f"/v1/Sinks/{_sink(w)}", None)),
+    Case("events", "/v1/Sinks/{Sid}/Test", "POST", 201,
+         lambda w: (f"/v1/Sinks/{_sink(w)}/Test", {})),
+    Case("events", "/v1/Sinks/{Sid}/Validate", "POST", 201,
+         lambda w: (f"/v1/Sinks/{_sink(w)}/Validate", {"TestId": "TE" + "0" * 32})),
+    Case("events", "/v1/Subscriptions", "GET", 200,
+         lambda w: (f"/v1/Subscriptions?x={_subscription(w)}", None)),
+    Case("events", "/v1/Subscriptions", "POST", 201, lambda w: ("/v1/Subscriptions", {
+        "Description": "flex-watchdog", "SinkSid": _sink(w), "Types": [ERROR_TYPE]})),
+    Case("events", "/v1/Subscriptions/{Sid}", "GET", 200,
+         lambda w: (f"/v1/Subscriptions/{_subscription(w)}", None)),
+    Case("events", "/v1/Subscriptions/{Sid}", "POST", 200,
+         lambda w: (f"/v1/Subscriptions/{_subscription(w)}", {"Description": "renamed"})),
+    Case("events", "/v1/Subscriptions/{Sid}", "DELETE", 204,
+         lambda w: (f"/v1/Subscriptions/{_subscription(w)}", None)),
+    Case("events", SUBSCRIBED, "GET", 200,
+         lambda w: (SUBSCRIBED.replace("{SubscriptionSid}", _subscription(w)), None)),
+    Case("events", SUBSCRIBED, "POST", 201,
+         lambda w: (SUBSCRIBED.replace("{SubscriptionSid}", _subscription(w)),
+                    {"Type": "com.twilio.taskrouter.task.canceled", "SchemaVersion": "1"})),
+    Case("events", f"{SUBSCRIBED}/{{Type}}", "DELETE", 204,
+         lambda w: (SUBSCRIBED.replace("{SubscriptionSid}", _subscription(w))
+                    + "/com.twilio.error-logs.error.logged", None)),
 ]
 
 

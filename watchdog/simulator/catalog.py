@@ -190,4 +190,12 @@ class Catalog(ConversationsCatalog):
                 error_code=str(error_code), log_level=log_level, alert_text=alert_text,
                 resource_sid=resource_sid, service_sid=service_sid, request_url=request_url,
                 request_method=request_method, more_info=more_info))
-            return sid
+            code = str(error_code)
+            self.streams.publish("com.twilio.error-logs.error.logged", {
+                "account_sid": self.account_sid, "sid": sid,
+                "error_code": int(code) if code.isdigit() else code,
+                "level": log_level.upper(), "resource_sid": resource_sid,
+                "service_sid": service_sid, "request_url": request_url,
+                "date_created": iso(self.now())}, iso(self.now()), "/v1/Alerts")
+        self.deliver()
+        return sid

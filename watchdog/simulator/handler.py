@@ -147,8 +147,11 @@ class Handler(BaseHTTPRequestHandler):
         call = Call(world=world, method=self.command, product=product, path=path,
                     query_pairs=parse_qsl(raw_query, keep_blank_values=True), form=form,
                     json_body=json_body, params=params, client_ip=self.client_address[0])
-        with world.lock:
-            return handler(call)
+        try:
+            with world.lock:
+                return handler(call)
+        finally:
+            world.deliver()  # Event Streams deliveries it queued, once the lock is released
 
     def _authenticate(self, world: World) -> None:
         header = self.headers.get("Authorization") or ""

@@ -9,6 +9,7 @@ from watchdog.simulator.calls import Handler
 from watchdog.simulator.endpoints import api as api
 from watchdog.simulator.endpoints import conversations as conv
 from watchdog.simulator.endpoints import conversations_services as cs
+from watchdog.simulator.endpoints import events as ev
 from watchdog.simulator.endpoints import flex as flex
 from watchdog.simulator.endpoints import messaging as messaging
 from watchdog.simulator.endpoints import proxy as proxy
@@ -41,6 +42,7 @@ NUMBERS = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers"
 WS = "/v1/Workspaces/{WorkspaceSid}"
 PROXY_POOL = "/v1/Services/{ServiceSid}/PhoneNumbers"
 CONV_SERVICE = "/v1/Services/{ChatServiceSid}"
+SUBSCRIBED = "/v1/Subscriptions/{SubscriptionSid}/SubscribedEvents"
 
 ROUTES: tuple[Route, ...] = (
     _route("api", f"{NUMBERS}.json", GET=api.list_numbers),
@@ -102,6 +104,18 @@ ROUTES: tuple[Route, ...] = (
     _route("monitor", "/v1/Events/{Sid}", GET=conv.fetch_event),
     _route("monitor", "/v1/Alerts", GET=conv.list_alerts),
     _route("monitor", "/v1/Alerts/{Sid}", GET=conv.fetch_alert),
+    _route("events", "/v1/Types", GET=ev.list_types),
+    _route("events", "/v1/Sinks", GET=ev.list_sinks, POST=ev.create_sink),
+    _route("events", "/v1/Sinks/{Sid}", GET=ev.fetch_sink, POST=ev.update_sink,
+           DELETE=ev.delete_sink),
+    _route("events", "/v1/Sinks/{Sid}/Test", POST=ev.run_sink_test),
+    _route("events", "/v1/Sinks/{Sid}/Validate", POST=ev.validate_sink),
+    _route("events", "/v1/Subscriptions", GET=ev.list_subscriptions,
+           POST=ev.create_subscription),
+    _route("events", "/v1/Subscriptions/{Sid}", GET=ev.fetch_subscription,
+           POST=ev.update_subscription, DELETE=ev.delete_subscription),
+    _route("events", SUBSCRIBED, GET=ev.list_subscribed, POST=ev.add_subscribed),
+    _route("events", f"{SUBSCRIBED}/{{Type}}", DELETE=ev.delete_subscribed),
 )
 PRODUCTS = frozenset(route.product for route in ROUTES)
 

@@ -16,7 +16,8 @@ from typing import Any
 from watchdog.simulator import records
 from watchdog.simulator.monitor import CONSOLE_IP, SCRIPT_IP, changed_properties, event_record
 from watchdog.simulator.records import Record
-from watchdog.simulator.sids import SidFactory, iso, rfc2822
+from watchdog.simulator.sids import BASE_TIME, SidFactory, iso, rfc2822
+from watchdog.simulator.streams import EventStreams
 
 
 @dataclass
@@ -77,6 +78,10 @@ class WorldState:
         self.api_key_secret = self.ids.secret()
         self.user_sid = self.ids.sid("US")
         self.store = Stores()
+        # SIDs of its own, so that using Event Streams shifts no other resource's SID
+        self.streams = EventStreams(self.account_sid, self.auth_token,
+                                    SidFactory(seed + 7919).sid)
+        self.streams.catalogue(iso(BASE_TIME))
 
     # -- time and identity -------------------------------------------------------------------
     def now(self) -> datetime:
@@ -141,6 +146,13 @@ class WorldState:
         with self.lock:
             return next((sid for sid, rec in self.store.numbers.items()
                          if rec["phone_number"] == phone_number), None)
+
+    def deliver(self) -> None:
+        """Post the Event Streams deliveries queued so far; call it without holding ``lock``."""
+        with self.lock:
+            queued = self.streams.take()
+        if queued:
+            self.streams.post(queued)
 
     # -- monitor ---------------------------------------------------------------------------------
     def record_event(self, event_type: str, resource_type: str, resource_sid: str,
