@@ -11,6 +11,7 @@ finding opens or clears, no observation counts, no log line claims a transition.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +25,7 @@ from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.fetchers.context import FetchMemo
 from watchdog.fetchers.single import read_resources
 from watchdog.model.findings import Finding, broken_resources
+from watchdog.model.observed import guarded, observed, present
 from watchdog.model.results import CHECK, CycleResult, Evaluation, OpenFinding, Trigger
 from watchdog.model.snapshot import FAMILIES, FamilyState, Snapshot
 from watchdog.routes import routes
@@ -38,6 +40,8 @@ from watchdog.store.store import StateStore, clears
 from watchdog.twilio_api import TwilioAccess
 
 log = logging.getLogger(__name__)
+HELD = ("still open: the rule no longer reports it, but nothing it is about has changed in the "
+        "account since it was seen (a baseline or configuration change does not repair it)")
 
 
 # Called after a cycle is recorded (metrics, alerts, heals). Exceptions are contained.
@@ -131,9 +135,11 @@ class Watcher:
             rule_ctx = RuleContext(merged, now, self.settings, baseline, extra=dict(evidence),
                                    memo=self.rule_memo)
             evaluation = evaluate(rule_ctx, only=self._rules_for(families), rules=self.rules)
-        self._enrich(evaluation, now)
         unknown = {f for f, s in merged.families.items() if not s.complete}
         unknown |= set(FAMILIES) - set(merged.families)
+        self._hold_unchanged(merged, evaluation, unknown)
+        seen = {f.id: observed(merged, f.resource_sid, f.details) for f in evaluation.findings}
+        self._enrich(evaluation, now)
         account = self._impact(rule_ctx, evaluation)
         if self.store.read_only:  # next to the daemon that owns the state: look, record nothing
             adopted: list[str] = []
@@ -151,7 +157,7 @@ class Watcher:
                 self.store.save_studio_cache(self.studio_cache)
                 adopted = self._adopt(fresh, baseline, evaluation.findings)
                 opened, cleared = self.store.record_findings(
-                    evaluation.findings, evaluation.evaluated, now, unknown)
+                    evaluation.findings, evaluation.evaluated, now, unknown, seen)
                 open_now = self.store.open_findings()
         self.latest = merged
         polled = tuple(f for f in families if f not in (patched or set()))
@@ -181,6 +187,23 @@ class Watcher:
         except Exception:
             log.exception("routes could not be computed: findings carry no impact")
             return {}
+
+    def _hold_unchanged(self, snapshot: Snapshot, evaluation: Evaluation,
+                        unknown: set[str]) -> None:
+        """Keep open what the rules no longer report although nothing it is about changed in
+        the account (the baseline was adopted or accepted, a rule was configured differently):
+        its incident is not resolved with nothing fixed. A resource gone clears as before, and
+        a rule turned off or a silence resolves its incident with a note elsewhere."""
+        for item in clears(self.store.open_findings(), evaluation.findings,
+                           evaluation.evaluated, unknown):
+            if (item.observed is None or not guarded(item.rule)
+                    or not present(snapshot, item.resource_type, item.resource_sid)
+                    or observed(snapshot, item.resource_sid, item.details) != item.observed):
+                continue
+            rule = self.rules.get(item.rule)
+            details = {**item.details, "held": HELD}
+            evaluation.findings.append(dataclasses.replace(
+                item.finding(), details=details, runbook=rule.runbook if rule else ""))
 
     def _trusted(self, merged: Snapshot, baseline: Snapshot | None, evaluation: Evaluation,
                  now: datetime) -> bool:

@@ -41,6 +41,7 @@ class OpenFinding:
     first_seen: datetime
     last_seen: datetime
     observations: int
+    observed: str | None = None  # digest of what it was last seen on (model/observed.py)
 
     def finding(self) -> Finding:
         """The finding as the engine would have produced it (without its runbook text)."""

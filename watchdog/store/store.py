@@ -91,6 +91,9 @@ MIGRATIONS: list[str] = [
     """,
     # 5: the fetchers' unchanged-page memo (store/pages.py)
     pages.MIGRATION,
+    # 6: what each open finding was last seen on (model/observed.py), so that a clear with
+    # nothing changed in the account is held
+    "ALTER TABLE findings ADD COLUMN observed TEXT",
 ]
 
 
@@ -460,21 +463,24 @@ class StateStore:
     def open_findings(self) -> dict[str, OpenFinding]:
         rows = self.execute(
             "SELECT id, rule, severity, resource_type, resource_sid, summary, details, healable, "
-            "first_seen, last_seen, observations FROM findings WHERE status = 'open'")
+            "first_seen, last_seen, observations, observed FROM findings WHERE status = 'open'")
         return {str(r[0]): OpenFinding(
             str(r[0]), str(r[1]), Severity(r[2]), str(r[3]), str(r[4]), str(r[5]), json.loads(r[6]),
-            bool(r[7]), datetime.fromisoformat(r[8]), datetime.fromisoformat(r[9]), int(r[10]))
-            for r in rows}
+            bool(r[7]), datetime.fromisoformat(r[8]), datetime.fromisoformat(r[9]), int(r[10]),
+            r[11]) for r in rows}
 
     def record_findings(self, findings: list[Finding], evaluated_rules: set[str],
                         now: datetime, unknown_families: set[str] | frozenset[str] = frozenset(),
+                        observed: Mapping[str, str] | None = None,
                         ) -> tuple[list[Finding], list[OpenFinding]]:
         """Upsert this cycle's findings; close open ones of rules evaluated without them.
 
         Findings of rules that were skipped (unknown family, error), and findings about a resource
         whose own family is unknown now, stay open untouched: unknown is not recovery.
+        ``observed`` is, by finding ID, the digest of what each was seen on this cycle.
         Returns (opened, cleared).
         """
+        seen = observed or {}
         iso = _iso(now)
         with self.transaction() as conn:
             known = self.open_findings()
@@ -482,17 +488,18 @@ class StateStore:
             for f in findings:
                 conn.execute(
                     "INSERT INTO findings (id, rule, severity, resource_type, resource_sid, "
-                    "summary, details, healable, first_seen, last_seen) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                    "summary, details, healable, first_seen, last_seen, observed) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                     "severity=excluded.severity, summary=excluded.summary, "
                     "details=excluded.details, last_seen=excluded.last_seen, "
+                    "observed=excluded.observed, "
                     "observations=CASE WHEN findings.status='open' "
                     "THEN findings.observations + 1 ELSE 1 END, "
                     "first_seen=CASE WHEN findings.status='open' "
                     "THEN findings.first_seen ELSE excluded.first_seen END, "
                     "status='open', closed_at=NULL",
                     (f.id, f.rule, f.severity, f.resource_type, f.resource_sid, f.summary,
-                     _dump(f.details), int(f.healable), iso, iso))
+                     _dump(f.details), int(f.healable), iso, iso, seen.get(f.id)))
             cleared = clears(known, findings, evaluated_rules, unknown_families)
             conn.executemany("UPDATE findings SET status='closed', closed_at=? WHERE id=?",
                              [(iso, item.id) for item in cleared])
