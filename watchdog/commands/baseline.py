@@ -7,7 +7,13 @@ import sys
 from collections.abc import Callable
 
 from watchdog.commands.baseline_diff import BaselineDiff, compare, render
-from watchdog.commands.common import account_or_exit, add_account_argument, open_watcher, unread
+from watchdog.commands.common import (
+    account_or_exit,
+    add_account_argument,
+    open_watcher,
+    tell_daemon,
+    unread,
+)
 from watchdog.cycle import Watcher
 from watchdog.model.findings import Finding, broken_resources
 from watchdog.model.snapshot import FAMILIES, Resource, Snapshot
@@ -89,6 +95,7 @@ def run_accept(args: argparse.Namespace) -> int:
     else:
         adopted = watcher.store.adopt_baseline(snapshot, args.family or None, keep_out=kept)
         print(f"Baseline accepted for: {', '.join(adopted) or 'nothing'}")
+    tell_daemon(watcher.settings)
     unread_now = [f for f in unknown if not args.family or f in args.family]
     if unread_now:
         print(f"Not accepted (could not be fetched, baseline kept): {', '.join(unread_now)}")

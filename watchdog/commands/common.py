@@ -67,6 +67,16 @@ def daemon_owns(settings: Settings) -> bool:
     return owned(settings.state_path)
 
 
+def tell_daemon(settings: Settings) -> None:
+    """What ``silence``, ``maintenance`` and ``baseline accept`` say next to a running daemon.
+
+    They are ordinary operations while it runs: each writes one short SQLite transaction that
+    waits for the daemon's cycle to commit (never the snapshot, findings or cursors the daemon
+    owns), and the daemon reads silences, windows and the baseline again on its next poll."""
+    if owned(settings.state_path):
+        print("A running flex-watchdog owns the state file: it applies this from its next poll.")
+
+
 
 
 def unread(states: Iterable[FamilyState]) -> str | None:

@@ -12,7 +12,7 @@ import getpass
 import logging
 from datetime import timedelta
 
-from watchdog.commands.common import account_or_exit, add_account_argument
+from watchdog.commands.common import account_or_exit, add_account_argument, tell_daemon
 from watchdog.controls import windows
 from watchdog.errors import ConfigError
 from watchdog.model.times import human, iso, parse_duration, utcnow
@@ -58,6 +58,7 @@ def run_start(args: argparse.Namespace) -> int:
     print(f"Maintenance window {window.id} open until {iso(window.ends_at)}: {window.reason}")
     print("Findings still show in `check`; no page starts and nothing heals until it ends "
           "(`flex-watchdog maintenance end` ends it now).")
+    tell_daemon(settings)
     return 0
 
 
@@ -74,6 +75,8 @@ def run_end(args: argparse.Namespace) -> int:
                                               utcnow()) if w.id is None]
     for window in config:
         print(f"Still open from the config file: {window.describe()}")
+    if ended:
+        tell_daemon(settings)
     return 0
 
 

@@ -12,7 +12,7 @@ import getpass
 import json
 import logging
 
-from watchdog.commands.common import account_or_exit, add_account_argument
+from watchdog.commands.common import account_or_exit, add_account_argument, tell_daemon
 from watchdog.controls import silences
 from watchdog.controls.marks import ignore_mark
 from watchdog.errors import ConfigError
@@ -69,6 +69,7 @@ def run_add(args: argparse.Namespace) -> int:
     print(f"Silence {made.id} added: {made.rule} {made.resource_sid or '(every resource)'} until "
           f"{iso(made.ends_at)}, by {made.created_by}: {made.reason}")
     print("It shows in `check`, does not page and is not healed until then.")
+    tell_daemon(settings)
     return 0
 
 
@@ -108,6 +109,7 @@ def run_remove(args: argparse.Namespace) -> int:
     log.info("silence %d removed", found.id)
     print(f"Silence {found.id} removed ({found.rule} {found.resource_sid or '*'}): it pages and "
           "heals again from the next poll.")
+    tell_daemon(settings)
     return 0
 
 
@@ -121,6 +123,7 @@ def run_expire(args: argparse.Namespace) -> int:
     log.info("silence %d expired at %s", found.id, iso(found.ends_at))
     print(f"Silence {found.id} expired at {iso(found.ends_at)} ({found.rule} "
           f"{found.resource_sid or '*'}): it pages and heals again from the next poll.")
+    tell_daemon(settings)
     return 0
 
 

@@ -70,3 +70,14 @@ def owned(state: Path | str) -> bool:
     finally:
         os.close(fd)  # also drops the shared lock, when it was taken
     return False
+
+
+def owner(state: Path | str) -> str:
+    """Who holds the state file, for a message: ``the running flex-watchdog (pid 12)``."""
+    if not owned(state):
+        return "another flex-watchdog process"
+    try:
+        pid = lock_path(state).read_text().strip()
+    except OSError:
+        pid = ""
+    return f"the running flex-watchdog (pid {pid})" if pid.isdigit() else "the running flex-watchdog"

@@ -22,6 +22,7 @@ from watchdog.model.findings import Finding, Severity
 from watchdog.model.results import OpenFinding
 from watchdog.model.snapshot import RESOURCE_FAMILY, FamilyState, Resource, Snapshot
 from watchdog.store import pages
+from watchdog.store.lock import owner
 from watchdog.store.memo import StoreMemo
 from watchdog.store.rows import dump as _dump
 from watchdog.store.rows import row_resource
@@ -30,6 +31,8 @@ _INSERT_BASELINE = ("INSERT INTO baseline (type, sid, family, fingerprint, essen
                     "VALUES (?, ?, ?, ?, ?)")
 
 APPLICATION_ID = 0x46574447  # "FWDG"
+# How long a write waits for another process's transaction (the daemon's cycle) to end
+BUSY_SECONDS = 5
 
 MIGRATIONS: list[str] = [
     # 1: the core
@@ -177,7 +180,7 @@ class StateStore:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
             self._migrate(conn, version)
         except sqlite3.Error as exc:
             raise StateError(f"state: {self.path}: cannot be used ({exc})") from None
@@ -208,7 +211,13 @@ class StateStore:
             if self._conn.in_transaction:
                 yield self._conn
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                raise StateError(f"state: {self.path}: busy: {owner(self.path)} kept it locked "
+                                 f"for {BUSY_SECONDS} s; try again") from None
             try:
                 yield self._conn
             except BaseException:
