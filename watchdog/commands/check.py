@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 
 from watchdog.commands import progress
 from watchdog.commands.catalogue import find_rule
@@ -17,6 +18,7 @@ from watchdog.commands.completion import mark_rule_argument
 from watchdog.commands.report import exit_code, render_json, render_table, stale
 from watchdog.commands.terminal import Terminal
 from watchdog.controls.marks import in_force
+from watchdog.controls.trust import own_write
 from watchdog.model.findings import Finding, Severity
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.model.times import utcnow
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     before = watcher.access.stats.total()
     with progress.shown("check", args.quiet):
         evidence = load_recent_evidence(watcher.access.client, settings.events, now)
+        evidence.own = partial(own_write, watcher.store)  # its heals are its own
         watcher.enrichers.append(evidence.enrich)
         watcher.changes = evidence
         result = watcher.poll(now)

@@ -17,6 +17,7 @@ from typing import Any
 
 from watchdog.controls.trusted import trusted_by
 from watchdog.model.snapshot import RESOURCE_FAMILY, Resource, Snapshot, thaw
+from watchdog.model.times import iso
 from watchdog.settings import Settings
 from watchdog.signals.evidence import Change, EvidenceCache
 from watchdog.store.store import StateStore
@@ -37,11 +38,20 @@ def _norm(value: Any) -> Any:
     return None if value == "" else value
 
 
+def own_write(store: StateStore, change: Change) -> dict[str, Any] | None:
+    """The heal of this resource written near the event's time, when the change was the
+    watchdog's own (``{"rule", "heal_at"}``, from the heal journal), else None."""
+    rows = store.execute("SELECT at, rule FROM heals WHERE resource_sid = ? AND (outcome = "
+                         "'applied' OR phase = 'writing') ORDER BY id DESC", (change.resource_sid,))
+    for at, rule in rows:
+        written = datetime.fromisoformat(at)
+        if abs(written - change.time) <= OWN_WRITE_WINDOW:
+            return {"rule": rule, "heal_at": iso(written)}
+    return None
+
+
 def _own_write(store: StateStore, change: Change) -> bool:
-    """A heal of this resource was written near the event's time: the watchdog's own change."""
-    rows = store.execute("SELECT at FROM heals WHERE resource_sid = ? AND (outcome = 'applied' "
-                         "OR phase = 'writing')", (change.resource_sid,))
-    return any(abs(datetime.fromisoformat(r[0]) - change.time) <= OWN_WRITE_WINDOW for r in rows)
+    return own_write(store, change) is not None
 
 
 def adopt(store: StateStore, settings: Settings, baseline: Snapshot | None, snapshot: Snapshot,

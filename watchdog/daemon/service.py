@@ -15,12 +15,14 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from types import FrameType
 
 import sentry_sdk
 
 from watchdog import __version__
 from watchdog.alerts.pagerduty import PagerDutySink
+from watchdog.controls.trust import own_write
 from watchdog.cycle import Watcher
 from watchdog.daemon.http import HttpServer
 from watchdog.daemon.jobs import Jobs
@@ -63,7 +65,7 @@ class Daemon:
         self.started_at = clock()
         self.groups = job_groups(settings)
         self.largest_interval = max(g.interval for g in self.groups)
-        self.evidence = EvidenceCache()
+        self.evidence = EvidenceCache(own=partial(own_write, watcher.store))
         self.refresher = Refresher()
         self.jobs = Jobs(watcher, metrics, self.refresher, clock)
         self.observer = CycleObserver(settings, watcher, metrics, self.started_at,

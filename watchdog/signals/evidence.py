@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,10 +55,16 @@ class Alert:
     service_sid: str | None = None
 
 
+# The watchdog's own write that made a change, from the heal journal ({"rule", "heal_at"}), or
+# None: the composition root hands one in, so that evidence never names a heal as someone else's.
+OwnWrite = Callable[[Change], dict[str, Any] | None]
+
+
 class EvidenceCache:
     """The latest change per resource and the recent alerts; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, own: OwnWrite | None = None) -> None:
+        self.own = own
         self._lock = threading.Lock()
         self._changes: dict[str, Change] = {}
         self._history: dict[str, dict[str, Change]] = {}  # resource -> event SID -> change
@@ -112,6 +118,9 @@ class EvidenceCache:
         change = self._cause(finding, now)
         if change is not None:
             out["last_change"] = change.to_json()
+            mine = self.own(change) if self.own is not None else None
+            if mine:
+                out["last_change"]["by_watchdog"] = mine
         count = self.alert_count(_related_sids(finding), now)
         if count:
             out["debugger_alerts_last_hour"] = count
@@ -179,6 +188,9 @@ def evidence_text(details: dict[str, Any]) -> str:
     change = evidence.get("last_change")
     if change:
         who = " ".join(str(x) for x in (change.get("actor_type"), change.get("actor_sid")) if x)
+        mine = change.get("by_watchdog")
+        if isinstance(mine, dict):  # its own heal: the credentials' actor is the watchdog
+            who = f"flex-watchdog itself (its heal of {mine.get('rule')} at {mine.get('heal_at')})"
         text = f"{change['event_type']} at {change['time']} by {who or 'unknown'}"
         if change.get("source"):
             text += f" via {change['source']}"
