@@ -180,8 +180,8 @@ class Watcher:
             kept = [item.finding() for item in self.store.open_findings().values()
                     if item.rule not in evaluation.evaluated]
             points = routes(ctx.snapshot, [*evaluation.findings, *kept],
-                            flex=self.settings.flex, baseline=ctx.baseline,
-                            topology=ctx.topology)
+                            flex=self.settings.flex, topology=ctx.topology,
+                            baseline_topology=ctx.baseline_topology)
             evaluation.findings[:] = with_impact(evaluation.findings, points)
             return reach(ctx.snapshot, points)
         except Exception:

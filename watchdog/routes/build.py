@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from watchdog.model.addresses import address_type, auto_creation
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import Resource, Snapshot
-from watchdog.model.topology import BOTH, CONVERSATIONS, LEGACY, Topology
+from watchdog.model.topology import BOTH, CONVERSATIONS, LEGACY, NONE, VOICE, Topology
 from watchdog.routes import explain as rules
 from watchdog.routes.explain import Explainer
 from watchdog.routes.hops import CALL, CONVERSATION, MESSAGE, Hops, Tracer
@@ -25,12 +25,15 @@ VOICE_RULES = rules.VOICE_NUMBER | {"numbers.voice-flow-missing"}
 
 def routes(snapshot: Snapshot, findings: Iterable[Finding], *,
            flex: FlexSettings | None = None, baseline: Snapshot | None = None,
-           topology: Topology | None = None) -> list[EntryPoint]:
+           topology: Topology | None = None,
+           baseline_topology: Topology | None = None) -> list[EntryPoint]:
     """Every entry point with its hops, in a stable order (numbers by voice then SMS, WhatsApp,
-    chat, web). ``topology`` may be the one the rules already derived for ``snapshot``."""
+    chat, web). ``topology`` and ``baseline_topology`` may be the ones the rules already
+    derived (``RuleContext``): their numbers' stacks are then not derived again."""
     flex = flex or FlexSettings()
     topo = topology if topology is not None else Topology(snapshot, flex)
-    base = Topology(baseline, flex) if baseline is not None else None
+    base = baseline_topology if baseline_topology is not None else (
+        Topology(baseline, flex) if baseline is not None else None)
     tracer = Tracer(snapshot, topo, Explainer(findings))
     out = list(_numbers(tracer, base))
     out += _addresses(tracer, base)
@@ -45,15 +48,27 @@ def _source(tracer: Tracer, base: Topology | None, type_: str, family: str) -> l
     return base.snapshot.of_type(type_)
 
 
+MESSAGING = (LEGACY, CONVERSATIONS, BOTH)
+
+
 def _numbers(tracer: Tracer, base: Topology | None) -> Iterator[EntryPoint]:
     topo, explainer = tracer.topo, tracer.explainer
+    stacks, old_stacks = topo.stacks, base.stacks if base is not None else {}
+    # Flex now, in the baseline, or named by a finding: the others (most numbers) are skipped.
+    flex = {sid for table in (stacks, old_stacks) for sid, stack in table.items()
+            if stack != NONE} | set(explainer.index)
     for number in _source(tracer, base, "phone_number", "numbers"):
+        if number.sid not in flex:
+            continue
+        now, was = stacks.get(number.sid, NONE), old_stacks.get(number.sid, NONE)
+        named = explainer.names_any(number.sid)
         phone = str(number.get("phone_number"))
-        old = base.snapshot.get("phone_number", number.sid) if base is not None else None
-        if topo.routes_calls_to_flex(number) or explainer.names(VOICE_RULES, number.sid) or (
-                base is not None and old is not None and base.routes_calls_to_flex(old)):
+        old = base.snapshot.get("phone_number", number.sid) \
+            if base is not None and was != NONE else None
+        if _takes_calls(topo, number, now) or (named and explainer.names(VOICE_RULES, number.sid)) \
+                or (base is not None and old is not None and _takes_calls(base, old, was)):
             yield _voice(tracer, number, phone)
-        stack = _messaging_stack(tracer, base, number)
+        stack = _messaging_stack(now, was, explainer.stack_of(number.sid) if named else None)
         if stack == LEGACY:
             yield _point("sms", phone, number.sid, LEGACY, _legacy_sms(tracer, number, phone))
         elif stack == CONVERSATIONS:
@@ -61,12 +76,16 @@ def _numbers(tracer: Tracer, base: Topology | None) -> Iterator[EntryPoint]:
                          _conversations_sms(tracer, base, number, phone))
 
 
-def _messaging_stack(tracer: Tracer, base: Topology | None, number: Resource) -> str | None:
-    """legacy or conversations (a number claimed by both is served by its legacy plumbing)."""
-    for stack in (tracer.topo.stacks.get(number.sid),
-                  base.stacks.get(number.sid) if base is not None else None,
-                  tracer.explainer.stack_of(number.sid)):
-        if stack in (LEGACY, BOTH, "both"):
+def _takes_calls(topo: Topology, number: Resource, stack: str) -> bool:
+    """Whether "A call comes in" runs a Flex Studio flow (a voice-only number always does)."""
+    return stack == VOICE or (stack in MESSAGING and topo.routes_calls_to_flex(number))
+
+
+def _messaging_stack(*stacks: str | None) -> str | None:
+    """legacy or conversations (a number claimed by both is served by its legacy plumbing):
+    now, else in the baseline, else as a finding on it says."""
+    for stack in stacks:
+        if stack in (LEGACY, BOTH):
             return LEGACY
         if stack == CONVERSATIONS:
             return CONVERSATIONS

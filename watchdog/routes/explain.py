@@ -49,14 +49,21 @@ class Explainer:
              trigger: str | None = None, widget: str | None = None) -> Finding | None:
         """The first finding of ``rules`` naming one of ``anchors``; a Send to Flex finding
         only when one of its widgets is ``widget`` reached by ``trigger``."""
+        index = self.index
+        if not index:
+            return None
         for anchor in anchors:
-            for finding in self.index.get(anchor or "", ()):
+            for finding in index.get(anchor or "", ()):
                 if finding.rule in rules and _widget_matches(finding, trigger, widget):
                     return finding
         return None
 
     def names(self, rules: frozenset[str], sid: str) -> bool:
-        return any(f.rule in rules for f in self.index.get(sid, ()))
+        found = self.index.get(sid)
+        return found is not None and any(f.rule in rules for f in found)
+
+    def names_any(self, sid: str) -> bool:
+        return sid in self.index
 
     def stack_of(self, sid: str) -> str | None:
         """The messaging stack a finding on phone number ``sid`` says it has (or had)."""

@@ -36,12 +36,21 @@ class Tracer:
     explainer: Explainer
     _parsed: dict[str, FlowDef | None] = field(default_factory=dict)
     _tails: dict[tuple[str, str, str], tuple[Hop, ...]] = field(default_factory=dict)
+    _studio: dict[tuple[str | None, str], tuple[Hop, ...]] = field(default_factory=dict)
+    _complete: frozenset[str] = frozenset()
+    _chat_exists: bool = False
+    _proxy: dict[bool, Hop] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:  # asked once per hop: 20,000 entry points at 10,000 numbers
+        self._complete = frozenset(f for f, s in self.snapshot.families.items() if s.complete)
+        chat = self.topo.chat_service_sid
+        self._chat_exists = bool(chat) and self.snapshot.get("chat_service", chat) is not None
 
     def hop(self, kind: str, sid: str | None, label: str, families: tuple[str, ...],
             rule_ids: frozenset[str], anchors: Iterable[str | None], problem: bool,
             trigger: str | None = None, widget: str | None = None) -> Hop:
-        unread = [f for f in families if not self.snapshot.complete(f)]
-        if unread:
+        if not self._complete.issuperset(families):
+            unread = [f for f in families if f not in self._complete]
             what = f"{KIND_LABELS[kind]} {sid}" if sid else KIND_LABELS[kind]
             return Hop(kind, sid, f"{what} ({', '.join(unread)} could not be read)", "unknown")
         finding = self.explainer.find(rule_ids, anchors, trigger, widget)
@@ -67,16 +76,20 @@ class Tracer:
         ok = target.kind == "proxy-message" and (proxy is None or target.sid == proxy.sid)
         pooled = proxy is not None and (str(number.get("phone_number")) in self.topo.proxy_pool
                                         or number.sid in self.topo.proxy_pool_sids)
-        label = "no Flex Proxy Service" if proxy is None else \
-            f'Flex Proxy Service "{proxy.name}"' + ("" if pooled else ", number not in its pool")
-        return [
-            self.hop("number", number.sid, "A message comes in → Flex Proxy Service",
-                     ("numbers", "proxy"),
-                     rules.LEGACY_NUMBER if ok or proxy else rules.LEGACY_NUMBER_NO_PROXY,
-                     (number.sid,), not ok),
-            self.hop("proxy", proxy.sid if proxy else None, label,
-                     ("proxy", "configuration"), rules.PROXY,
-                     (proxy.sid if proxy else "flex-proxy-service", number.sid), not pooled)]
+        first = self.hop("number", number.sid, "A message comes in → Flex Proxy Service",
+                         ("numbers", "proxy"),
+                         rules.LEGACY_NUMBER if ok or proxy else rules.LEGACY_NUMBER_NO_PROXY,
+                         (number.sid,), not ok)
+        if self.explainer.names_any(number.sid) or pooled not in self._proxy:
+            label = "no Flex Proxy Service" if proxy is None else \
+                f'Flex Proxy Service "{proxy.name}"' + ("" if pooled else ", number not in its pool")
+            hop = self.hop("proxy", proxy.sid if proxy else None, label,
+                           ("proxy", "configuration"), rules.PROXY,
+                           (proxy.sid if proxy else "flex-proxy-service", number.sid), not pooled)
+            if self.explainer.names_any(number.sid):
+                return [first, hop]
+            self._proxy[pooled] = hop  # the same for every number no finding names
+        return [first, self._proxy[pooled]]
 
     def conversations_number(self, number: Resource) -> Hop:
         handled = blank(number.get("sms_url")) and blank(number.get("sms_application_sid"))
@@ -94,9 +107,9 @@ class Tracer:
                         status.upper() not in ONLINE)
 
     def flex_flow(self, flow: Resource | None, anchor: str | None) -> Hop:
-        chat = self.topo.chat_service_sid
+        chat = self.topo.chat_service_sid if self._chat_exists else None
         bad = flow is None or flow.get("enabled") is False or not chat or \
-            flow.get("chat_service_sid") != chat or self.snapshot.get("chat_service", chat) is None
+            flow.get("chat_service_sid") != chat
         label = f'Flex Flow "{flow.name}"' if flow is not None else "no Flex Flow for the number"
         return self.hop("flex_flow", flow.sid if flow else None, label,
                         ("flex_flows", "configuration", "chat"), rules.FLEX_FLOW,
@@ -126,6 +139,18 @@ class Tracer:
 
     # -- Studio and TaskRouter, shared by every stack ------------------------------------------
     def studio(self, flow_sid: str | None, anchor: str | None, trigger: str) -> Hops:
+        """Studio flow → trigger → workflow → task channel → queues. The same for every entry
+        point into the flow by this trigger, but for a finding on what points at the flow (the
+        number, Flex Flow or address ``anchor``), which only the first hop reads."""
+        key = (flow_sid, trigger)
+        if key not in self._studio:
+            self._studio[key] = tuple(self._studio_route(flow_sid, None, trigger))
+        shared = list(self._studio[key])
+        if anchor and self.explainer.names(rules.STUDIO_FLOW, anchor):
+            shared[0] = self._studio_route(flow_sid, anchor, trigger)[0]
+        return shared
+
+    def _studio_route(self, flow_sid: str | None, anchor: str | None, trigger: str) -> Hops:
         flow = self.topo.flows.get(flow_sid or "")
         definition = self._definition(flow)
         label = f'Studio flow "{flow.name}"' if flow else f"Studio flow {flow_sid} (deleted)"

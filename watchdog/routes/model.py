@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 State = Literal["ok", "broken", "unknown"]
 STATES: tuple[State, ...] = ("ok", "broken", "unknown")
@@ -13,12 +12,12 @@ KINDS = ("number", "sender", "proxy", "flex_flow", "address", "conversations_ser
          "studio_flow", "trigger", "workflow", "task_channel", "task_queue")
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(NamedTuple):
     """One step of a route: the resource it passes through and whether it lets customers on.
 
     ``finding`` is the id of the finding that explains a broken hop (None when the structure
-    is broken and no rule reported it, e.g. the rule is turned off); ``rule`` is its rule."""
+    is broken and no rule reported it, e.g. the rule is turned off); ``rule`` is its rule.
+    Immutable tuples: 100,000 hops at 10,000 numbers are built every cycle."""
 
     kind: str
     sid: str | None
@@ -32,8 +31,7 @@ class Hop:
                 "finding": self.finding}
 
 
-@dataclass(frozen=True)
-class EntryPoint:
+class EntryPoint(NamedTuple):
     """Where customers come in: a number by voice or SMS, a WhatsApp or chat address, a web
     Flex Flow. ``id`` is ``<channel>:<address>`` (``voice:+1555…``, ``sms:+1555…``,
     ``chat:IG…``, ``web:FO…``); a WhatsApp address already names its channel, so its id is the
