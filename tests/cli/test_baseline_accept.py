@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli.inproc import run_cli
 from tests.daemon.timeline import Timeline, timeline_settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
@@ -25,10 +25,10 @@ def run(args: list[str], sim: SimulatorServer, tmp_path: Path,
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     env |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
             "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url,
+            "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
             "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "cli.db"),
             "FLEX_WATCHDOG_TWILIO__MAX_ATTEMPTS": "1"}
-    return subprocess.run([sys.executable, "-m", "watchdog", *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(args, env, stdin)
 
 
 def findings(sim: SimulatorServer, tmp_path: Path) -> list[tuple[str, str]]:

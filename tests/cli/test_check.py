@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
 
+from tests.cli.inproc import run_cli
 from tests.conftest import NOW
 from watchdog.commands.report import exit_code, to_json
 from watchdog.daemon.app import build_watcher
@@ -176,11 +175,11 @@ def _run(args, sim, tmp_path, **env):
     full = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     full |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
              "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url,
+             "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
              "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "cli.db"),
              "FLEX_WATCHDOG_TWILIO__MAX_ATTEMPTS": "1", "FLEX_WATCHDOG_LOG__LEVEL": "DEBUG"}
     full |= env
-    return subprocess.run([sys.executable, "-m", "watchdog", *args], env=full,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(args, full)
 
 
 @pytest.mark.slow

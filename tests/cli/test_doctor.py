@@ -23,6 +23,7 @@ def doctor(sim, tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     full |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
              "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url,
+             "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
              "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "state.db"),
              "FLEX_WATCHDOG_TWILIO__BACKOFF_BASE_SECONDS": "0"}
     full = {k: v for k, v in (full | env).items() if v != ""}

@@ -21,6 +21,7 @@ def _run(server: SimulatorServer, tmp_path: Path, *args: str) -> subprocess.Comp
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     env |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
             "FLEX_WATCHDOG_TWILIO_BASE_URL": server.url,
+            "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
             "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "state.db"),
             "FLEX_WATCHDOG_TWILIO__MAX_ATTEMPTS": "1"}
     return subprocess.run([sys.executable, "-m", "watchdog", "migration", *args], env=env,

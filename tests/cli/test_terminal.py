@@ -24,6 +24,7 @@ def sim_env(sim, tmp_path, **extra: str) -> dict[str, str]:
            if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     return env | {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
                   "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url,
+                  "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
                   "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "cli.db"),
                   "FLEX_WATCHDOG_TWILIO__MAX_ATTEMPTS": "1"} | extra
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.inproc import run_cli
 from watchdog.model.snapshot import FAMILIES
 from watchdog.simulator import Fault, SimulatorServer
 from watchdog.simulator import studio as flows
@@ -30,11 +30,11 @@ def cli(args: list[str], sim: SimulatorServer, tmp_path: Path, **env: str
     full = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     full |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
              "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url,
+             "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
              "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "cli.db"),
              "FLEX_WATCHDOG_TWILIO__MAX_ATTEMPTS": "1",
              "FLEX_WATCHDOG_TWILIO__TIMEOUT_SECONDS": "0.5"} | env
-    return subprocess.run([sys.executable, "-m", "watchdog", *args], env=full,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(args, full)
 
 
 def warnings(stderr: str) -> list[str]:

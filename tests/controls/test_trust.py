@@ -105,6 +105,7 @@ def test_check_adopts_a_trusted_change_and_baseline_diff_shows_it(sim, tmp_path,
     for key, value in {"TWILIO_ACCOUNT_SID": world.account_sid,
                        "TWILIO_AUTH_TOKEN": world.auth_token,
                        "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url,
+                       "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
                        "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "state.db"),
                        "FLEX_WATCHDOG_BASELINE__TRUSTED_SOURCES": '["198.51.100.0/24"]'}.items():
         monkeypatch.setenv(key, value)

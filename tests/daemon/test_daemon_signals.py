@@ -67,6 +67,7 @@ def daemon_process(sim, tmp_path, **env: str) -> Iterator[Process]:
             if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_", "SENTRY_"))}
     full |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
              "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url,
+             "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
              "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "run.db"),
              "FLEX_WATCHDOG_HTTP__HOST": "127.0.0.1", "FLEX_WATCHDOG_HTTP__PORT": "0",
              "FLEX_WATCHDOG_LOG__FORMAT": "json", "FLEX_WATCHDOG_TWILIO__MAX_ATTEMPTS": "1",

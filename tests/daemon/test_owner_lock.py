@@ -80,6 +80,7 @@ def test_the_lock_dies_with_a_killed_daemon(sim, world, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     env |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
             "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url, "FLEX_WATCHDOG_STATE_PATH": str(state),
+            "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
             "FLEX_WATCHDOG_HTTP__PORT": "0", "FLEX_WATCHDOG_HTTP__HOST": "127.0.0.1"}
     proc = subprocess.Popen([sys.executable, "-m", "watchdog", "run"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -219,6 +219,7 @@ def run_daemon(sim, tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     full |= {"TWILIO_ACCOUNT_SID": sim.world.account_sid, "TWILIO_AUTH_TOKEN": sim.world.auth_token,
              "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url, "FLEX_WATCHDOG_HTTP__PORT": "0",
+             "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
              "FLEX_WATCHDOG_STATE_PATH": str(tmp_path / "s.db")} | env
     full = {k: v for k, v in full.items() if v}  # "" unsets (an env value masks a file's group)
     return subprocess.run([sys.executable, "-m", "watchdog", "run"], env=full, text=True,

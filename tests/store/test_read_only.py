@@ -23,6 +23,7 @@ def cli(args: list[str], sim: SimulatorServer, state: Path, read_only_dir: Path 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEX_WATCHDOG_"))}
     env |= {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
             "FLEX_WATCHDOG_TWILIO_BASE_URL": sim.url, "FLEX_WATCHDOG_STATE_PATH": str(state),
+            "FLEX_WATCHDOG_TWILIO__REQUESTS_PER_SECOND": "100000",
             "FLEX_WATCHDOG_TWILIO__MAX_ATTEMPTS": "1"}
     command = [sys.executable, "-m", "watchdog", *args]
     if read_only_dir is not None:
