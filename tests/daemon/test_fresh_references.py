@@ -105,3 +105,8 @@ def test_a_number_re_pointed_to_a_re_created_proxy_service_is_judged_against_it(
             not in finding.summary
         assert finding.details["expected_sms_url"] == proxy_webhook_url(world.account_sid,
                                                                          checkup.proxy_sid)
+    # the deliberate re-point to the Flex Proxy Service that exists now is drift, not an overwrite
+    drift = [f for f in refresh.findings if f.resource_sid == first]
+    assert sorted((f.rule, f.severity, f.resource_type) for f in drift) == [  # and its pool entry
+        ("baseline.resource-changed", "info", "phone_number"),
+        ("baseline.resource-changed", "info", "proxy_phone_number")]
