@@ -14,6 +14,7 @@ from watchdog.healing import records
 from watchdog.restore.apply import Applier
 from watchdog.restore.plan import Plan
 from watchdog.simulator import Fault, SimulatorServer
+from watchdog.simulator.catalog import everyone_workflow_configuration
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 from watchdog.simulator.records import flow_webhook_url
 from watchdog.store.store import StateStore
@@ -147,3 +148,40 @@ def test_each_applied_step_is_a_pagerduty_change_event(sim, env, capsys, monkeyp
         assert sum("restore created studio_flow" in s for s in summaries) == 1
         assert sum("restore updated phone_number" in s for s in summaries) == 3
         assert fake.events("trigger") == []  # a restore never pages
+
+
+def test_a_workflow_of_a_re_created_workspace_comes_back_with_its_queues_by_name(
+        sim, env, capsys):
+    """System Checkup re-created the workspace with its "Everyone" queue only; a person added
+    the "Sales" queue back. The "Sales Routing" workflow the Voice IVR used is re-created in the
+    new workspace, routing to the new "Sales" queue (mapped by name), and the flow follows it."""
+    world = sim.world
+    old_ws = world.workspace_sid or ""
+    old_sales = world.add_task_queue(old_ws, "Sales")
+    old_wf = world.add_workflow(old_ws, "Sales Routing", everyone_workflow_configuration(old_sales))
+    world.edit_flow(world.flows["Voice IVR"], workflow=old_wf)
+    _accept(capsys)
+    world.recreate_workspace()
+    sales = world.add_task_queue(world.workspace_sid or "", "Sales")
+    code, out, _ = run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))
+    assert code == 1, out
+    plan = load_plan(env / "plan.json")
+    assert not [n for n in plan["notes"] if n["kind"] == "refused"], plan["notes"]
+    created = [s for s in plan["steps"] if s["kind"] == "taskrouter-workflow"]
+    assert [s["after"]["friendly_name"] for s in created] == ["Sales Routing"]
+    assert sales in created[0]["after"]["configuration"]
+    assert old_sales not in created[0]["after"]["configuration"]
+    assert {"type": "taskrouter_task_queue", "name": "Sales", "from": old_sales, "to": sales,
+            "by": "friendly name"} in plan["mappings"]
+    assert f"Sales (taskrouter_task_queue): {old_sales} -> {sales}" in out \
+        or (old_sales in out and sales in out), "the plan shows the mapping"
+
+    code, out, err = run(capsys, "restore", "--apply", str(env / "plan.json"))
+    assert code == 0, out + err
+    with world.lock:
+        made = [(sid, w) for sid, w in world.store.workflows[world.workspace_sid or ""].items()
+                if w["friendly_name"] == "Sales Routing"]
+        voice = world.store.flows[world.flows["Voice IVR"]]["definition"]
+    assert len(made) == 1 and json.loads(made[0][1]["configuration"])["task_routing"][
+        "default_filter"]["queue"] == sales
+    assert made[0][0] in json.dumps(voice), "the Voice IVR's Send to Flex uses the new workflow"

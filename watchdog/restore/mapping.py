@@ -60,7 +60,7 @@ class SidMap:
 def build(base: Snapshot, cur: Snapshot, base_topo: Topology, cur_topo: Topology) -> SidMap:
     m = SidMap(base_topo, cur_topo)
     _roles(m, base, cur)
-    _queues(m)
+    _queues(m, base, cur)
     for old in base.of_type("taskrouter_workflow") + base.of_type("taskrouter_task_channel"):
         if old.get("workspace_sid") == base_topo.workspace_sid:
             _in_workspace(m, old, cur)
@@ -88,8 +88,10 @@ def _roles(m: SidMap, base: Snapshot, cur: Snapshot) -> None:
         m.sids.setdefault(m.base.configuration.sid, m.cur.configuration.sid)
 
 
-def _queues(m: SidMap) -> None:
-    """TaskQueues are not read: the Flex target queue is mapped by its role."""
+def _queues(m: SidMap, base: Snapshot, cur: Snapshot) -> None:
+    """The Flex target queue by its role in the Flex Configuration; every other baseline queue
+    of the baseline's workspace by its friendly name in the current Flex workspace (one match:
+    a re-created workspace's queues have new SIDs and the same names)."""
     key = "taskrouter_target_taskqueue_sid"
     old = m.base.configuration.get(key) if m.base.configuration else None
     new = m.cur.configuration.get(key) if m.cur.configuration else None
@@ -97,6 +99,19 @@ def _queues(m: SidMap) -> None:
         m.sids[str(old)] = str(new)
         m.shown.append({"type": "taskrouter_task_queue", "name": "Flex target queue",
                         "from": str(old), "to": str(new), "by": "the Flex Configuration"})
+    workspace = m.cur.workspace_sid
+    for queue in base.of_type("taskrouter_task_queue"):
+        if queue.sid in m.sids or queue.get("workspace_sid") != m.base.workspace_sid:
+            continue
+        if cur.get(queue.type, queue.sid) is not None:
+            m._set(queue, queue.sid, "sid")
+            continue
+        same = [r.sid for r in cur.of_type(queue.type) if r.get("workspace_sid") == workspace
+                and r.get("friendly_name") == queue.get("friendly_name")]
+        if len(same) == 1:
+            m._set(queue, same[0], "friendly name")
+        elif same:
+            m.ambiguous[queue.sid] = sorted(same)
 
 
 def _in_workspace(m: SidMap, old: Resource, cur: Snapshot) -> None:

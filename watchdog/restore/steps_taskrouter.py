@@ -1,5 +1,5 @@
-"""Re-create a deleted TaskRouter workflow (queues re-pointed by role) or task channel, in the
-Flex workspace the Flex Configuration names now."""
+"""Re-create a deleted TaskRouter workflow (its queues re-pointed by role and by name) or task
+channel, in the Flex workspace the Flex Configuration names now."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def workflow(ctx: PlanContext, old: Resource) -> Step | None:
                      ) if old.get("workspace_sid") != workspace else []
     if unknown and reasons:
         ctx.note("refused", old.sid, f"{label(old)}: its configuration names TaskQueue(s) "
-                 f"{', '.join(unknown)} of the deleted workspace, which restore cannot map by "
-                 "name (queues are not read): re-create it by hand")
+                 f"{', '.join(unknown)} of the deleted workspace with no queue of the same name "
+                 "(or more than one) in the current Flex workspace: create the queue, or "
+                 "re-create the workflow by hand")
         return None
     url = f"{_base(workspace)}/Workflows"
     fields = form(FriendlyName=old.get("friendly_name"), Configuration=config,
