@@ -11,6 +11,7 @@ import pytest
 from tests.restore.support import cli_env, load_plan, run, writes
 from tests.schemas import validator
 from watchdog.simulator import SimulatorServer, healthy_legacy
+from watchdog.simulator.records import flow_webhook_url
 
 
 @pytest.fixture
@@ -86,3 +87,26 @@ def test_staging_to_prod_maps_sids_by_name(tmp_path, monkeypatch, capsys):
     assert code == 1 and len(create) == 1
     assert create[0]["request"]["form"]["Integration.FlowSid"] == prod.flows["Webchat Flow"]
     assert create[0]["request"]["form"]["ChatServiceSid"] == prod.chat_service_sid
+
+
+def test_staging_to_prod_maps_numbers_by_phone_number(tmp_path, monkeypatch, capsys):
+    staging, prod = healthy_legacy(seed=1), healthy_legacy(seed=2)
+    with SimulatorServer(staging) as sim:
+        cli_env(sim, tmp_path / "staging.db", monkeypatch)
+        assert run(capsys, "export", str(tmp_path / "staging"), "--current")[0] == 0
+    number = prod.flex_numbers[0]
+    phone = prod.number(number)["phone_number"]
+    (old,) = [pn for pn in staging.flex_numbers if staging.number(pn)["phone_number"] == phone]
+    assert old != number  # the same phone number, another account's SID
+    prod.set_number(number, voice_url="https://ivr.example.com/answer")
+    with SimulatorServer(prod) as sim:
+        cli_env(sim, tmp_path / "prod.db", monkeypatch)
+        code, out, _ = run(capsys, "restore", "--plan", "--from", str(tmp_path / "staging"),
+                           "--format", "json")
+    plan = json.loads(out)
+    assert {"type": "phone_number", "name": phone, "from": old, "to": number,
+            "by": "phone number"} in plan["mappings"]
+    (step,) = [s for s in plan["steps"] if s["kind"] == "number-webhooks"]
+    assert code == 1 and step["resource_sid"] == number
+    assert step["request"]["form"]["VoiceUrl"] == flow_webhook_url(prod.account_sid,
+                                                                   prod.flows["Voice IVR"])

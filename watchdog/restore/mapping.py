@@ -1,7 +1,8 @@
 """Baseline SID -> the SID that fills the same role in the account now.
 
 Services and the workspace follow the Flex Configuration (System Checkup re-creates them under
-new SIDs); workflows and task channels are matched by name inside the current Flex workspace;
+new SIDs); workflows, task channels and task queues are matched by name inside the current Flex
+workspace; numbers keep their SID, else (another account) the number with the same phone number;
 flows, Flex Flows and address configurations keep their SID, else the one current resource
 with the same name (or address). A baseline resource with no counterpart is *missing*: the
 planner re-creates it when it can, and its references then read ``$NEW[<old SID>]``.
@@ -61,6 +62,7 @@ def build(base: Snapshot, cur: Snapshot, base_topo: Topology, cur_topo: Topology
     m = SidMap(base_topo, cur_topo)
     _roles(m, base, cur)
     _queues(m, base, cur)
+    _numbers(m, base, cur)
     for old in base.of_type("taskrouter_workflow") + base.of_type("taskrouter_task_channel"):
         if old.get("workspace_sid") == base_topo.workspace_sid:
             _in_workspace(m, old, cur)
@@ -112,6 +114,21 @@ def _queues(m: SidMap, base: Snapshot, cur: Snapshot) -> None:
             m._set(queue, same[0], "friendly name")
         elif same:
             m.ambiguous[queue.sid] = sorted(same)
+
+
+def _numbers(m: SidMap, base: Snapshot, cur: Snapshot) -> None:
+    """A number keeps its SID; from another account's export (staging to prod) it is the one
+    with the same phone number. A number is never bought or re-created: one with no
+    counterpart is left out."""
+    by_phone: dict[str, list[str]] = {}
+    for number in cur.of_type("phone_number"):
+        by_phone.setdefault(str(number.get("phone_number")), []).append(number.sid)
+    for old in base.of_type("phone_number"):
+        if cur.get(old.type, old.sid) is not None:
+            continue
+        same = by_phone.get(str(old.get("phone_number")), [])
+        if len(same) == 1:
+            m._set(old, same[0], "phone number")
 
 
 def _in_workspace(m: SidMap, old: Resource, cur: Snapshot) -> None:
