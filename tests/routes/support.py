@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import NOW, sim_settings
 from tests.rules.test_rules_worlds import FAMILY_REQUESTS
@@ -26,10 +27,11 @@ def chat_address(world: World) -> str:
 
 
 def traced(world: World, tmp_path: Path, act: Callable[[World], object] | None = None,
-           fail: str | None = None) -> tuple[list[EntryPoint], CycleResult]:
+           fail: str | None = None,
+           settings: dict[str, Any] | None = None) -> tuple[list[EntryPoint], CycleResult]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     with SimulatorServer(world) as server:
-        watcher = build_watcher(sim_settings(server, tmp_path / "state.db"))
+        watcher = build_watcher(sim_settings(server, tmp_path / "state.db", **(settings or {})))
         assert watcher.poll(NOW).findings == []
         if act is not None:
             act(world)

@@ -71,6 +71,13 @@ def _numbers(w: World, channel: str, sids: list[str] | None = None) -> list[str]
     return [f"{channel}:{phone(w, pn)}" for pn in (w.flex_numbers if sids is None else sids)]
 
 
+def _webchat_flow_never_published(w: World) -> None:
+    """The web Flex Flow moved onto a new flow that was never published."""
+    flow = w.add_flow("Webchat Flow v2", {}, status="draft")
+    w.store.flows[flow]["definition"] = None
+    w.set_flex_flow(w.webchat_flex_flow_sid or "", flow_sid=flow)
+
+
 BREAKS = [
     Break("voice-webhook-overwritten", healthy_legacy,
           lambda w: w.set_number(w.legacy_numbers[0], voice_url="https://example.com/ivr"),
@@ -124,6 +131,13 @@ BREAKS = [
           lambda w: w.set_address(w.address_configs[w.conversations_numbers[0]], enabled=False),
           lambda w: _each(_numbers(w, "sms", w.conversations_numbers[:1]), "address",
                           "conversations.address-autocreation-disabled")),
+    Break("address-deleted", healthy_conversations,
+          lambda w: w.delete(w.address_configs[w.conversations_numbers[0]]),
+          lambda w: _each(_numbers(w, "sms", w.conversations_numbers[:1]), "address",
+                          "conversations.address-missing")),
+    Break("webchat-flow-never-published", healthy_legacy, _webchat_flow_never_published,
+          lambda w: {f"web:{w.webchat_flex_flow_sid}": ("studio_flow",
+                                                        "studio.flow-unpublished")}),
     Break("default-service-deleted", with_chat(healthy_conversations),
           lambda w: w.delete(w.conversations_service_sid or ""),
           lambda w: _each(_numbers(w, "sms") + [*w.whatsapp_senders]
@@ -190,3 +204,29 @@ def test_summary_counts_every_channel_and_state(tmp_path):
     assert (summary["ok"], summary["broken"], summary["unknown"]) == (6, 1, 0)
     assert summary["by_channel"]["sms"] == {"ok": 2, "broken": 1, "unknown": 0}
     assert summary["by_channel"]["whatsapp"] == {"ok": 0, "broken": 0, "unknown": 0}
+
+
+def test_a_broken_structure_no_rule_reports_is_broken_without_a_finding(tmp_path):
+    world = healthy_legacy()
+    rule = "numbers.message-webhook-overwritten"
+    points, result = traced(world, tmp_path,
+                            lambda w: w.set_number(w.legacy_numbers[0], sms_url="https://x.example"),
+                            settings={"rules": {rule: {"enabled": False}}})
+    assert rule not in {f.rule for f in result.findings}
+    [point] = [p for p in points if p.state == "broken"]
+    assert point.hops[0].kind == "number" and point.hops[0].finding is None
+    assert point.findings == ()
+
+
+def test_a_voice_only_number_whose_calls_are_repointed_stays_listed(tmp_path):
+    world = healthy_legacy()
+    number = world.legacy_numbers[0]
+
+    def act(w: World) -> None:  # structure gone (pool and Flex Flow), calls sent elsewhere
+        w.remove_from_proxy(number)
+        w.delete(w.number_flex_flows[number])
+        w.set_number(number, sms_url="", voice_url="https://example.com/ivr")
+
+    points, _ = traced(world, tmp_path, act)
+    voice = next(p for p in points if p.id == f"voice:{phone(world, number)}")
+    assert voice.state == "broken" and voice.hops[0].rule == "numbers.voice-webhook-overwritten"
