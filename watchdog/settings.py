@@ -197,9 +197,10 @@ class ScheduleSettings(Group):
     jitter_seconds: float = setting(
         5.0, "seconds", "Random delay up to this added to each poll, so polls do not line up.", ge=0)
     events_seconds: float = setting(
-        15.0, "seconds",
-        "Monitor Events poll interval: who changed what; a change refreshes its family at once.",
-        gt=0)
+        5.0, "seconds",
+        "Monitor Events poll interval: who changed what; a change is read again at once (the "
+        "one resource alone where it can be). One request per poll: every 5 s is 17,280 a "
+        "day, nothing next to Twilio's API limits.", gt=0)
     alerts_seconds: float = setting(
         60.0, "seconds", "Debugger alerts poll interval: what customers are suffering.", gt=0)
 

@@ -83,7 +83,7 @@ def test_jobs_never_overlap_coalesce_and_jitter(quiet):
     for _ in range(20):
         nxt = numbers.trigger.get_next_fire_time(t, t)
         assert t + timedelta(seconds=60) <= nxt <= t + timedelta(seconds=65)
-    assert jobs["events"].trigger.interval == timedelta(seconds=15)
+    assert jobs["events"].trigger.interval == timedelta(seconds=5)
     for feed in ("events", "alerts", "refresh"):
         assert jobs[feed].trigger.jitter is None, "the change feeds keep their pace"
 

@@ -56,6 +56,7 @@ def overwrite(day: Timeline) -> str:
 
 
 def test_an_overwritten_number_is_found_by_reading_that_number_alone(day: Timeline) -> None:
+    assert day.settings.schedule.events_seconds == 5, "the shipped interval"
     day.advance(20)  # between two polls of the numbers
     number = day.server.world.flex_numbers[0]
     since, requests = len(day.results), len(day.server.requests.entries())
