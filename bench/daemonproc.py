@@ -14,16 +14,19 @@ import time
 from pathlib import Path
 
 from bench.simproc import SimProcess
+from watchdog.settings import ScheduleSettings
 
 READY = "first complete snapshot loaded"
 
 
 def scaled_schedule(scale: float) -> dict[str, str]:
-    """The shipped intervals (60/60/120/120/300 s, jitter 5, events 15, alerts 60) times ``scale``."""
-    shipped = {"NUMBERS_SECONDS": 60, "FLEX_FLOWS_SECONDS": 60, "SERVICES_SECONDS": 120,
-               "TASKROUTER_SECONDS": 120, "STUDIO_SECONDS": 300, "JITTER_SECONDS": 5,
-               "EVENTS_SECONDS": 15, "ALERTS_SECONDS": 60}
-    return {f"FLEX_WATCHDOG_SCHEDULE__{k}": f"{v * scale:g}" for k, v in shipped.items()}
+    """The shipped intervals (``ScheduleSettings``' defaults: numbers 60 s, Monitor Events 5 s,
+    ...) times ``scale``."""
+    shipped = ScheduleSettings()
+    names = ("numbers_seconds", "flex_flows_seconds", "services_seconds", "taskrouter_seconds",
+             "studio_seconds", "jitter_seconds", "events_seconds", "alerts_seconds")
+    return {f"FLEX_WATCHDOG_SCHEDULE__{name.upper()}": f"{getattr(shipped, name) * scale:g}"
+            for name in names}
 
 
 class DaemonProcess:

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from bench.matrix import FAULTS, Outcome, cases, run_matrix
+from bench.matrix import ALONE_FAULTS, FAULTS, Outcome, cases, run_matrix
 from bench.tables import render
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 
@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SSL_CERT_FILE"] = str(fake.ca_file)
         outcomes = list(run_matrix(fake))
     if not args.quiet:
-        print(f"Fault matrix: {len(FAULTS)} faults x (families + Monitor feed) = {len(cases())} cases "
+        print(f"Fault matrix: {len(FAULTS)} faults x (families + Monitor feed), and "
+              f"{len(ALONE_FAULTS)} on a number read alone = {len(cases())} cases "
               f"({time.monotonic() - started:.0f} s)\n")
         print(table(outcomes))
         for o in outcomes:

@@ -10,6 +10,12 @@ unknown family, any heal attempted or written, any PagerDuty trigger or resolve 
 *Recovered*: the first clean cycle brings every family back up with the same open findings and
 incidents as before the fault, and nothing was written or paged.
 
+The single-resource path (``numbers-alone``: a Monitor event's number read alone) meets a 404, a
+429 and a body cut short on the one-number fetch, for a number with an open, paged finding and a
+healthy one. *Unknown* then means the read was not taken as data: a 404 asked for the numbers'
+complete poll (which runs next, with the fault still on, and finds both), anything else was
+reported as failed; no cycle was judged on it, and the numbers family stayed up.
+
 The Monitor feed (Monitor Events and Debugger alerts) is no family: its evidence is best effort.
 In its cases both feed jobs run before every cycle; *unknown* then means both feeds reported
 themselves unavailable while every family stayed up and no feed job raised (no traceback, no
@@ -21,12 +27,14 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bench.rig import Rig
 from bench.worlds import GROW, TARGETS, matrix_world, standing_changes
 from watchdog.cycle import CycleResult
-from watchdog.daemon.scheduler import ALERTS, EVENTS
+from watchdog.daemon.scheduler import ALERTS, EVENTS, REFRESH
+from watchdog.model.results import Trigger
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.simulator import Fault, SimulatorServer
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
@@ -52,6 +60,11 @@ FAULTS: dict[str, dict[str, object] | None] = {
 
 #: faulting products that are not families -> (product, path regex) of their requests
 FEEDS = {"monitor": ("monitor", "^/v1/(Events|Alerts)")}
+
+#: the single-resource path: a number read alone, and the faults it meets
+ALONE = "numbers-alone"
+ALONE_FAULTS = ("404", "429", "truncated")
+ONE_NUMBER = r"/IncomingPhoneNumbers/PN\w+\.json$"
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,8 @@ def cases() -> list[Case]:
     (bench/worlds.py GROW): not the Flex Configuration (a singleton) nor the feeds (one page of
     the last hour)."""
     return [Case(source, fault) for source in (*FAMILIES, *FEEDS) for fault in FAULTS
-            if not (fault == "page-2" and source not in GROW)]
+            if not (fault == "page-2" and source not in GROW)] + [
+        Case(ALONE, fault) for fault in ALONE_FAULTS]
 
 
 def run_case(case: Case, fake: FakePagerDuty | None, workdir: Path) -> Outcome:
@@ -112,6 +126,11 @@ def _run(case: Case, rig: Rig, server: SimulatorServer) -> Outcome:
     writes, heals, events = rig.writes(), rig.heals_attempted(), len(rig.pd_events())
     out.unknown = True
     for _ in range(FAULTED_CYCLES):
+        if case.family == ALONE:
+            faulted, reported = _read_alone(case, rig, server)
+            out.unknown &= reported and rig.family_up("numbers") == 1
+            out.false_findings += _false_findings(faulted, open_before, rig.open_ids())
+            continue
         faulted = _faulted_cycle(case, rig, server)
         if feed:
             out.unknown &= _feeds_down_quietly(rig, faulted)
@@ -156,6 +175,25 @@ def _faulted_cycle(case: Case, rig: Rig, server: SimulatorServer) -> CycleResult
         return rig.cycle()
     finally:
         server.faults.clear()
+
+
+def _read_alone(case: Case, rig: Rig, server: SimulatorServer) -> tuple[CycleResult | None, bool]:
+    """Both numbers read alone with the fault on their fetch; the complete poll a 404 asks for
+    runs next, the fault still on. (That poll's result, whether the read was not taken as data.)"""
+    world = server.world
+    sids = [world.legacy_numbers[0], world.flex_numbers[0]]
+    server.faults.add(Fault(kind=case.fault, product="api", path_regex=ONE_NUMBER))
+    try:
+        rig.now += timedelta(minutes=1)
+        done = rig.watcher.refresh(rig.now, sids, Trigger(REFRESH, ("monitor",)))
+        confirm = rig.cycle(sorted(done.families)) if done.families else None
+    finally:
+        server.faults.clear()
+    if case.fault == "404":
+        reported = done.families == {"numbers"} and not done.failed
+    else:
+        reported = set(done.failed) == set(sids) and not done.families
+    return confirm, reported and done.result is None
 
 
 def _false_findings(result: CycleResult | None, open_before: set[str], open_after: set[str]) -> int:

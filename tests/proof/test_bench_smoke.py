@@ -18,6 +18,7 @@ def test_perf_script_prints_every_table_at_a_tiny_size():
     proc = subprocess.run(
         [sys.executable, "-m", "bench.perf", "--sizes", "60,120", "--studio-flows", "4",
          "--flex-flows", "10", "--warm", "2", "--changes", "1", "--scale", "0.02",
+         "--latency-scale", "0.02", "--events-seconds", "10",
          "--cycles", "12", "--oneshot-runs", "1"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -26,9 +27,14 @@ def test_perf_script_prints_every_table_at_a_tiny_size():
                     "after a restart MB", "check - start-up s", "start-up (flex-watchdog --help",
                     "profile of a warm check at 120 numbers",
                     "p50 polling only / p50 Monitor Events feed =",
-                    "p50 polling only / p50 Monitor Events feed, events every 5 s =",
+                    "p50 polling only / p50 Monitor Events feed, events every 10 s =",
+                    "half the events interval", "number requests (1)", "goal (<=2)",
                     "state KiB (db+wal+shm)", "goals missed:"):
         assert heading in out, out
     requests = next(line.split() for line in out.splitlines() if line.startswith("120 "))
     cold, cold_min, warm, warm_min = (int(x) for x in requests[1:5])
     assert (cold, warm) == (cold_min, warm_min), "no request beyond the minimum"
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("read alone at"))
+    alone = lines[head + 3].split()  # head, rule, 60 numbers, 120 numbers
+    assert alone[:3] == ["120", "1", "met"], "one request reads a number alone, and judges it"

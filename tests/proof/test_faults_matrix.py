@@ -2,7 +2,8 @@
 inject leaves the family unknown (metric at 0), draws no finding, heals nothing, pages and
 resolves nothing, and the first clean cycle recovers everything. The Monitor feed faults the
 same ways: the feeds report themselves unavailable (one line, no job error) and nothing else
-changes."""
+changes. A number read alone meets a 404, a 429 and a truncated body: never a deletion, a resolve
+or a heal, and the numbers family stays up."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.faults import summary, table
-from bench.matrix import FAULTS, Case, Outcome, cases, run_case
+from bench.matrix import ALONE, ALONE_FAULTS, FAULTS, Case, Outcome, cases, run_case
 from bench.worlds import GROW
 from watchdog.model.snapshot import FAMILIES
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
@@ -42,9 +43,11 @@ def test_fault_is_unknown_never_false_and_recovers(case: Case, fake_pd: FakePage
 
 def test_every_family_meets_every_fault() -> None:
     tried = {(c.family, c.fault) for c in cases()}
-    assert {s for s, _ in tried} == set(FAMILIES) | {"monitor"}
-    assert len(tried) == (len(FAMILIES) + 1) * len(FAULTS) - (len(FAMILIES) + 1 - len(GROW))
+    assert {s for s, _ in tried} == set(FAMILIES) | {"monitor", ALONE}
+    assert len(tried) == ((len(FAMILIES) + 1) * len(FAULTS) - (len(FAMILIES) + 1 - len(GROW))
+                          + len(ALONE_FAULTS))
     assert {f for s, f in tried if s == "monitor"} == set(FAULTS) - {"page-2"}
+    assert {f for s, f in tried if s == ALONE} == {"404", "429", "truncated"}
 
 
 def test_summary_line_over_the_matrix() -> None:
