@@ -23,7 +23,7 @@ from watchdog.controls.marks import Controls, held
 from watchdog.controls.trust import adopt as adopt_trusted
 from watchdog.fetchers import FetchContext, fetch_snapshot
 from watchdog.fetchers.context import FetchMemo
-from watchdog.fetchers.single import read_resources
+from watchdog.fetchers.single import read_now, read_resources
 from watchdog.model.findings import Finding, broken_resources
 from watchdog.model.observed import guarded, observed, present
 from watchdog.model.results import CHECK, CycleResult, Evaluation, OpenFinding, Trigger
@@ -251,7 +251,8 @@ class Watcher:
                       ) -> tuple[Snapshot, tuple[str, ...]]:
         merged = self._merged(read, now)
         for _ in FAMILIES:
-            stale = sorted(stale_families(merged, self.rule_memo, read_at) - set(read))
+            sources = None if read_at is None else read_now(merged, read, read_at)
+            stale = sorted(stale_families(merged, self.rule_memo, read_at, sources) - set(read))
             if not stale:
                 break
             log.info("reading %s again: fresher data names resources it does not hold",

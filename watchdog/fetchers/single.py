@@ -10,7 +10,7 @@ call a resource gone. Anything else that fails (429, 5xx, timeout, a body cut sh
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -181,3 +181,14 @@ def with_resources(state: FamilyState, items: dict[str, Resource]) -> FamilyStat
     left = dict(items)
     kept = tuple(left.pop(r.sid, r) for r in state.resources)
     return replace(state, resources=kept + tuple(left.values()))
+
+
+def read_now(snapshot: Snapshot, read: Mapping[str, FamilyState],
+             read_at: Mapping[str, datetime]) -> Snapshot:
+    """What was read now: the resources read alone and the families read completely. Only
+    their references can be fresher than what they point at; the others were judged before."""
+    families = {}
+    for name, state in read.items():
+        alone = tuple(r for r in state.resources if r.sid in read_at)
+        families[name] = replace(state, resources=alone) if alone else state
+    return Snapshot(snapshot.account_sid, snapshot.taken_at, families)

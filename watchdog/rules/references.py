@@ -71,14 +71,16 @@ def _sids(source: Resource, type_: str, value: object, prefix: str = "") -> Iter
 
 
 def stale_families(snapshot: Snapshot, memo: RuleMemo,
-                   read_at: Mapping[str, datetime] | None = None) -> set[str]:
+                   read_at: Mapping[str, datetime] | None = None,
+                   sources: Snapshot | None = None) -> set[str]:
     """Families to fetch again: each holds a SID that a newer fetch of another family names and
     that its own (older) data lacks. Unknown families are left alone: their rules do not run.
-    ``read_at``: resources read alone, by SID, fresher than their family's complete read."""
+    ``read_at``: resources read alone, by SID, fresher than their family's complete read;
+    ``sources``: only the references of these resources can be newer (default: all of them)."""
     read_at = read_at or {}
     families = snapshot.families
     out: set[str] = set()
-    for ref in references(snapshot, memo):
+    for ref in references(snapshot if sources is None else sources, memo):
         family = RESOURCE_FAMILY[ref.type]
         holder, source = families.get(family), families.get(ref.source.family)
         if holder is None or source is None or not holder.complete or family in out:
