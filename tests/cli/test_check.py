@@ -335,3 +335,24 @@ def test_open_findings_not_re_checked_are_listed_as_stale(sim, world, tmp_path):
     # a critical finding that could not be re-checked is not a finding of this run: the exit
     # code follows the families (3: some family unknown), as it does with nothing open
     assert table.returncode == 3, table.stdout + table.stderr
+
+
+def test_the_table_leads_a_finding_with_its_impact_and_counts_entry_points(make_watcher, world):
+    from watchdog.commands.report import render_table
+
+    make_watcher().poll(NOW)
+    world.set_number(world.flex_numbers[0], sms_url="https://example.com/bot")
+    world.duplicate_flow("Voice IVR")
+    result = make_watcher().poll(NOW + timedelta(minutes=1))
+    lines = render_table(result).splitlines()
+    flex = len(world.flex_numbers)
+    assert f"Reaching Flex: voice {flex} of {flex}, SMS {flex - 1} of {flex}, web chat (Flex Flow) " \
+           "1 of 1; 1 cut off" in lines
+    first = lines.index(next(x for x in lines if x.startswith(
+        "CRITICAL numbers.message-webhook-overwritten")))
+    assert lines[first + 1] == f"         SMS to 1 of {flex} numbers cannot reach Flex"
+    duplicate = lines.index(next(x for x in lines if "studio.flow-duplicate" in x))
+    assert "cannot reach Flex" not in lines[duplicate + 1], "it cuts off nobody: no impact line"
+    body = to_json(result)
+    assert body["entry_points"]["by_channel"]["sms"] == {"ok": flex - 1, "broken": 1,
+                                                         "unknown": 0}

@@ -36,6 +36,10 @@ def test_clean_broken_and_unknown_outputs_validate(sim, world, tmp_path, validat
     assert broken["findings"] and [u["family"] for u in broken["unknown"]] == ["studio"]
     severities = [f["severity"] for f in broken["findings"]]
     assert severities == sorted(severities, key=["critical", "warning", "info"].index)
+    assert first["entry_points"]["broken"] == 0 and first["entry_points"]["ok"] > 0
+    assert broken["entry_points"]["by_channel"]["sms"]["broken"] >= 1
+    impacts = {f["rule"]: f["details"]["impact"] for f in broken["findings"]}
+    assert impacts["proxy.service-missing"]["by_channel"]["sms"] == len(world.legacy_numbers)
 
 
 def test_the_schema_refuses_what_a_consumer_must_not_get(validator):
@@ -44,6 +48,12 @@ def test_the_schema_refuses_what_a_consumer_must_not_get(validator):
     validator.validate(good)
     for bad in ({**good, "schema_version": 2}, {**good, "polled_at": "yesterday"},
                 {**good, "findings": [{"rule": "x"}]},
+                {**good, "entry_points": {"total": 1, "ok": 1, "broken": 0, "unknown": 0,
+                                          "by_channel": {"sms": {"ok": 1}}}},
+                {**good, "findings": [{"id": "r.x:PN1", "rule": "r.x", "severity": "critical",
+                                       "resource_type": "phone_number", "resource_sid": "PN1",
+                                       "summary": "s", "runbook": "", "healable": False,
+                                       "details": {"impact": {"entry_points": 1}}}]},
                 {k: v for k, v in good.items() if k != "unknown"}):
         with pytest.raises(jsonschema.ValidationError):
             validator.validate(bad)
