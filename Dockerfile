@@ -14,6 +14,13 @@
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
+# ---- requirements: the runtime dependencies, read from pyproject.toml -------------------------
+# A stage of its own, so the install below is reused until the dependencies change, not on every
+# edit of pyproject.toml (tool settings, the test extra).
+FROM ${PYTHON_IMAGE} AS requirements
+COPY pyproject.toml /src/
+RUN python -c "import tomllib; print(*tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies'], sep='\\n')" > /requirements.txt
+
 # ---- build: install the package and its dependencies into a self-contained venv --------------
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -21,13 +28,13 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/flex-watchdog
 WORKDIR /src
-# The dependencies first, read from pyproject.toml alone: this layer is reused until they change.
-# The optional `ca-bundle` secret is only mounted for this step, so it never lands in a layer.
-COPY pyproject.toml ./
+# The dependencies first, in a layer reused until they change. The optional `ca-bundle` secret is
+# mounted for this step only, so it never lands in a layer.
+COPY --from=requirements /requirements.txt /tmp/requirements.txt
 RUN --mount=type=secret,id=ca-bundle \
     if [ -s /run/secrets/ca-bundle ]; then export PIP_CERT=/run/secrets/ca-bundle; fi \
-    && python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\\n')" > /tmp/requirements.txt \
     && /opt/flex-watchdog/bin/pip install "setuptools>=68" -r /tmp/requirements.txt
+COPY pyproject.toml ./
 # README* matches nothing harmlessly when absent; pyproject.toml names it as the long description.
 COPY README* ./
 COPY watchdog ./watchdog

@@ -23,6 +23,17 @@ REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Figures a test recorded with ``record_property("report", line)`` (the image's size and
+    build time), shown at the end of the run on one worker or several."""
+    lines = [str(value) for reports in terminalreporter.stats.values() for report in reports
+             for name, value in getattr(report, "user_properties", ()) if name == "report"]
+    if lines:
+        terminalreporter.section("reported by tests")
+        for line in dict.fromkeys(lines):
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No stray TWILIO_* or FLEX_WATCHDOG_* variable from the machine reaches a test."""

@@ -40,20 +40,11 @@ STATE_DIR = "/var/lib/flex-watchdog"
 class Built:
     image: str
     config: dict[str, object]
-
-
-def report(request: pytest.FixtureRequest, line: str) -> None:
-    """A line in pytest's own output, whatever the capture mode."""
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.getplugin("terminalreporter"), plugins.getplugin("capturemanager")
-    if reporter is None or capture is None:
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line(f"image: {line}")
+    summary: str
 
 
 @pytest.fixture(scope="module")
-def built(request: pytest.FixtureRequest) -> Built:
+def built() -> Built:
     img.require_tools()
     reason = img.storage_unusable()
     if reason:
@@ -64,10 +55,9 @@ def built(request: pytest.FixtureRequest) -> Built:
         if reason:
             pytest.skip(reason)
         image_id, build = img.build(ROOT)
-    report(request, f"{base.what} in {base.seconds:.1f} s; built {image_id[:12]} in "
-                    f"{build.seconds:.1f} s; size {img.image_size(image_id)}")
-    config = img.inspect(image_id)["OCIv1"]["config"]
-    return Built(image_id, config)
+    summary = (f"image: {base.what} in {base.seconds:.1f} s; built {image_id[:12]} in "
+               f"{build.seconds:.1f} s; size {img.image_size(image_id)}")
+    return Built(image_id, img.inspect(image_id)["OCIv1"]["config"], summary)
 
 
 @pytest.fixture
@@ -85,7 +75,8 @@ def writable_dir(path: Path) -> Path:
     return path
 
 
-def test_the_image_config_is_the_charts_contract(built: Built) -> None:
+def test_the_image_config_is_the_charts_contract(built: Built, record_property) -> None:
+    record_property("report", built.summary)
     config = built.config
     assert config["User"] == f"{UID}:{UID}"
     assert config["Entrypoint"] == ["flex-watchdog", "run"]
@@ -197,8 +188,7 @@ def helm_test_command(url: str) -> list[str]:
 
 
 def test_the_daemon_in_the_image_serves_the_host_and_stops_on_sigterm(
-        built: Built, container: img.Container, sim, tmp_path: Path,
-        request: pytest.FixtureRequest) -> None:
+        built: Built, container: img.Container, sim, tmp_path: Path, record_property) -> None:
     state, tmp = writable_dir(tmp_path / "state"), writable_dir(tmp_path / "tmp")
     world = sim.world
     env = {"TWILIO_ACCOUNT_SID": world.account_sid, "TWILIO_AUTH_TOKEN": world.auth_token,
@@ -244,5 +234,5 @@ def test_the_daemon_in_the_image_serves_the_host_and_stops_on_sigterm(
                for top in (state, tmp) for p in sorted(top.rglob("*"))}
     assert "state/flex-watchdog.db" in written, written
     assert set(written.values()) == {UID}, written
-    report(request, f"the daemon stopped {took:.1f} s after SIGTERM (bound {bound:g} s); "
-                    f"it wrote {', '.join(written)}")
+    record_property("report", f"image: the daemon stopped {took:.1f} s after SIGTERM (bound "
+                              f"{bound:g} s); it wrote {', '.join(written)}")
