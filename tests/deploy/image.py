@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -165,19 +166,36 @@ def build_command(context: Path, base: str, tag: str, iidfile: Path) -> list[str
 
 
 def build(context: Path, base: str = BASE, tag: str = IMAGE) -> tuple[str, Step]:
-    """Build the image; the image ID it got and how long it took. The image this tag named
-    before is removed once it is no longer the tag's, so storage does not grow run by run."""
-    before = run(["buildah", "inspect", "--type", "image", "--format", "{{.FromImageID}}", tag])
-    started = time.monotonic()
+    """Build the image; the image ID it got and how long it took. The images an earlier build
+    made (each step's, kept by ``--layers`` as cache) that this one no longer uses are removed,
+    so buildah's storage does not grow by a venv at every change of the source."""
+    started, since = time.monotonic(), int(time.time()) - 1
     with tempfile.TemporaryDirectory() as tmp:
         iidfile = Path(tmp) / "iid"
         done = run(build_command(context, base, tag, iidfile), timeout=900)
         assert done.returncode == 0, f"buildah bud: {last_lines(done.stderr + done.stdout, 30)}"
         image_id = iidfile.read_text().strip().removeprefix("sha256:")
-    old = before.stdout.strip()
-    if before.returncode == 0 and old and old != image_id:
-        run(["buildah", "rmi", old])  # still used by a concurrent run: left for the next one
+    made = {entry["id"][:11] for entry in json.loads(buildah("images", "--all", "--json"))
+            if entry["created"] >= since}
+    forget_earlier_builds({image_id[:11], *made, *(i[:11] for i in CACHED.findall(done.stdout))})
     return image_id, Step("build", time.monotonic() - started)
+
+
+CACHED = re.compile(r"^--> Using cache ([0-9a-f]{64})$", re.MULTILINE)
+BUILDS = Path("/var/tmp/flex-watchdog-image-builds.json")
+
+
+def forget_earlier_builds(used: set[str]) -> None:
+    """Remove the step images recorded by earlier builds and unused now; record these."""
+    try:
+        earlier = set(json.loads(BUILDS.read_text()))
+    except (OSError, ValueError):
+        earlier = set()
+    stale = sorted(earlier - used)
+    if stale:  # newest first would fail on children: buildah removes what nothing else holds
+        run(["buildah", "rmi", *stale], timeout=300)
+    left = {i for i in stale if run(["buildah", "inspect", "--type", "image", i]).returncode == 0}
+    BUILDS.write_text(json.dumps(sorted(used | left)))
 
 
 def image_size(image: str) -> str:
