@@ -185,3 +185,34 @@ def test_a_workflow_of_a_re_created_workspace_comes_back_with_its_queues_by_name
     assert len(made) == 1 and json.loads(made[0][1]["configuration"])["task_routing"][
         "default_filter"]["queue"] == sales
     assert made[0][0] in json.dumps(voice), "the Voice IVR's Send to Flex uses the new workflow"
+
+
+def test_applied_steps_count_in_the_running_daemons_heals_metric(sim, env, capsys):
+    """``restore --apply`` runs beside the daemon; the daemon counts its steps in
+    ``flex_watchdog_heals_total`` as it counts its own heals, once each."""
+    from tests.daemon.support import LOCAL_HTTP, QUIET_SCHEDULE, run_job
+    from watchdog.daemon.app import build_daemon, build_watcher
+
+    world = sim.world
+    _accept(capsys)
+    settings = sim_settings(sim, env / "state.db", schedule=QUIET_SCHEDULE, http=LOCAL_HTTP)
+    daemon = build_daemon(settings, build_watcher(settings))
+    try:
+        run_job(daemon, "initial")
+        world.recreate_chat_service()
+        assert run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))[0] == 1
+        code, out, err = run(capsys, "restore", "--apply", str(env / "plan.json"))
+        assert code == 0, out + err
+
+        def applied() -> float:
+            return daemon.metrics.registry.get_sample_value(
+                "flex_watchdog_heals_total",
+                {"rule": "restore.flex-flow", "outcome": "applied"}) or 0.0
+
+        assert applied() == 0.0
+        run_job(daemon, "numbers")
+        assert applied() == 4.0
+        run_job(daemon, "numbers")
+        assert applied() == 4.0, "each step counts once"
+    finally:
+        daemon.watcher.store.close()

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from watchdog.cycle import Watcher
 from watchdog.errors import PERMISSION_MISSING
-from watchdog.healing.records import breakers
+from watchdog.healing.records import breakers, by_people, last_id
 from watchdog.model.results import CycleResult
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import iso
@@ -53,6 +53,10 @@ class CycleObserver:
         self._named: set[str] = set()  # families already named as unreadable with these credentials
         self._controls_seen: dict[str, datetime] = {}
         self.on_cycle: list[Callable[[CycleResult], None]] = []  # e.g. the demo's printer
+        # heal records of people's commands (heal --apply, restore --apply) counted so far: the
+        # daemon's own heals count as they happen, these when the daemon next sees them
+        self._heals_from = last_id(watcher.store)
+        self._heals_counted: set[int] = set()
 
     def __call__(self, result: CycleResult) -> None:
         self.metrics.observe_snapshot(result.snapshot, result.refreshed)
@@ -116,6 +120,22 @@ class CycleObserver:
                                            self.settings, oldest)
         self._breakers()
         self._controls(result)
+        self._heals_by_people()
+
+    def _heals_by_people(self) -> None:
+        """``flex_watchdog_heals_total`` counts the steps that ``restore --apply`` and
+        ``heal --apply`` wrote from the command line, as heals are counted: once each, when its
+        record is done (a step still being written is counted once it is finished)."""
+        pending = []
+        for heal_id, rule, outcome, phase in by_people(self.watcher.store, self._heals_from):
+            if phase != "done":
+                pending.append(heal_id)
+            elif heal_id not in self._heals_counted:
+                self.metrics.heals.labels(rule, outcome).inc()
+                self._heals_counted.add(heal_id)
+        newest = max(self._heals_counted, default=self._heals_from)
+        self._heals_from = min(pending) - 1 if pending else max(newest, self._heals_from)
+        self._heals_counted = {i for i in self._heals_counted if i > self._heals_from}
 
     def _breakers(self) -> None:
         tripped = Counter(b.rule for b in breakers(self.watcher.store, tripped_only=True))

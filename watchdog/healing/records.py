@@ -103,6 +103,19 @@ def finish(store: StateStore, heal_id: int, outcome: str, reason: str | None,
                      "WHERE id = ?", (outcome, reason, _dump(after), heal_id))
 
 
+def last_id(store: StateStore) -> int:
+    rows = store.execute("SELECT COALESCE(MAX(id), 0) FROM heals")
+    return int(rows[0][0])
+
+
+def by_people(store: StateStore, after_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, rule, outcome, phase) of the records after ``after_id`` that a person's command
+    made (``heal --apply``, ``restore --apply``: mode ``apply``), oldest first."""
+    rows = store.execute("SELECT id, rule, outcome, phase FROM heals WHERE id > ? AND "
+                         "mode = 'apply' ORDER BY id", (after_id,))
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
 def _select(store: StateStore, where: str = "", params: tuple[Any, ...] = (),
             order: str = "id DESC", limit: int | None = None) -> list[HealRecord]:
     sql = f"SELECT {', '.join(_HEAL_COLS)} FROM heals {where} ORDER BY {order}"
