@@ -216,3 +216,32 @@ def test_applied_steps_count_in_the_running_daemons_heals_metric(sim, env, capsy
         assert applied() == 4.0, "each step counts once"
     finally:
         daemon.watcher.store.close()
+
+
+def _dump(path: Path) -> list[str]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_plan_records_nothing_in_the_state_file(sim, env, capsys, monkeypatch):
+    """``restore --plan`` is a read: no finding opens, no observation counts, no snapshot row
+    moves (and ``--from`` without a state file creates none)."""
+    world = sim.world
+    _accept(capsys)
+    world.recreate_chat_service()
+    before = _dump(env / "state.db")
+    code, out, _ = run(capsys, "restore", "--plan", "--out", str(env / "plan.json"))
+    assert code == 1, out
+    assert _dump(env / "state.db") == before, "restore --plan wrote to the state file"
+    assert run(capsys, "export", str(env / "export"))[0] == 0
+    missing = env / "lost" / "state.db"
+    missing.parent.mkdir()
+    cli_env(sim, missing, monkeypatch)
+    code, out, _ = run(capsys, "restore", "--plan", "--from", str(env / "export"))
+    assert code == 1, out
+    assert list(missing.parent.iterdir()) == []

@@ -16,6 +16,7 @@ from watchdog.alerts.pagerduty import build_sink
 from watchdog.commands import progress
 from watchdog.commands.common import account_or_exit, add_account_argument, open_watcher, unread
 from watchdog.cycle import Watcher
+from watchdog.daemon.app import build_watcher
 from watchdog.model.findings import Finding
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import utcnow
@@ -27,6 +28,7 @@ from watchdog.restore.render import render_outcomes, render_plan
 from watchdog.rules.context import RuleContext
 from watchdog.rules.engine import evaluate
 from watchdog.settings import Settings
+from watchdog.store.store import StateStore
 
 DESCRIPTION = ("--plan (the default) polls every family and prints the ordered steps that bring "
                "the account back to the baseline's routes; nothing is written. --apply FILE "
@@ -58,8 +60,18 @@ def run(args: argparse.Namespace) -> int:
     if args.apply and (args.out or args.source or args.resource):
         args.parser.error("--apply takes the plan file alone")
     settings = account_or_exit(args)
-    watcher = open_watcher(settings)
-    return apply(args, settings, watcher) if args.apply else plan(args, settings, watcher)
+    if args.apply:
+        return apply(args, settings, open_watcher(settings))
+    return plan(args, settings, _reader(settings))
+
+
+def _reader(settings: Settings) -> Watcher:
+    """``--plan`` is a read: it records nothing in the state file (no finding opens or clears,
+    no observation counts, no first baseline), like ``check`` beside a daemon. Without a state
+    file (``--from`` an export) it works on an empty one in memory and creates none."""
+    if Path(settings.state_path).is_file():
+        return open_watcher(settings, read_only=True)
+    return build_watcher(settings, StateStore(":memory:"))
 
 
 def plan(args: argparse.Namespace, settings: Settings, watcher: Watcher) -> int:

@@ -470,9 +470,13 @@ class StateStore:
     # -- findings ------------------------------------------------------------------------------
 
     def open_findings(self) -> dict[str, OpenFinding]:
-        rows = self.execute(
-            "SELECT id, rule, severity, resource_type, resource_sid, summary, details, healable, "
-            "first_seen, last_seen, observations, observed FROM findings WHERE status = 'open'")
+        columns = ("id, rule, severity, resource_type, resource_sid, summary, details, healable, "
+                   "first_seen, last_seen, observations")
+        try:
+            rows = self.execute(f"SELECT {columns}, observed FROM findings WHERE status = 'open'")
+        except sqlite3.OperationalError:  # a file opened read-only before its migration 6
+            rows = [(*r, None) for r in self.execute(
+                f"SELECT {columns} FROM findings WHERE status = 'open'")]
         return {str(r[0]): OpenFinding(
             str(r[0]), str(r[1]), Severity(r[2]), str(r[3]), str(r[4]), str(r[5]), json.loads(r[6]),
             bool(r[7]), datetime.fromisoformat(r[8]), datetime.fromisoformat(r[9]), int(r[10]),
