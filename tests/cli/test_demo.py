@@ -33,6 +33,11 @@ def test_the_readme_command_without_credentials(tmp_path):
     assert "via a Monitor event" in out and "via a Debugger alert" in out
     assert "via the scheduled studio poll" in out
     assert "evidence: phone-number.updated" in out
+    # who each breakage cuts off, under the finding that cuts them off
+    assert re.search(r"OPENED  critical numbers\.message-webhook-overwritten  PN\w+\n\s+SMS to 1 "
+                     r"of \d+ numbers cannot reach Flex\n", out), out
+    assert re.search(r"OPENED  critical proxy\.service-missing  \w+\n\s+SMS to (\d+) of \1 "
+                     r"numbers cannot reach Flex", out), out
     assert "MISSED" not in out and "still open" not in out
     assert "Every breakage was detected and cleared" in out
     # the first breakage is healed by the daemon (grace 0), with its change event, and clears
@@ -85,3 +90,29 @@ def test_the_conversations_tour(tmp_path):
         assert not re.search(rf"OPENED  \w+ {re.escape(rule)}", out), rule
     assert "MISSED" not in out and "still open" not in out
     assert "Every breakage was detected and cleared after its repair." in out
+
+
+def test_an_opened_finding_shows_who_it_cuts_off_and_one_that_cuts_off_nobody_does_not():
+    import io
+    from datetime import UTC, datetime
+
+    from watchdog.demo.tour import Console, FindingLog
+    from watchdog.model.findings import Finding, Severity
+    from watchdog.model.results import CycleResult, Evaluation
+    from watchdog.model.snapshot import Snapshot
+
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    impact = {"entry_points": 2, "by_channel": {"voice": 2}, "sample": ["voice:+15550001"]}
+    cut = Finding("numbers.voice-flow-missing", Severity.CRITICAL, "studio_flow", "FW1",
+                  "the IVR is gone", {"impact": impact})
+    dup = Finding("studio.flow-duplicate", Severity.INFO, "studio_flow", "FW2", "a copy",
+                  {"impact": {**impact, "entry_points": 0, "by_channel": {}}})
+    reach = {"by_channel": {"voice": {"ok": 1, "broken": 2, "unknown": 0}}}
+    out = io.StringIO()
+    FindingLog(Console(out), {})(CycleResult("AC1", now, Snapshot("AC1", now, {}), (),
+                                             Evaluation([cut, dup]), opened=[cut, dup],
+                                             reach=reach))
+    text = out.getvalue()
+    assert "Calls to 2 of 3 numbers cannot reach Flex\n" in text
+    assert text.index("cannot reach Flex") < text.index("the IVR is gone")
+    assert text.count("cannot reach Flex") == 1

@@ -78,12 +78,14 @@ def source_of(account_sid: str, account_name: str | None) -> str:
 
 def trigger_event(finding: Finding, account_sid: str, rule: Rule | None, *, runbook_base: str,
                   now: datetime, observations: int, redact: Redactor | None = None,
-                  account_name: str | None = None) -> Event:
+                  account_name: str | None = None, lead: str = "") -> Event:
     """The trigger for one finding: severity after overrides, runbook link, scrubbed details.
     With ``account_name`` (prod-us) the summary starts ``[prod-us]``: the on-call sees which
-    account before opening the incident."""
+    account before opening the incident; ``lead`` (who is cut off) comes next, then the
+    finding's own summary."""
     redact = redact or Redactor()
     prefix = f"[{account_name}] " if account_name else ""
+    prefix += f"{lead}: " if lead else ""
     runbook = runbook_url(runbook_base, rule, finding.rule)
     details = {**finding.details, "rule": finding.rule, "resource_type": finding.resource_type,
                "resource_sid": finding.resource_sid, "finding_id": finding.id,

@@ -15,6 +15,10 @@ cycle whose alerting step was lost (crash, restart) is caught up by the next one
 * Controls: a silenced finding (``details.silence``) never triggers, and its open incident is
   resolved with a note; a finding in a maintenance window (``details.maintenance``) does not
   trigger. Both stay open findings, so the first cycle after the control ends triggers once.
+* Impact: a trigger's summary begins with the entry points the finding cuts off ("SMS to 3 of
+  500 numbers cannot reach Flex: ...") and its custom details carry ``impact``. A finding the
+  routes prove cuts off nobody (``routes.impact.cuts_off_nobody``: every route known, nothing
+  hidden behind another break) pages at most as a warning; unknown routes never lower a page.
 * Rules turned off (``rules.<id>.enabled: false``): their open incidents, grouped ones too, are
   resolved with a note. The rule no longer runs, so nothing else would ever resolve them.
 """
@@ -23,14 +27,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from watchdog.alerts import events, routing
 from watchdog.alerts.outbox import Incident
 from watchdog.controls.marks import held
-from watchdog.model.findings import Finding
+from watchdog.model.findings import Finding, Severity
 from watchdog.model.results import CycleResult, OpenFinding
 from watchdog.model.snapshot import RESOURCE_FAMILY
+from watchdog.routes.impact import cuts_off_nobody, impact_line
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 from watchdog.telemetry.redact import Redactor
@@ -64,6 +70,7 @@ def plan(result: CycleResult, triggered: Mapping[str, Incident], settings: Setti
         if hold or finding.id in triggered or not _known(result, finding):
             continue
         row = open_rows.get(finding.id)
+        finding = paged(finding, result.reach)
         rule = rules.get(finding.rule)
         needed = routing.confirmations(settings, rule.kind if rule else "deletion")
         if row is None or row.observations < needed:
@@ -142,6 +149,16 @@ def _group_trigger(rule_id: str, items: list[tuple[Finding, str, Rule | None, in
                    event)
 
 
+def paged(finding: Finding, reach: Mapping[str, Any]) -> Finding:
+    """The finding as it pages: a critical one that cuts off no entry point pages as a warning
+    (with a note saying so); everything else as it is."""
+    if finding.severity != Severity.CRITICAL or not cuts_off_nobody(finding, reach):
+        return finding
+    note = "critical, paged as warning: it cuts off no entry point into Flex"
+    return replace(finding, severity=Severity.WARNING,
+                   details={**finding.details, "paged_as": note})
+
+
 def _known(result: CycleResult, finding: Finding) -> bool:
     family = RESOURCE_FAMILY.get(finding.resource_type)
     return family is None or result.snapshot.complete(family)
@@ -152,6 +169,7 @@ def _trigger(finding: Finding, route: str, result: CycleResult, rule: Rule | Non
     event = events.trigger_event(finding, result.account_sid, rule,
                                  runbook_base=settings.pagerduty.runbook_base_url,
                                  now=result.polled_at, observations=observations,
-                                 redact=redact, account_name=settings.account_name)
+                                 redact=redact, account_name=settings.account_name,
+                                 lead=impact_line(finding.details.get("impact"), result.reach))
     incident = Incident(event["dedup_key"], finding.id, route, "triggered")
     return Planned("trigger", incident, event)

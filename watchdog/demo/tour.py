@@ -15,7 +15,7 @@ import textwrap
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
@@ -24,6 +24,7 @@ from watchdog.model.findings import Finding
 from watchdog.model.results import CycleResult, OpenFinding, Trigger
 from watchdog.model.snapshot import FAMILIES, RESOURCE_FAMILY
 from watchdog.restore import session
+from watchdog.routes.impact import impact_line
 from watchdog.signals.evidence import evidence_text
 from watchdog.simulator.world import World
 
@@ -99,7 +100,7 @@ class FindingLog:
     def __call__(self, result: CycleResult) -> None:
         how = _how(result.trigger)
         for rule, findings in _by_rule(result.opened).items():
-            self._opened(rule, findings, how)
+            self._opened(rule, findings, how, result.reach)
         for rule, items in _by_rule(result.cleared).items():
             sids = ", ".join(_short(i.resource_sid) for i in items[:3])
             extra = f" (+{len(items) - 3} more)" if len(items) > 3 else ""
@@ -113,15 +114,16 @@ class FindingLog:
             self.open = len(result.open_findings)
             self.cond.notify_all()
 
-    def _opened(self, rule: str, findings: list[Finding], how: str) -> None:
+    def _opened(self, rule: str, findings: list[Finding], how: str,
+                reach: Mapping[str, Any]) -> None:
         first = findings[0]
         if len(findings) > 3:
             sids = ", ".join(_short(f.resource_sid) for f in findings[:3])
             self.console.line("OPENED", f"{first.severity} {rule} x{len(findings)}  {sids}...",
-                              first.severity, (first.summary,))
+                              first.severity, (*_impact(first, reach), first.summary))
             return
         for finding in findings:
-            more = [finding.summary]
+            more = [*_impact(finding, reach), finding.summary]
             evidence = evidence_text(finding.details)
             if evidence:
                 more.append(f"evidence: {evidence}")
@@ -141,6 +143,12 @@ class FindingLog:
     def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
         with self.cond:
             return self.cond.wait_for(predicate, timeout)
+
+
+def _impact(finding: Finding, reach: Mapping[str, Any]) -> list[str]:
+    """Who the finding cuts off, when it cuts anyone off."""
+    line = impact_line(finding.details.get("impact"), reach)
+    return [line] if line else []
 
 
 def _how(trigger: Trigger) -> str:
