@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -39,9 +40,11 @@ def terminal_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def in_pty(args: list[str], env: dict[str, str], *, cols: int = 80, rows: int = 24,
-           stderr_tty: bool = True, stdout_tty: bool = True, timeout: float = 120) -> Run:
+           stderr_tty: bool = True, stdout_tty: bool = True, timeout: float = 120,
+           stop_on: str | None = None) -> Run:
     """``python -m watchdog ARGS`` with stdout and/or stderr on a ``cols``-wide terminal; the
-    other goes to a pipe (``Run.err`` for stderr, ``Run.piped`` for stdout)."""
+    other goes to a pipe (``Run.err`` for stderr, ``Run.piped`` for stdout). ``stop_on``: a
+    pattern; once the terminal shows it (wrapped lines joined), the command gets SIGTERM."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     proc = subprocess.Popen([sys.executable, "-m", "watchdog", *args], stdin=slave,
@@ -63,6 +66,10 @@ def in_pty(args: list[str], env: dict[str, str], *, cols: int = 80, rows: int = 
             if not data:
                 break
             chunks.append(data)
+            if stop_on and re.search(stop_on, " ".join(
+                    ANSI.sub("", b"".join(chunks).decode(errors="replace")).split())):
+                proc.send_signal(signal.SIGTERM)
+                stop_on = None
         err = proc.stderr.read().decode() if proc.stderr else ""
         piped = proc.stdout.read().decode() if proc.stdout else ""
         code = proc.wait(timeout)

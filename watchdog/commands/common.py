@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Iterable
 
 from watchdog.accounts import fleet, pick
+from watchdog.commands.terminal import log_wrap
 from watchdog.cycle import Watcher
 from watchdog.daemon.app import build_watcher
 from watchdog.errors import ConfigError
@@ -32,7 +33,7 @@ def settings_or_exit(**overrides: object) -> Settings:
         if rule_id not in known:
             raise ConfigError(f"config: {key}: unknown rule {rule_id!r} (see `flex-watchdog rules`)")
     setup_logging(settings.log.level if settings.log.level != "INFO" else "WARNING",
-                  settings.log.format, Redactor.for_settings(settings))
+                  settings.log.format, Redactor.for_settings(settings), wrap=log_wrap())
     return settings
 
 

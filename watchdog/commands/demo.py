@@ -12,12 +12,14 @@ import argparse
 import logging
 import os
 import socket
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from watchdog.commands.terminal import Terminal, log_wrap
 from watchdog.daemon.app import build_daemon
 from watchdog.daemon.service import Daemon
 from watchdog.demo.conversation_steps import conversation_steps
@@ -58,12 +60,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_logging("INFO" if args.verbose else "CRITICAL")
+    setup_logging("INFO" if args.verbose else "CRITICAL", wrap=log_wrap())
     if not args.verbose:  # polls held during a restore run late on purpose: not news here
         logging.getLogger("apscheduler.executors.default").setLevel(logging.CRITICAL)
     build, steps = WORLDS[args.world]
     world = build()
-    console = Console()
+    console = Console(width=Terminal.of(sys.stdout).width)
     with tempfile.TemporaryDirectory() as tmp, SimulatorServer(world) as server, \
             FakePagerDuty(cert_dir=tmp) as pagerduty, _trusting(pagerduty):
         settings = demo_settings(world, server.url, Path(tmp), free_or_any(args.port),

@@ -7,6 +7,7 @@ import logging
 
 from watchdog.commands.common import account_or_exit
 from watchdog.commands.startup import config_warnings
+from watchdog.commands.terminal import log_wrap
 from watchdog.daemon.app import build_daemon
 from watchdog.errors import ConfigError
 from watchdog.telemetry.logs import setup_logging
@@ -27,7 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = account_or_exit()
-    setup_logging(settings.log.level, settings.log.format, Redactor.for_settings(settings))
+    setup_logging(settings.log.level, settings.log.format, Redactor.for_settings(settings),
+                  wrap=log_wrap())
     for warning in config_warnings(settings):
         log.warning("%s", warning)
     init_sentry(settings)

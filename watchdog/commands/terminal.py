@@ -12,6 +12,7 @@ import re
 import shutil
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -53,6 +54,12 @@ class Terminal:
         return textwrap.wrap(line.strip(), width=self.width, initial_indent=lead,
                              subsequent_indent=" " * indent or lead,
                              break_on_hyphens=False) or [""]
+
+
+def log_wrap(stream: TextIO | None = None) -> Callable[[str, int], list[str]] | None:
+    """What cuts the text log to the width of ``stream`` (stderr) when it is a terminal."""
+    terminal = Terminal.of(stream or sys.stderr)
+    return terminal.wrap if terminal.width is not None else None
 
 
 def columns(stream: TextIO | None = None) -> int:

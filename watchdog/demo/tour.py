@@ -36,10 +36,14 @@ SOURCES = {"monitor": "a Monitor event", "debugger": "a Debugger alert", "webhoo
 
 
 class Console:
-    """Timestamped, thread-safe lines; colour only on a terminal (and never with NO_COLOR)."""
+    """Timestamped, thread-safe lines; colour only on a terminal (and never with NO_COLOR).
+    ``width``: the terminal's, every line cut to it; without one, lines are filled to WIDTH
+    and what is said is left whole."""
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, width: int | None = None) -> None:
         self.out = out or sys.stdout
+        self.terminal_width = width
+        self.width = width or WIDTH
         self.started = time.monotonic()
         self.color = self.out.isatty() and not os.environ.get("NO_COLOR")
         self._lock = threading.Lock()
@@ -52,16 +56,27 @@ class Console:
 
     def line(self, label: str, text: str, style: str | None = None, more: tuple[str, ...] = ()
              ) -> None:
-        first = textwrap.fill(text, WIDTH - 16, subsequent_indent=" " * 18)
+        first = textwrap.fill(text, self.width - 16, subsequent_indent=" " * 18)
         tag = self.paint(f"{label:<7}", style) if style else f"{label:<7}"
         body = [f"{self.elapsed():5.1f}s  {tag} {first}"]
-        body += [textwrap.fill(m, WIDTH, initial_indent=" " * 16, subsequent_indent=" " * 18)
-                 for m in more]
+        body += [textwrap.fill(m, self.width, initial_indent=" " * 16,
+                               subsequent_indent=" " * 18) for m in more]
         self.say("\n".join(body))
 
     def say(self, text: str = "") -> None:
+        if self.terminal_width is not None:
+            text = "\n".join(self._cut(line) for line in text.split("\n"))
         with self._lock:
             print(text, file=self.out, flush=True)
+
+    def _cut(self, line: str) -> str:
+        """A line too wide for the terminal, cut at words; continuation lines indented two
+        more than the line (escape codes count as width, so painted lines come out narrower)."""
+        if len(line) <= self.width:
+            return line
+        lead = " " * (len(line) - len(line.lstrip()))
+        return textwrap.fill(line.strip(), self.width, initial_indent=lead,
+                             subsequent_indent=lead + "  ", break_on_hyphens=False)
 
 
 @dataclass
@@ -207,7 +222,7 @@ class Tour:
         c.say()
         c.say(c.paint(f"-- {n}/{total}  {step.title}", "bold"))
         note = f'recovery guide: "{step.guide}". {step.note}'
-        c.say(c.paint(textwrap.fill(note, WIDTH, initial_indent=" " * 7,
+        c.say(c.paint(textwrap.fill(note, c.width, initial_indent=" " * 7,
                                     subsequent_indent=" " * 7), "dim"))
         start = len(self.log.seen)
         self.log.mark, self.log.mark_label = c.elapsed(), "the change"

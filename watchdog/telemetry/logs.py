@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -45,13 +46,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+# Cuts one line to a terminal's width: (line, indent of its continuation lines) -> lines.
+Wrap = Callable[[str, int], list[str]]
+CONTINUATION_INDENT = 4
+
+
+class TextFormatter(logging.Formatter):
+    """``time LEVEL logger: message``; with ``wrap`` (the stream is a terminal) every line,
+    a traceback's too, is cut to the terminal's width, continuation lines indented."""
+
+    def __init__(self, wrap: Wrap | None = None) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.wrap = wrap
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if self.wrap is None:
+            return text
+        return "\n".join(cut for line in text.splitlines()
+                         for cut in self.wrap(line, CONTINUATION_INDENT))
+
+
 def setup_logging(level: str = "INFO", fmt: str = "text", redact: Redactor | None = None,
-                  stream: TextIO | None = None) -> logging.Handler:
-    """Install one handler on the root logger (idempotent: replaces the previous one)."""
+                  stream: TextIO | None = None, wrap: Wrap | None = None) -> logging.Handler:
+    """Install one handler on the root logger (idempotent: replaces the previous one). ``wrap``
+    cuts text lines to a terminal's width; JSON lines are never cut."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactSecrets(redact or Redactor()))
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter(wrap))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_flex_watchdog", False)]:
         root.removeHandler(old)
