@@ -109,13 +109,13 @@ class Rig:
         return sum(feed.down for feed in self.feeds.values())
 
     def job_errors(self, job: str) -> float:
-        value = self.metrics.registry.get_sample_value("flex_watchdog_job_errors_total",
-                                                       {"job": job})
+        value = self.metrics.registry.get_sample_value(
+            "flex_watchdog_job_errors_total", {"account": self.metrics.account, "job": job})
         return value or 0.0
 
     def family_up(self, family: str) -> float | None:
-        return self.metrics.registry.get_sample_value("flex_watchdog_family_up",
-                                                      {"family": family})
+        return self.metrics.registry.get_sample_value(
+            "flex_watchdog_family_up", {"account": self.metrics.account, "family": family})
 
     def writes(self) -> int:
         """Requests that could change the account (a heal), served so far."""

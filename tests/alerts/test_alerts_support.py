@@ -90,7 +90,7 @@ class Rig:
 
     def alerts(self, action: str) -> float:
         value = self.metrics.registry.get_sample_value(
-            "flex_watchdog_alerts_total", {"sink": "pagerduty", "action": action})
+            "flex_watchdog_alerts_total", {"account": "default", "sink": "pagerduty", "action": action})
         return value or 0.0
 
 

@@ -10,7 +10,7 @@ from tests.conftest import NOW
 from watchdog.daemon.app import build_daemon, build_watcher
 from watchdog.daemon.scheduler import INITIAL
 
-DEPTH = ("flex_watchdog_alert_outbox_depth", {"sink": "pagerduty"})
+DEPTH = ("flex_watchdog_alert_outbox_depth", {"account": "default", "sink": "pagerduty"})
 
 
 def daemon_for(make_settings, fake, **overrides):

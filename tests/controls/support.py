@@ -61,7 +61,7 @@ class Rig:
                 if t.body and t.body["payload"]["class"] == rule]
 
     def sample(self, name: str, **labels: str) -> float | None:
-        return self.metrics.registry.get_sample_value(name, labels)
+        return self.metrics.registry.get_sample_value(name, {"account": "default", **labels})
 
     def open_ids(self) -> set[str]:
         return set(self.watcher.store.open_findings())

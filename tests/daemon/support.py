@@ -73,7 +73,7 @@ def http(url: str, data: bytes | None = None, headers: dict[str, str] | None = N
 
 
 def sample(daemon: Daemon, name: str, **labels: str) -> float | None:
-    return daemon.metrics.registry.get_sample_value(name, labels)
+    return daemon.metrics.registry.get_sample_value(name, {"account": "default", **labels})
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10) -> bool:

@@ -103,7 +103,7 @@ def test_a_missed_run_is_logged_and_counted(caplog):
         scheduler.shutdown(wait=True)
     assert ran == []
     assert metrics.registry.get_sample_value("flex_watchdog_job_misfires_total",
-                                             {"job": "studio"}) == 1
+                                             {"account": "default", "job": "studio"}) == 1
     assert "job studio: scheduled run missed" in caplog.text
 
 
@@ -122,7 +122,7 @@ def test_a_failing_job_is_logged_counted_and_contained(caplog):
     jobs.poll_group(JobGroup("studio", ("studio",), 300))()
     jobs.poll_group(JobGroup("studio", ("studio",), 300))()
     assert metrics.registry.get_sample_value("flex_watchdog_job_errors_total",
-                                             {"job": "studio"}) == 2
+                                             {"account": "default", "job": "studio"}) == 2
     assert caplog.text.count("job studio failed (families: studio)") == 2
     assert "RuntimeError: bug in a cycle" in caplog.text
     assert jobs.last_poll_end is not None and jobs.wait_idle(0)
@@ -193,8 +193,8 @@ def test_start_serve_and_stop_in_process(quiet, world):
         assert http(f"{url}/healthz")[0] == 200
         assert http(f"{url}/readyz") == (200, "ok: first complete snapshot loaded\n")
         status, text = http(f"{url}/metrics")
-        assert status == 200 and 'flex_watchdog_build_info{version="0.1.0"} 1.0' in text
-        assert 'flex_watchdog_family_up{family="studio"} 1.0' in text
+        assert status == 200 and 'flex_watchdog_build_info{account="default",version="0.1.0"} 1.0' in text
+        assert 'flex_watchdog_family_up{account="default",family="studio"} 1.0' in text
         assert http(f"{url}/nothing")[0] == 404
         assert http(f"{url}/events/twilio", b"x=1")[0] == 404, "webhook disabled by default"
     assert daemon.scheduler.running is False

@@ -76,9 +76,20 @@ def test_no_created_series_and_the_process_metrics(exposition):
             "process_start_time_seconds", "process_open_fds"} <= names
 
 
+def of_the_account(exposition: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every flex_watchdog sample by (name, labels but account); each is the default account's."""
+    found = {}
+    for family in text_string_to_metric_families(exposition):
+        for s in family.samples:
+            if s.name.startswith("flex_watchdog_"):
+                assert s.labels.get("account") == "default", s
+                found[(s.name, tuple(sorted((k, v) for k, v in s.labels.items()
+                                            if k != "account")))] = s.value
+    return found
+
+
 def test_open_breakers_and_first_seen_of_open_findings(exposition):
-    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
-             for f in text_string_to_metric_families(exposition) for s in f.samples}
+    found = of_the_account(exposition)
     rule = "numbers.message-webhook-overwritten"
     key = ("flex_watchdog_findings_first_seen_timestamp_seconds",
            (("rule", rule), ("severity", "critical")))
@@ -110,8 +121,7 @@ def test_the_contract_metrics_are_all_there(exposition):
 
 
 def test_headline_values(exposition):
-    values = {(x.name, tuple(sorted(x.labels.items()))): x.value
-              for f in text_string_to_metric_families(exposition) for x in f.samples}
+    values = of_the_account(exposition)
     rule = (("rule", "numbers.message-webhook-overwritten"), ("severity", "critical"))
     assert values[("flex_watchdog_findings", rule)] == 1
     assert values[("flex_watchdog_detection_latency_seconds_sum", ())] == 30
@@ -145,9 +155,11 @@ def test_a_tripped_breaker_shows_as_open(make_watcher, world):
     daemon = build_daemon(watcher, Clock(POLLED_AT))
     run_job(daemon, "initial")
     registry = daemon.metrics.registry
-    assert registry.get_sample_value("flex_watchdog_heal_breakers_open", {"rule": rule}) == 1
     assert registry.get_sample_value("flex_watchdog_heal_breakers_open",
-                                     {"rule": "numbers.voice-webhook-overwritten"}) == 0
+                                     {"account": "default", "rule": rule}) == 1
+    assert registry.get_sample_value("flex_watchdog_heal_breakers_open",
+                                     {"account": "default",
+                                      "rule": "numbers.voice-webhook-overwritten"}) == 0
 
 
 ENTRY = "flex_watchdog_entry_points"
@@ -160,7 +172,8 @@ def test_every_entry_point_series_exists_at_zero_before_a_cycle(make_watcher):
     registry = daemon.metrics.registry
     for channel in CHANNELS:
         for state in STATES:
-            assert registry.get_sample_value(ENTRY, {"channel": channel, "state": state}) == 0
+            assert registry.get_sample_value(ENTRY, {"account": "default", "channel": channel,
+                                                    "state": state}) == 0
 
 
 def test_entry_points_follow_the_routes_each_cycle(make_watcher, world):
@@ -170,7 +183,8 @@ def test_entry_points_follow_the_routes_each_cycle(make_watcher, world):
     registry = daemon.metrics.registry
 
     def value(channel: str, state: str) -> float | None:
-        return registry.get_sample_value(ENTRY, {"channel": channel, "state": state})
+        return registry.get_sample_value(ENTRY, {"account": "default", "channel": channel,
+                                                    "state": state})
 
     flex = len(world.flex_numbers)
     assert (value("voice", "ok"), value("sms", "ok"), value("web", "ok")) == (flex, flex, 1)

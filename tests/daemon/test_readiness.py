@@ -29,7 +29,7 @@ def test_ready_after_every_family_was_attempted_even_if_one_is_unknown(quiet, si
     assert ok, text
     assert text == "ok: every family attempted; unknown now: studio (see flex_watchdog_family_up)"
     assert daemon.metrics.registry.get_sample_value(
-        "flex_watchdog_family_up", {"family": "studio"}) == 0
+        "flex_watchdog_family_up", {"account": "default", "family": "studio"}) == 0
     sim.faults.clear()
     run_job(daemon, "studio")
     assert daemon.readyz() == (True, "ok: first complete snapshot loaded")

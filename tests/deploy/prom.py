@@ -37,28 +37,28 @@ import yaml
 INSTALL_HINT = "apt-get install prometheus prometheus-alertmanager"
 
 # The daemon's metrics contract: name -> (type, labels). The dashboard, the alert rules and any
-# scrape of a real daemon are checked against it. Target labels (job, instance, account) come
-# from the scrape configuration, not from the daemon.
+# scrape of a real daemon are checked against it. Every series names its account (the fleet's
+# name for it, ``default`` for the TWILIO_* account); job and instance come from the scrape.
 CONTRACT_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "flex_watchdog_findings": ("gauge", ("rule", "severity")),
-    "flex_watchdog_rule_enabled": ("gauge", ("rule",)),
-    "flex_watchdog_rule_autoheal_enabled": ("gauge", ("rule",)),
-    "flex_watchdog_family_up": ("gauge", ("family",)),
-    "flex_watchdog_poll_duration_seconds": ("histogram", ("family",)),
-    "flex_watchdog_poll_last_success_timestamp_seconds": ("gauge", ("family",)),
-    "flex_watchdog_poll_errors_total": ("counter", ("family", "reason")),
-    "flex_watchdog_resources": ("gauge", ("type",)),
-    "flex_watchdog_twilio_requests_total": ("counter", ("product", "method", "code")),
-    "flex_watchdog_twilio_request_duration_seconds": ("histogram", ("product",)),
-    "flex_watchdog_events_received_total": ("counter", ("source",)),
-    "flex_watchdog_detection_latency_seconds": ("histogram", ()),
-    "flex_watchdog_cycle_last_success_timestamp_seconds": ("gauge", ()),
-    "flex_watchdog_build_info": ("gauge", ("version",)),
-    "flex_watchdog_heals_total": ("counter", ("rule", "outcome")),
-    "flex_watchdog_alerts_total": ("counter", ("sink", "action")),
-    "flex_watchdog_alert_outbox_depth": ("gauge", ("sink",)),
-    "flex_watchdog_family_interval_seconds": ("gauge", ("family",)),
-    "flex_watchdog_entry_points": ("gauge", ("channel", "state")),
+    "flex_watchdog_findings": ("gauge", ("account", "rule", "severity")),
+    "flex_watchdog_rule_enabled": ("gauge", ("account", "rule")),
+    "flex_watchdog_rule_autoheal_enabled": ("gauge", ("account", "rule")),
+    "flex_watchdog_family_up": ("gauge", ("account", "family")),
+    "flex_watchdog_poll_duration_seconds": ("histogram", ("account", "family")),
+    "flex_watchdog_poll_last_success_timestamp_seconds": ("gauge", ("account", "family")),
+    "flex_watchdog_poll_errors_total": ("counter", ("account", "family", "reason")),
+    "flex_watchdog_resources": ("gauge", ("account", "type")),
+    "flex_watchdog_twilio_requests_total": ("counter", ("account", "product", "method", "code")),
+    "flex_watchdog_twilio_request_duration_seconds": ("histogram", ("account", "product")),
+    "flex_watchdog_events_received_total": ("counter", ("account", "source")),
+    "flex_watchdog_detection_latency_seconds": ("histogram", ("account",)),
+    "flex_watchdog_cycle_last_success_timestamp_seconds": ("gauge", ("account",)),
+    "flex_watchdog_build_info": ("gauge", ("account", "version")),
+    "flex_watchdog_heals_total": ("counter", ("account", "rule", "outcome")),
+    "flex_watchdog_alerts_total": ("counter", ("account", "sink", "action")),
+    "flex_watchdog_alert_outbox_depth": ("gauge", ("account", "sink")),
+    "flex_watchdog_family_interval_seconds": ("gauge", ("account", "family")),
+    "flex_watchdog_entry_points": ("gauge", ("account", "channel", "state")),
 }
 CONTRACT_LABEL_VALUES: dict[str, frozenset[str]] = {
     "family": frozenset({"configuration", "flex_flows", "chat", "proxy", "taskrouter", "studio",

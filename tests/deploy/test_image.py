@@ -212,7 +212,7 @@ def test_the_daemon_in_the_image_serves_the_host_and_stops_on_sigterm(
         assert status == 200
         missing = [name for name in CONTRACT_METRICS if f"# TYPE {name} " not in metrics]
         assert missing == []
-        assert 'flex_watchdog_family_up{family="numbers"} 1.0' in metrics
+        assert 'flex_watchdog_family_up{account="default",family="numbers"} 1.0' in metrics
 
         probe = img.run(container.command(helm_test_command(f"{url}/readyz")))
         assert probe.returncode == 0 and probe.stdout.startswith("200"), probe.stderr

@@ -88,7 +88,7 @@ class Rig:
 
     def counted(self, rule: str, outcome: str) -> float:
         value = self.metrics.registry.get_sample_value(
-            "flex_watchdog_heals_total", {"rule": rule, "outcome": outcome})
+            "flex_watchdog_heals_total", {"account": "default", "rule": rule, "outcome": outcome})
         return value or 0.0
 
     def session(self) -> HealSession:

@@ -207,7 +207,7 @@ def test_applied_steps_count_in_the_running_daemons_heals_metric(sim, env, capsy
         def applied() -> float:
             return daemon.metrics.registry.get_sample_value(
                 "flex_watchdog_heals_total",
-                {"rule": "restore.flex-flow", "outcome": "applied"}) or 0.0
+                {"account": "default", "rule": "restore.flex-flow", "outcome": "applied"}) or 0.0
 
         assert applied() == 0.0
         run_job(daemon, "numbers")

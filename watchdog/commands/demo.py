@@ -158,6 +158,7 @@ def free_or_any(port: int) -> int:
 
 
 def _intro(console: Console, world: World, daemon: Daemon) -> None:
+    assert daemon.http is not None  # the demo's daemon serves its own port
     s, url = daemon.settings.schedule, daemon.http.url
     console.say(console.paint("flex-watchdog demo", "bold") + ": the daemon watching a "
                 "simulated Twilio Flex account (no credentials needed)")

@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 
-from watchdog.commands.common import account_or_exit
+from watchdog.accounts import fleet
+from watchdog.commands.common import settings_or_exit
 from watchdog.commands.startup import config_warnings
 from watchdog.commands.terminal import log_wrap
-from watchdog.daemon.app import build_daemon
+from watchdog.daemon.app import build_daemon, build_fleet
+from watchdog.daemon.fleet import Fleet
+from watchdog.daemon.service import Daemon
 from watchdog.errors import ConfigError
 from watchdog.telemetry.logs import setup_logging
+from watchdog.telemetry.metrics import Metrics
 from watchdog.telemetry.redact import Redactor
 from watchdog.telemetry.sentry import init_sentry
 
@@ -27,15 +31,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = account_or_exit()
-    setup_logging(settings.log.level, settings.log.format, Redactor.for_settings(settings),
+    process = settings_or_exit()
+    accounts = fleet(process)
+    setup_logging(process.log.level, process.log.format, Redactor.for_settings(process),
                   wrap=log_wrap())
-    for warning in config_warnings(settings):
-        log.warning("%s", warning)
+    for account in accounts:
+        for warning in config_warnings(account.settings):
+            log.warning("%s%s", f"account {account.name}: " if len(accounts) > 1 else "",
+                        warning)
+    settings = accounts[0].settings if len(accounts) == 1 else process
     init_sentry(settings)
-    daemon = build_daemon(settings)
+    if len(accounts) == 1:
+        runner: Daemon | Fleet = build_daemon(
+            settings, metrics=Metrics(account=accounts[0].name))
+    else:
+        runner = build_fleet(process, accounts)
     try:
-        return daemon.run_until_signal()
+        return runner.run_until_signal()
     except OSError as exc:
         raise ConfigError(f"config: http.port: cannot listen on {settings.http.host}:"
                           f"{settings.http.port} ({exc.strerror or exc})") from None

@@ -15,6 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from watchdog.accounts import Account
 from watchdog.cycle import Watcher
 from watchdog.healing.records import FIGHT_RULE, fight_evidence
 from watchdog.model.times import utcnow
@@ -26,8 +27,10 @@ from watchdog.twilio_api import TwilioAccess, connect
 if TYPE_CHECKING:  # the daemon's stack is imported by build_daemon only: a command that polls
     # once (check, baseline, heal --plan) never loads the scheduler, metrics or PagerDuty
     from watchdog.alerts.pagerduty import PagerDutySink
+    from watchdog.daemon.fleet import Fleet
     from watchdog.daemon.service import Daemon
     from watchdog.healing.journal import ChangeCallback
+    from watchdog.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +47,20 @@ def build_watcher(settings: Settings, store: StateStore | None = None,
 
 def build_daemon(settings: Settings, watcher: Watcher | None = None, *,
                  clock: Callable[[], datetime] = utcnow, healing: bool = True,
-                 on_heal: ChangeCallback | None = None) -> Daemon:
+                 on_heal: ChangeCallback | None = None, metrics: Metrics | None = None,
+                 serve: bool = True) -> Daemon:
     """Metrics initialised, paging (when a routing key is set) and healing attached, ready to
-    ``start()``. ``on_heal`` also sees each heal's change event (the demo prints them)."""
+    ``start()``. ``on_heal`` also sees each heal's change event (the demo prints them);
+    ``metrics`` is the account's view of a fleet's registry and ``serve=False`` leaves the
+    HTTP port to the fleet."""
     from watchdog.daemon.service import Daemon
     from watchdog.healing.auto import AutoHealer
     from watchdog.telemetry.metrics import Metrics
 
     watcher = watcher or build_watcher(settings)
-    metrics = Metrics()
+    metrics = metrics or Metrics()
     metrics.initialise(settings, watcher.rules.values())
-    daemon = Daemon(settings, watcher, metrics, clock)
+    daemon = Daemon(settings, watcher, metrics, clock, serve=serve)
     daemon.sink = _paging(daemon)
     if healing:
         callbacks = [c for c in (daemon.sink.change_event if daemon.sink else None, on_heal)
@@ -84,3 +90,24 @@ def _paging(daemon: Daemon) -> PagerDutySink | None:
     log.info("paging through PagerDuty (%s); %d event(s) queued from before",
              settings.pagerduty.base_url, sink.outbox.count())
     return sink
+
+
+def build_fleet(settings: Settings, accounts: list[Account], *,
+                clock: Callable[[], datetime] = utcnow) -> Fleet:
+    """One daemon per account (its own state file, Twilio client and pace, scheduler, jobs and
+    Monitor and Debugger cursors) on one metrics registry, behind one HTTP port."""
+    from prometheus_client import CollectorRegistry
+
+    from watchdog.daemon.fleet import Fleet
+    from watchdog.errors import ConfigError
+    from watchdog.telemetry.metrics import Families, Metrics
+
+    for account in accounts:
+        if account.settings.events.webhook_enabled and len(accounts) > 1:
+            raise ConfigError(f"config: events.webhook_enabled: account {account.name}: the "
+                              "webhook serves a single account; a fleet uses Monitor Events")
+    families = Families(CollectorRegistry())
+    members = [build_daemon(a.settings, clock=clock, serve=False,
+                            metrics=Metrics(account=a.name, families=families))
+               for a in accounts]
+    return Fleet(settings, list(zip(accounts, members, strict=True)), families.registry, clock)

@@ -17,6 +17,7 @@ from watchdog.errors import CredentialsRejected
 from watchdog.fetchers.single import family_of
 from watchdog.model.results import Trigger
 from watchdog.signals.events import Feed
+from watchdog.telemetry.logs import ACCOUNT
 from watchdog.telemetry.metrics import Metrics
 from watchdog.telemetry.sentry import JOBS_LOGGER, capture_job_error
 
@@ -28,8 +29,9 @@ class Jobs:
     """The job bodies, plus what liveness and shutdown need to know about them."""
 
     def __init__(self, watcher: Watcher, metrics: Metrics, refresher: Refresher,
-                 clock: Clock) -> None:
+                 clock: Clock, account: str | None = None) -> None:
         self.watcher, self.metrics, self.refresher, self.clock = watcher, metrics, refresher, clock
+        self.account = account  # named on every log line of its jobs
         self.stopping = threading.Event()
         self.last_poll_end: datetime | None = None
         self._running = 0
@@ -112,6 +114,7 @@ class Jobs:
         if not go:
             yield False
             return
+        named = ACCOUNT.set(self.account)
         try:
             yield True
         except CredentialsRejected as exc:
@@ -126,6 +129,7 @@ class Jobs:
             self.metrics.job_errors.labels(job).inc()
             capture_job_error(exc, job, families, self.watcher.account_sid)
         finally:
+            ACCOUNT.reset(named)
             if poll:
                 self.last_poll_end = self.clock()
             with self._idle:

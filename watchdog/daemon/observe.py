@@ -68,7 +68,7 @@ class CycleObserver:
         for reason, count in result.evaluation.skip_counts().items():
             self.metrics.rules_skipped.labels(reason).inc(count)
         self._latency(result)
-        self.metrics.cycle_last_success.set(result.polled_at.timestamp())
+        self.metrics.cycle_last_success.labels().set(result.polled_at.timestamp())
         self.attempt(result.refreshed)
         self._unreadable(result)
         if result.snapshot.complete(*FAMILIES) and not self.ready.is_set():
@@ -149,7 +149,7 @@ class CycleObserver:
                            if state.silence(f.rule, f.resource_sid) is not None)
         self.metrics.observe_controls(silenced, self.watcher.rules.values(),
                                       len(state.silences) + len(state.ignores))
-        self.metrics.maintenance_active.set(int(bool(state.windows)))
+        self.metrics.maintenance_active.labels().set(int(bool(state.windows)))
         now = {f"silence {s.id} of {s.rule} {s.resource_sid or '*'} ({s.reason}) until "
                f"{iso(s.ends_at)}: does not page, not healed": s.ends_at for s in state.silences}
         now |= {f"{w.describe()}: no page starts" + ("" if w.heal else ", nothing heals"):
@@ -168,4 +168,4 @@ class CycleObserver:
                 continue
             latency = (result.polled_at - changed).total_seconds()
             if latency >= 0:
-                self.metrics.detection_latency.observe(latency)
+                self.metrics.detection_latency.labels().observe(latency)

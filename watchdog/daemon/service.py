@@ -59,7 +59,8 @@ class Daemon:
     """One watched account: the watcher plus everything that keeps it polling."""
 
     def __init__(self, settings: Settings, watcher: Watcher, metrics: Metrics,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, serve: bool = True) -> None:
+        """``serve``: this daemon has the HTTP port (a fleet's accounts share the fleet's)."""
         self.settings, self.watcher, self.metrics, self.clock = settings, watcher, metrics, clock
         self.sink: PagerDutySink | None = None  # set by build_daemon when paging is on
         self.started_at = clock()
@@ -67,7 +68,8 @@ class Daemon:
         self.largest_interval = max(g.interval for g in self.groups)
         self.evidence = EvidenceCache(own=partial(own_write, watcher.store))
         self.refresher = Refresher()
-        self.jobs = Jobs(watcher, metrics, self.refresher, clock)
+        self.jobs = Jobs(watcher, metrics, self.refresher, clock,
+                         account=None if serve else metrics.account)  # a fleet names it
         self.observer = CycleObserver(settings, watcher, metrics, self.started_at,
                                       min(g.interval for g in self.groups))
         self.jobs.on_attempt = self.observer.attempt
@@ -80,7 +82,7 @@ class Daemon:
         self.refresher.wake = lambda: run_now(self.scheduler, REFRESH)
         self.owner = OwnerLock(watcher.store.path)  # check and heal --plan look for it
         self.http = HttpServer(settings.http.host, settings.http.port, metrics.registry,
-                               self.healthz, self.readyz, self._webhook())
+                               self.healthz, self.readyz, self._webhook()) if serve else None
 
     def add_periodic(self, name: str, func: Callable[[datetime], object],
                      interval: float) -> None:
@@ -160,11 +162,12 @@ class Daemon:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> Daemon:
-        log.info("flex-watchdog %s starting for account %s; effective configuration: %s",
-                 __version__, self.watcher.account_sid,
+        log.info("flex-watchdog %s starting for account %s (%s); effective configuration: %s",
+                 __version__, self.metrics.account, self.watcher.account_sid,
                  json.dumps(masked_dump(self.settings), sort_keys=True))
         self.owner.acquire()  # before anything polls: one daemon per state file
-        self.http.start()
+        if self.http is not None:
+            self.http.start()
         self.scheduler.start()
         return self
 
@@ -179,7 +182,8 @@ class Daemon:
         if not finished:
             log.warning("a poll is still running after %.0fs: abandoned, nothing of it is "
                         "recorded (the state file keeps the last complete cycle)", timeout)
-        self.http.stop()
+        if self.http is not None:
+            self.http.stop()
         if finished:
             self._flush_outbox()
             self.watcher.store.close()

@@ -42,6 +42,10 @@ class Owner(Protocol):
     requests: RequestLog
     control: ControlPanel | None
 
+    def world_of(self, user: str) -> World: ...
+
+    def faults_of(self, world: World) -> FaultSet: ...
+
 
 def _page_of(query: dict[str, list[str]]) -> int:
     try:
@@ -94,15 +98,16 @@ class Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         found = routes.find(product, path)
         template = found[0].template if found else path
-        fault = self.owner.faults.take(self.command, product, path, _page_of(query))
+        world = self.owner.world_of(self._user())
+        fault = self.owner.faults_of(world).take(self.command, product, path, _page_of(query))
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
         if fault is not None and fault.kind == "disconnect":
             self._drop(product, template)
             return
         try:
-            reply = self._fault_reply(fault) or self._dispatch(product, path, parts.query, body,
-                                                                found)
+            reply = self._fault_reply(fault) or self._dispatch(world, product, path,
+                                                                parts.query, body, found)
         except ApiError as error:
             reply = Reply(error.status, error.body(), error.headers)
         except Exception:  # a simulator bug: answer like Twilio's 500, keep serving
@@ -125,9 +130,8 @@ class Handler(BaseHTTPRequestHandler):
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         return Reply(status, error_body(status, code, message), headers)
 
-    def _dispatch(self, product: str, path: str, raw_query: str, body: bytes,
+    def _dispatch(self, world: World, product: str, path: str, raw_query: str, body: bytes,
                   found: tuple[routes.Route, dict[str, str]] | None) -> Reply:
-        world = self.owner.world
         self._authenticate(world)
         if found is None:
             raise ApiError(404, 20404, f"The requested resource {path} was not found")
@@ -152,6 +156,14 @@ class Handler(BaseHTTPRequestHandler):
                 return handler(call)
         finally:
             world.deliver()  # Event Streams deliveries it queued, once the lock is released
+
+    def _user(self) -> str:
+        """The Basic-auth user name (an account or API key SID), or "" when there is none."""
+        scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
+        try:
+            return base64.b64decode(encoded).decode("utf-8").partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
 
     def _authenticate(self, world: World) -> None:
         header = self.headers.get("Authorization") or ""

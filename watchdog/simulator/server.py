@@ -74,9 +74,34 @@ class SimulatorServer:
         self.world, self.host, self.port = world, host, port
         self.control = control  # the /_control/ endpoint, off unless given
         self.faults = FaultSet()
+        # More accounts on the same port: each world is its own account (its SID, credentials
+        # and faults); a request is served by the world its Basic-auth user belongs to.
+        self.worlds: dict[str, World] = {world.account_sid: world}
+        self.account_faults: dict[str, FaultSet] = {world.account_sid: self.faults}
         self.requests = RequestLog()
         self._http: _HttpServer | None = None
         self._thread: threading.Thread | None = None
+
+    def add_world(self, world: World) -> FaultSet:
+        """Serve ``world`` as one more account; returns the faults of that account alone."""
+        if world.account_sid in self.worlds:
+            raise ValueError(f"account {world.account_sid} is served already (another seed?)")
+        self.worlds[world.account_sid] = world
+        self.account_faults[world.account_sid] = FaultSet()
+        return self.account_faults[world.account_sid]
+
+    def world_of(self, user: str) -> World:
+        """The world whose account SID or API key SID is ``user`` (else the first)."""
+        found = self.worlds.get(user)
+        if found is not None:
+            return found
+        for world in self.worlds.values():
+            if world.api_key_sid == user:
+                return world
+        return self.world
+
+    def faults_of(self, world: World) -> FaultSet:
+        return self.account_faults.get(world.account_sid, self.faults)
 
     @property
     def url(self) -> str:

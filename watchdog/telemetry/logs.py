@@ -6,10 +6,14 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TextIO
 
 from watchdog.telemetry.redact import Redactor
+
+#: The fleet account a thread works for (set by the daemon's jobs): its log lines name it.
+ACCOUNT: ContextVar[str | None] = ContextVar("flex_watchdog_account", default=None)
 
 
 class RedactSecrets(logging.Filter):
@@ -24,6 +28,10 @@ class RedactSecrets(logging.Filter):
             message = record.getMessage()
         except Exception:  # arguments that do not fit the format: still one redacted line
             message = f"{record.msg} (log arguments that do not fit it: {record.args!r})"
+        account = getattr(record, "account", None) or ACCOUNT.get()
+        if account and not getattr(record, "account", None):
+            record.account = account
+            message = f"[{account}] {message}"
         record.msg, record.args = self.redact.text(message), None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
@@ -36,6 +44,9 @@ class JsonFormatter(logging.Formatter):
         entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(),
                  "level": record.levelname.lower(), "logger": record.name,
                  "message": record.getMessage()}
+        account = getattr(record, "account", None)
+        if account:
+            entry["account"] = account
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)

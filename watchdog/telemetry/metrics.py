@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, ProcessCollector
@@ -34,94 +34,158 @@ _LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
 prometheus_client.disable_created_metrics()
 
 
-class Metrics:
-    """All flex-watchdog metrics. One instance per process (or per test, on its own registry)."""
+M = TypeVar("M", Counter, Gauge, Histogram)
+DEFAULT_ACCOUNT = "default"
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry()
-        r = self.registry
+
+class Bound(Generic[M]):
+    """One metric as one account sees it: its ``account`` label is filled in first."""
+
+    def __init__(self, metric: M, account: str) -> None:
+        self.metric: M = metric
+        self.account = account
+
+    def labels(self, *values: str) -> M:
+        child: M = self.metric.labels(self.account, *values)
+        return child
+
+    def remove(self, *values: str) -> None:
+        self.metric.remove(self.account, *values)
+
+    def collect(self) -> Any:
+        return self.metric.collect()
+
+
+class Families:
+    """Every flex-watchdog metric family, once per registry; each has ``account`` first."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        r = self.registry = registry
         ProcessCollector(registry=r)  # process_cpu_seconds_total, process_resident_memory_bytes...
-        self.findings = Gauge("flex_watchdog_findings", "Open findings.", ["rule", "severity"],
+        self.findings = Gauge("flex_watchdog_findings", "Open findings.", ["account", "rule", "severity"],
                               registry=r)
         self.rule_enabled = Gauge("flex_watchdog_rule_enabled", "1 when the rule is evaluated.",
-                                  ["rule"], registry=r)
+                                  ["account", "rule"], registry=r)
         self.rule_autoheal = Gauge("flex_watchdog_rule_autoheal_enabled",
                                    "1 when the daemon heals this rule's findings on its own.",
-                                   ["rule"], registry=r)
+                                   ["account", "rule"], registry=r)
         self.family_up = Gauge("flex_watchdog_family_up",
                                "1 when the family's last fetch was complete, 0 when it failed.",
-                               ["family"], registry=r)
+                               ["account", "family"], registry=r)
         self.family_interval = Gauge("flex_watchdog_family_interval_seconds",
-                                     "Configured poll interval of the family.", ["family"],
+                                     "Configured poll interval of the family.", ["account", "family"],
                                      registry=r)
         self.poll_duration = Histogram("flex_watchdog_poll_duration_seconds",
-                                       "Time to fetch one family.", ["family"], registry=r)
+                                       "Time to fetch one family.", ["account", "family"], registry=r)
         self.poll_last_success = Gauge("flex_watchdog_poll_last_success_timestamp_seconds",
                                        "When the family was last fetched completely.",
-                                       ["family"], registry=r)
+                                       ["account", "family"], registry=r)
         self.poll_errors = Counter("flex_watchdog_poll_errors_total",
-                                   "Failed family fetches, by reason.", ["family", "reason"],
+                                   "Failed family fetches, by reason.", ["account", "family", "reason"],
                                    registry=r)
         self.rules_skipped = Counter("flex_watchdog_rules_skipped_total",
-                                     "Rule evaluations skipped, by reason.", ["reason"],
+                                     "Rule evaluations skipped, by reason.", ["account", "reason"],
                                      registry=r)
         self.resources = Gauge("flex_watchdog_resources", "Resources in the last snapshot.",
-                               ["type"], registry=r)
+                               ["account", "type"], registry=r)
         self.numbers = Gauge("flex_watchdog_numbers",
                              "Flex phone numbers by stack (legacy, conversations, both, voice).",
-                             ["stack"], registry=r)
+                             ["account", "stack"], registry=r)
         self.entry_points = Gauge(
             "flex_watchdog_entry_points",
             "Entry points into Flex (numbers by voice and SMS, WhatsApp and chat addresses, web "
             "Flex Flows) by channel and whether their route reaches a task queue: ok, broken, "
-            "unknown (a family on the route could not be read).", ["channel", "state"],
+            "unknown (a family on the route could not be read).", ["account", "channel", "state"],
             registry=r)
         self.twilio_requests = Counter("flex_watchdog_twilio_requests",
                                        "Requests to Twilio by product, method and status code.",
-                                       ["product", "method", "code"], registry=r)
+                                       ["account", "product", "method", "code"], registry=r)
         self.twilio_duration = Histogram("flex_watchdog_twilio_request_duration_seconds",
-                                         "Duration of one Twilio request.", ["product"],
+                                         "Duration of one Twilio request.", ["account", "product"],
                                          registry=r)
         self.events_received = Counter("flex_watchdog_events_received",
-                                       "Change signals received, by source.", ["source"],
+                                       "Change signals received, by source.", ["account", "source"],
                                        registry=r)
         self.webhook_rejected = Counter("flex_watchdog_webhook_rejected",
                                         "Webhook requests refused for a missing or bad "
-                                        "signature, by reason.", ["reason"], registry=r)
+                                        "signature, by reason.", ["account", "reason"], registry=r)
         self.detection_latency = Histogram("flex_watchdog_detection_latency_seconds",
                                            "From a change's event time to its finding.",
-                                           buckets=_LATENCY_BUCKETS, registry=r)
+                                           ["account"], buckets=_LATENCY_BUCKETS, registry=r)
         self.cycle_last_success = Gauge("flex_watchdog_cycle_last_success_timestamp_seconds",
-                                        "When the last cycle finished.", registry=r)
-        self.misfires = Counter("flex_watchdog_job_misfires", "Scheduled runs missed.", ["job"],
+                                        "When the last cycle finished.", ["account"], registry=r)
+        self.misfires = Counter("flex_watchdog_job_misfires", "Scheduled runs missed.", ["account", "job"],
                                 registry=r)
         self.job_errors = Counter("flex_watchdog_job_errors",
                                   "Scheduled job runs that raised (logged and sent to Sentry).",
-                                  ["job"], registry=r)
+                                  ["account", "job"], registry=r)
         self.heals = Counter("flex_watchdog_heals", "Heals by rule and outcome.",
-                             ["rule", "outcome"], registry=r)
+                             ["account", "rule", "outcome"], registry=r)
         self.alerts = Counter("flex_watchdog_alerts", "Alert deliveries by sink and action.",
-                              ["sink", "action"], registry=r)
+                              ["account", "sink", "action"], registry=r)
         self.outbox_depth = Gauge("flex_watchdog_alert_outbox_depth",
-                                  "Alert events queued and not delivered yet, by sink.", ["sink"],
+                                  "Alert events queued and not delivered yet, by sink.", ["account", "sink"],
                                   registry=r)
         self.silenced_findings = Gauge("flex_watchdog_silenced_findings",
                                        "Open findings a silence or config ignore holds back.",
-                                       ["rule"], registry=r)
+                                       ["account", "rule"], registry=r)
         self.silences = Gauge("flex_watchdog_silences",
-                              "Silences and config ignores in force.", registry=r)
+                              "Silences and config ignores in force.", ["account"], registry=r)
         self.maintenance_active = Gauge("flex_watchdog_maintenance_active",
-                                        "1 while a maintenance window is open.", registry=r)
+                                        "1 while a maintenance window is open.", ["account"], registry=r)
         self.breakers_open = Gauge(
             "flex_watchdog_heal_breakers_open",
             "Heal circuit breakers open: healing of that resource stopped until `heal reset`.",
-            ["rule"], registry=r)
+            ["account", "rule"], registry=r)
         self.first_seen = Gauge(
             "flex_watchdog_findings_first_seen_timestamp_seconds",
             "When the oldest open finding of the rule was first seen (no series while none).",
-            ["rule", "severity"], registry=r)
-        self.build = Info("flex_watchdog_build", "Build information.", registry=r)
-        self.build.info({"version": __version__})
+            ["account", "rule", "severity"], registry=r)
+        self.build = Info("flex_watchdog_build", "Build information.", ["account"], registry=r)
+
+
+class Metrics:
+    """All flex-watchdog metrics as one account sees them. ``Metrics()`` is a process (or a
+    test) of one account on its own registry; ``for_account`` gives another account's view of
+    the same registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None,
+                 account: str = DEFAULT_ACCOUNT, families: Families | None = None) -> None:
+        self.families = families or Families(registry or CollectorRegistry())
+        self.registry, self.account = self.families.registry, account
+        f = self.families
+        f.build.labels(account).info({"version": __version__})
+        self.findings = Bound(f.findings, account)
+        self.rule_enabled = Bound(f.rule_enabled, account)
+        self.rule_autoheal = Bound(f.rule_autoheal, account)
+        self.family_up = Bound(f.family_up, account)
+        self.family_interval = Bound(f.family_interval, account)
+        self.poll_duration = Bound(f.poll_duration, account)
+        self.poll_last_success = Bound(f.poll_last_success, account)
+        self.poll_errors = Bound(f.poll_errors, account)
+        self.rules_skipped = Bound(f.rules_skipped, account)
+        self.resources = Bound(f.resources, account)
+        self.numbers = Bound(f.numbers, account)
+        self.entry_points = Bound(f.entry_points, account)
+        self.twilio_requests = Bound(f.twilio_requests, account)
+        self.twilio_duration = Bound(f.twilio_duration, account)
+        self.events_received = Bound(f.events_received, account)
+        self.webhook_rejected = Bound(f.webhook_rejected, account)
+        self.detection_latency = Bound(f.detection_latency, account)
+        self.cycle_last_success = Bound(f.cycle_last_success, account)
+        self.misfires = Bound(f.misfires, account)
+        self.job_errors = Bound(f.job_errors, account)
+        self.heals = Bound(f.heals, account)
+        self.alerts = Bound(f.alerts, account)
+        self.outbox_depth = Bound(f.outbox_depth, account)
+        self.silenced_findings = Bound(f.silenced_findings, account)
+        self.silences = Bound(f.silences, account)
+        self.maintenance_active = Bound(f.maintenance_active, account)
+        self.breakers_open = Bound(f.breakers_open, account)
+        self.first_seen = Bound(f.first_seen, account)
+
+    def for_account(self, account: str) -> Metrics:
+        return Metrics(account=account, families=self.families)
 
     def initialise(self, settings: Settings, rules: Iterable[Rule]) -> None:
         """Create every known series at start-up with its current value."""
@@ -200,7 +264,7 @@ class Metrics:
         """Open findings held back by a silence, per rule, and the silences in force."""
         for rule in rules:
             self.silenced_findings.labels(rule.id).set(silenced.get(rule.id, 0))
-        self.silences.set(silences)
+        self.silences.labels().set(silences)
 
     def observe_open_findings(self, open_counts: dict[tuple[str, str], int],
                               rules: Iterable[Rule], settings: Settings,
