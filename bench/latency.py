@@ -26,6 +26,11 @@ class Latency:
     events_seconds: float | None = None  # the Monitor Events interval it ran at (None: off)
 
     @property
+    def pushed(self) -> bool:
+        """Measured with Event Streams push (its goal is a p50, not a ratio to polling)."""
+        return self.mode.startswith("Event Streams")
+
+    @property
     def p50(self) -> float:
         return statistics.median(self.seconds)
 

@@ -127,6 +127,12 @@ class SimProcess:
         self.build_seconds = time.monotonic() - started
         return self
 
+    def alert(self, code: int, resource_sid: str) -> None:
+        """A Debugger entry in the simulated account (a customer texting a broken number)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"alert": code, "resource_sid": resource_sid}) + "\n")
+        self.proc.stdin.flush()
+
     def __exit__(self, *exc: object) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
@@ -143,7 +149,12 @@ def main() -> None:
     with SimulatorServer(world) as server:
         print(json.dumps({"url": server.url, "account_sid": world.account_sid,
                           "token": world.auth_token, "inventory": inventory(world)}), flush=True)
-        sys.stdin.read()  # until the parent closes our standard input (or dies)
+        # until the parent closes our standard input (or dies); each line it writes is a
+        # customer's message failing: {"alert": CODE, "resource_sid": SID} (a Debugger entry,
+        # pushed to the Event Streams sinks subscribed to it)
+        for line in sys.stdin:
+            command = json.loads(line)
+            world.add_alert(command["alert"], resource_sid=command.get("resource_sid"))
 
 
 if __name__ == "__main__":

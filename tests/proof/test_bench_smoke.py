@@ -29,6 +29,7 @@ def test_perf_script_prints_every_table_at_a_tiny_size():
                     "p50 polling only / p50 Monitor Events feed =",
                     "p50 polling only / p50 Monitor Events feed, events every 10 s =",
                     "half the events interval", "number requests (1)", "goal (<=2)",
+                    "p50 Event Streams push (Debugger 11200) =",
                     "state KiB (db+wal+shm)", "goals missed:"):
         assert heading in out, out
     requests = next(line.split() for line in out.splitlines() if line.startswith("120 "))
