@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from tests.daemon.support import LOCAL_HTTP, QUIET_SCHEDULE, build_daemon, http, sample
 from tests.daemon.test_webhook import TOKEN, receiver  # noqa: F401 (the fixture)
+from watchdog.model.times import utcnow
 
 EVENTS = [
     {"specversion": "1.0", "type": "com.twilio.error-logs.error.logged", "id": "EV1",
@@ -87,5 +88,29 @@ def test_the_daemon_counts_rejected_pushes(make_watcher, world):
         assert daemon.refresher.pending == set()
         assert push(url, EVENTS, "url", token=world.auth_token) == 204
         assert daemon.refresher.pending == {"proxy", "taskrouter", "conversations_live"}
+    finally:
+        daemon.http.stop()
+
+
+def test_a_pushed_debugger_entry_on_a_watched_number_reads_that_number_alone(make_watcher,
+                                                                           world):
+    watcher = make_watcher(schedule=QUIET_SCHEDULE, http=LOCAL_HTTP,
+                           events={"webhook_enabled": True})
+    watcher.poll(utcnow())
+    daemon = build_daemon(watcher)
+    daemon.http.start()
+    number = world.flex_numbers[0]
+    try:
+        url = f"{daemon.http.url}/events/twilio"
+        webhook_failed = [{"specversion": "1.0", "type": "com.twilio.error-logs.error.logged",
+                           "id": "EV9", "data": {"error_code": 11200, "resource_sid": number}}]
+        assert push(url, webhook_failed, "url", token=world.auth_token) == 204
+        assert daemon.refresher.pending_resources == {number}
+        assert daemon.refresher.pending == set()
+        # a code naming another family than the resource's still polls that family
+        proxy_gone = [{**webhook_failed[0], "data": {"error_code": 80620, "resource_sid": number}}]
+        assert push(url, proxy_gone, "url", token=world.auth_token) == 204
+        assert daemon.refresher.pending == {"proxy"}
+        assert sample(daemon, "flex_watchdog_events_received_total", source="webhook") == 2
     finally:
         daemon.http.stop()

@@ -40,7 +40,7 @@ from watchdog.daemon.scheduler import (
     run_now,
 )
 from watchdog.errors import ConfigError
-from watchdog.fetchers.single import readable
+from watchdog.fetchers.single import family_of, readable
 from watchdog.model.snapshot import FAMILIES
 from watchdog.model.times import utcnow
 from watchdog.settings import Settings, masked_dump
@@ -98,6 +98,10 @@ class Daemon:
         """Whether a change to this resource can be read alone (else its family is polled)."""
         return readable(self.watcher.latest, sid)
 
+    def alone(self, sid: str) -> str | None:
+        """The family a resource is read alone in, or None when only its family's poll can."""
+        return family_of(self.watcher.latest, sid) if self.readable(sid) else None
+
     def _specs(self) -> list[JobSpec]:
         s, jobs = self.settings, self.jobs
         specs = [JobSpec(INITIAL, lambda: jobs.poll(INITIAL, FAMILIES), None,
@@ -127,7 +131,8 @@ class Daemon:
                               "signs webhooks with the auth token, not an API key)")
         return WebhookReceiver(token.get_secret_value(), self.watcher.account_sid,
                                self.settings.events.max_body_bytes, self.lookup, self.signal,
-                               lambda reason: self.metrics.webhook_rejected.labels(reason).inc())
+                               lambda reason: self.metrics.webhook_rejected.labels(reason).inc(),
+                               self.alone, self.refresher.request_resources)
 
     def signal(self, families: set[str], source: str) -> None:
         """A pushed change signal: count it and refresh those families now."""

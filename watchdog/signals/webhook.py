@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -53,15 +54,23 @@ class WebhookRequest:
 
 
 class WebhookReceiver:
-    """Validates a pushed request and turns it into ``signal(families, "webhook")``."""
+    """Validates a pushed request and turns it into ``signal(families, "webhook")`` and, for
+    a resource that can be read alone, ``signal_resources(sids, "webhook")``: the refresh a
+    Monitor event or a Debugger alert asks for."""
 
     def __init__(self, auth_token: str, account_sid: str, max_bytes: int, lookup: Lookup,
                  signal: Callable[[set[str], str], None],
-                 rejected: Callable[[str], None] = lambda reason: None) -> None:
+                 rejected: Callable[[str], None] = lambda reason: None,
+                 alone: Callable[[str], str | None] = lambda sid: None,
+                 signal_resources: Callable[[set[str], str], None] = lambda sids, source: None,
+                 ) -> None:
         self.validator = RequestValidator(auth_token)
         self.account_sid, self.max_bytes = account_sid, max_bytes
         self.lookup, self.signal, self.rejected = lookup, signal, rejected
+        # the family a resource is read alone in (None: only its family's poll reads it)
+        self.alone, self.signal_resources = alone, signal_resources
         self.tests = SinkTests()
+        self._resources = threading.local()  # SIDs the request being handled names alone
 
     def handle(self, request: WebhookRequest) -> int:
         """The HTTP status to answer: 204 accepted, 403 unsigned/bad, 413 too big, 400 bad."""
@@ -90,9 +99,14 @@ class WebhookReceiver:
             log.warning("webhook: rejected a request with a bad signature")
             self.rejected("bad_signature")
             return 403
+        self._resources.sids = set()
         families = self.interpret(body if json_body else params)
-        log.info("webhook: signal accepted, refreshing %s", ", ".join(sorted(families)) or "nothing")
+        sids: set[str] = self._resources.sids
+        log.info("webhook: signal accepted, refreshing %s",
+                 ", ".join(sorted(families | sids)) or "nothing")
         self.signal(families, "webhook")
+        if sids:
+            self.signal_resources(sids, "webhook")
         return 204
 
     def interpret(self, payload: str | FormParams) -> set[str]:
@@ -114,10 +128,17 @@ class WebhookReceiver:
         return self._alert(payload)
 
     def _alert(self, data: Mapping[str, Any]) -> set[str]:
-        code = str(data.get("error_code"))
-        return families_for_alert(int(code) if code.isdigit() else None,
-                                  _str(data.get("resource_sid")), _str(data.get("service_sid")),
-                                  self.lookup)
+        """A Debugger entry's families; a watched resource of the family its code names is
+        read alone instead (an 11200 on a number re-reads that number, not every number)."""
+        text = str(data.get("error_code"))
+        code = int(text) if text.isdigit() else None
+        resource = _str(data.get("resource_sid"))
+        families = families_for_alert(code, resource, _str(data.get("service_sid")), self.lookup)
+        sids = getattr(self._resources, "sids", None)
+        if resource and sids is not None and families and families == {self.alone(resource)}:
+            sids.add(resource)
+            return set()
+        return families
 
     def _cloud_events(self, events: Any) -> set[str]:
         """Event Streams: a JSON array of CloudEvents.
