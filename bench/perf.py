@@ -16,7 +16,7 @@ each size (default 1,000 and 10,000 numbers), measured in one run:
   Monitor Events feed (p50 and max; the shipped intervals times ``--latency-scale``, 1 by
   default: the goal is stated at the shipped intervals), and with Event Streams push only (set
   up by ``flex-watchdog events setup``; a customer texting the broken number is a Debugger
-  entry pushed to the daemon);
+  entry pushed to the daemon; changes spaced by up to 6 s x ``--latency-scale``);
 * the state file over ``--cycles`` fast cycles against a small world with churn.
 """
 
@@ -75,7 +75,7 @@ def measure_size(numbers: int, args: argparse.Namespace, workdir: Path) -> tuple
                 latencies.append(detection_latency(sim, True, args.changes, scale,
                                                    offset=2 * args.changes,
                                                    events_seconds=args.events_seconds))
-            latencies.append(push_latency(sim, args.changes, args.scale,
+            latencies.append(push_latency(sim, args.changes, scale, spacing=6 * scale,
                                           offset=3 * args.changes))
         size = Size(numbers, cycles, minimum_requests(sim.inventory, args.studio_flows),
                     minimum_requests(sim.inventory, 0), rss, restart, oneshot, alone)
