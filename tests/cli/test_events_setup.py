@@ -170,3 +170,12 @@ def test_a_debugger_entry_pushed_either_way_refreshes_at_once(make_watcher, sim,
         assert world.streams.delivered[-1] == (204, 1)
     finally:
         daemon.http.stop()
+
+
+def test_remove_with_plan_writes_nothing(hook, sim, capsys):
+    assert setup("--url", hook) == 0
+    before = writes(sim)
+    assert setup("--url", hook, "--remove", "--plan") == 0
+    out = capsys.readouterr().out
+    assert "would delete subscription" in out and "would delete sink" in out
+    assert writes(sim) == before and len(sim.world.streams.sinks) == 1
