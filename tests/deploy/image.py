@@ -213,15 +213,19 @@ class Container:
 
     def __init__(self, image: str, scratch: Path) -> None:
         self.ctr = buildah("from", "--pull=never", image)
-        for volume in inspect(image)["OCIv1"]["config"].get("Volumes") or {}:
-            buildah("config", "--volume", f"{volume}-", self.ctr)
-        self.root = Path(buildah("mount", self.ctr))
-        self.run_dir = scratch / "run"
-        self.run_dir.mkdir()
         self._mounted: list[Path] = []
-        self._mount(["--bind", self.root, self.root])
-        self._mount(["-o", "remount,bind,ro", self.root], record=False)
-        self._mount(["--bind", self.run_dir, self.root / "run"])
+        try:
+            for volume in inspect(image)["OCIv1"]["config"].get("Volumes") or {}:
+                buildah("config", "--volume", f"{volume}-", self.ctr)
+            self.root = Path(buildah("mount", self.ctr))
+            self.run_dir = scratch / "run"
+            self.run_dir.mkdir()
+            self._mount(["--bind", self.root, self.root])
+            self._mount(["-o", "remount,bind,ro", self.root], record=False)
+            self._mount(["--bind", self.run_dir, self.root / "run"])
+        except BaseException:
+            self.close()
+            raise
 
     def _mount(self, args: Sequence[str | Path], record: bool = True) -> None:
         done = run(["mount", *args])
