@@ -10,18 +10,22 @@ before. Every problem is one ``config: ...`` line (exit 2).
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
+from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from watchdog.errors import ConfigError, StateError
-from watchdog.settings import AccountEntry, Settings, require_credentials
+from watchdog.settings import AccountEntry, Settings, SubaccountSettings, require_credentials
 from watchdog.store.store import StateStore
+from watchdog.twilio_api import connect
 
 log = logging.getLogger(__name__)
 DEFAULT = "default"
@@ -44,6 +48,9 @@ class Account:
 def fleet(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Account]:
     """Every configured account, in the order written; raises ConfigError (one line each)."""
     environ = os.environ if environ is None else environ
+    if not settings.accounts and settings.subaccounts is not None:
+        require_credentials(settings)  # the parent's, for the discovery
+        return []
     if not settings.accounts:
         require_credentials(settings)
         assert settings.account_sid is not None
@@ -97,7 +104,7 @@ def account_settings(settings: Settings, index: int, entry: AccountEntry,
     creds = entry.credentials
     update: dict[str, Any] = {"account_sid": entry.account_sid, "account_name": entry.name,
                               "auth_token": None, "api_key": None, "api_secret": None,
-                              "accounts": []}
+                              "accounts": [], "subaccounts": None}
     if creds.auth_token_env:
         update["auth_token"] = _secret(environ, f"{key}.auth_token_env", creds.auth_token_env)
     else:
@@ -153,3 +160,117 @@ def adopted(path: Path, legacy: Path, account_sid: str) -> Path:
         return path
     log.info("account %s keeps its state file %s (from before the fleet)", account_sid, legacy)
     return legacy
+
+
+# -- subaccounts --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Skipped:
+    """A subaccount not watched, and why (listed once at start-up)."""
+
+    sid: str
+    friendly_name: str
+    reason: str
+
+
+@dataclass
+class Discovery:
+    """The subaccounts found: the ones watched, the ones skipped; ``complete`` False when the
+    Accounts list could not be read (then nothing may disappear because of it)."""
+
+    accounts: list[Account] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    complete: bool = True
+    error: str | None = None
+
+
+#: Reads whether an account has Flex: None when its Flex Configuration exists, else the reason.
+FlexProbe = Callable[[Settings], str | None]
+
+
+def discover(settings: Settings, probe: FlexProbe | None = None,
+             taken: Iterable[Account] = ()) -> Discovery:
+    """The parent's subaccounts (the ``TWILIO_*`` account's ``GET /2010-04-01/Accounts.json``)
+    that ``subaccounts.include``/``exclude`` select and that have a Flex Configuration, each with
+    the auth token of its Accounts record (in memory only); ``taken``: accounts already
+    configured (their SIDs are not discovered twice, their names not reused)."""
+    config = settings.subaccounts
+    assert config is not None
+    require_credentials(settings)
+    probe = probe or flex_configured
+    parent = connect(settings)
+    found = Discovery()
+    try:
+        active = parent.client.api.v2010.accounts.list(status="active")
+    except (TwilioException, OSError) as exc:
+        return Discovery(complete=False, error=f"the Accounts list could not be read ({exc})")
+    known = {a.sid.upper() for a in taken}
+    names = {a.name for a in taken}
+    directory = settings.state_dir or settings.state_path.parent
+    for record in active:
+        sid, friendly = str(record.sid), str(record.friendly_name or "")
+        if sid == settings.account_sid or sid.upper() in known:
+            continue
+        if not selected(config, sid, friendly):
+            found.skipped.append(Skipped(sid, friendly, "left out by subaccounts include/exclude"))
+            continue
+        token = str(record.auth_token or "")
+        if not token:
+            found.skipped.append(Skipped(sid, friendly, "its Accounts record has no auth token"))
+            continue
+        name = unique_name(friendly, sid, names)
+        mine = settings.model_copy(update={
+            "account_sid": sid, "auth_token": SecretStr(token), "api_key": None,
+            "api_secret": None, "account_name": name, "accounts": [], "subaccounts": None,
+            "state_path": directory / f"{sid}.db"})
+        reason = probe(mine)
+        if reason is not None:
+            found.skipped.append(Skipped(sid, friendly, reason))
+            continue
+        names.add(name)
+        found.accounts.append(Account(name, sid, mine, {"friendly_name": friendly}))
+    return found
+
+
+def inactive(settings: Settings) -> list[Skipped]:
+    """The parent's suspended and closed subaccounts (never watched), for the start-up list."""
+    client = connect(settings).client
+    out: list[Skipped] = []
+    for status in ("suspended", "closed"):
+        try:
+            records = client.api.v2010.accounts.list(status=status)
+        except (TwilioException, OSError):
+            continue
+        out += [Skipped(str(r.sid), str(r.friendly_name or ""), status) for r in records
+                if r.sid != settings.account_sid]
+    return out
+
+
+def flex_configured(settings: Settings) -> str | None:
+    """None when the account's Flex Configuration can be read, else why it is skipped."""
+    try:
+        connect(settings).client.flex_api.v1.configuration().fetch()
+    except TwilioRestException as exc:
+        if exc.status == 404:
+            return "no Flex Configuration (Flex is not set up in it)"
+        return f"its Flex Configuration could not be read (HTTP {exc.status})"
+    except (TwilioException, OSError) as exc:
+        return f"its Flex Configuration could not be read ({type(exc).__name__})"
+    return None
+
+
+def selected(config: SubaccountSettings, sid: str, friendly_name: str) -> bool:
+    def hit(patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns
+                   for value in (sid, friendly_name))
+
+    return hit(config.include) and not hit(config.exclude)
+
+
+def unique_name(friendly_name: str, sid: str, taken: set[str]) -> str:
+    """A short, stable account name from the friendly name (``Client ACME`` -> ``client-acme``),
+    with the SID's last six characters when that name is taken or empty."""
+    slug = re.sub(r"[^a-z0-9]+", "-", friendly_name.lower()).strip("-")[:33].strip("-")
+    if slug and slug not in taken:
+        return slug
+    return f"{slug}-{sid[-6:].lower()}" if slug else f"sub-{sid[-6:].lower()}"

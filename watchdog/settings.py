@@ -473,6 +473,18 @@ class AccountEntry(Group):
         default_factory=AccountOverrides, description="Setting groups of its own.")
 
 
+class SubaccountSettings(Group):
+    """Subaccounts of the TWILIO_* account, discovered through the Accounts API."""
+
+    include: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Globs of friendly names or SIDs of the subaccounts watched.")
+    exclude: list[str] = Field(
+        default_factory=list, description="Globs of friendly names or SIDs left out.")
+    interval_seconds: float = Field(
+        3600.0, description="How often the daemon discovers them again.", gt=0)
+
+
 class Settings(BaseSettings):
     """The whole effective configuration of one flex-watchdog process."""
 
@@ -513,6 +525,12 @@ class Settings(BaseSettings):
         "The fleet of watched accounts (without it, the one account of the TWILIO_* variables, "
         "named default). credentials names environment variables (auth_token_env, or "
         "api_key_env and api_secret_env); overrides holds setting groups of the account's own.")
+    subaccounts: SubaccountSettings | None = setting(
+        None, "{include, exclude, interval_seconds}",
+        "Also watch the active subaccounts with a Flex Configuration of the TWILIO_* account, "
+        "found through the Accounts API (each with its own auth token, kept in memory only) "
+        "and found again every interval_seconds; include and exclude are globs of friendly "
+        "names or SIDs.")
     shutdown_timeout_seconds: float = setting(
         20.0, "seconds", "Bound on a clean stop after SIGTERM; a running poll is abandoned after it.",
         gt=0)

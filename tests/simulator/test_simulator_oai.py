@@ -24,7 +24,7 @@ import pytest
 import requests
 from jsonschema import Draft7Validator, FormatChecker
 
-from watchdog.simulator import SimulatorServer, World, mixed
+from watchdog.simulator import SimulatorServer, World, healthy_legacy, mixed
 from watchdog.simulator.studio import chat_flow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -242,6 +242,10 @@ def _ws(world: World) -> str:
 
 
 CASES = [
+    Case("api", "/2010-04-01/Accounts.json", "GET", 200,
+         lambda w: ("/2010-04-01/Accounts.json?PageSize=2", None)),
+    Case("api", "/2010-04-01/Accounts.json", "GET", 200,
+         lambda w: ("/2010-04-01/Accounts.json?Status=suspended", None)),
     Case("api", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", "GET", 200,
          lambda w: (f"{_numbers(w)}.json?PageSize=2", None)),
     Case("api", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", "GET", 200,
@@ -452,6 +456,8 @@ def _case_id(case: Case) -> str:
 @pytest.fixture(scope="module")
 def server() -> Iterator[SimulatorServer]:
     world = mixed()
+    world.add_subaccount(healthy_legacy(7), "client-acme")
+    world.add_subaccount(healthy_legacy(8), "client-gone", status="suspended")
     # Something for every read: a phone-number event (console and API), a Debugger alert.
     world.set_number(world.other_numbers[0], sms_url="https://example.com/changed")
     world.set_number(world.other_numbers[0], source="api", voice_url="https://example.com/v")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 
-from watchdog.accounts import fleet, pick
+from watchdog.accounts import discover, fleet, pick
 from watchdog.commands.terminal import log_wrap
 from watchdog.cycle import Watcher
 from watchdog.daemon.app import build_watcher
@@ -16,7 +16,7 @@ from watchdog.settings import Settings, load_settings
 from watchdog.store.lock import owned
 from watchdog.store.store import StateStore
 from watchdog.telemetry.logs import setup_logging
-from watchdog.telemetry.redact import Redactor
+from watchdog.telemetry.redact import Redactor, remember
 
 
 def settings_or_exit(**overrides: object) -> Settings:
@@ -41,7 +41,18 @@ def account_or_exit(args: argparse.Namespace | None = None) -> Settings:
     """The settings of the account ``--account`` names; without it the one account there is
     (the TWILIO_* variables' ``default``), or a ConfigError naming --account."""
     name = getattr(args, "account", None)
-    accounts = fleet(settings_or_exit())
+    settings = settings_or_exit()
+    accounts = fleet(settings)
+    if settings.subaccounts is not None:
+        found = discover(settings, taken=accounts)
+        if not found.complete:
+            raise ConfigError(f"config: subaccounts: {found.error}")
+        for account in found.accounts:
+            remember(account.settings)
+        accounts += found.accounts
+    if not accounts:
+        raise ConfigError("config: accounts: no account to watch (no accounts: entry, and no "
+                          "subaccount of TWILIO_ACCOUNT_SID with Flex)")
     if name is not None:
         return pick(accounts, name).settings
     if len(accounts) > 1:

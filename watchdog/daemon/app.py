@@ -95,19 +95,26 @@ def _paging(daemon: Daemon) -> PagerDutySink | None:
 def build_fleet(settings: Settings, accounts: list[Account], *,
                 clock: Callable[[], datetime] = utcnow) -> Fleet:
     """One daemon per account (its own state file, Twilio client and pace, scheduler, jobs and
-    Monitor and Debugger cursors) on one metrics registry, behind one HTTP port."""
+    Monitor and Debugger cursors) on one metrics registry, behind one HTTP port; with
+    ``subaccounts`` set, the parent's subaccounts with Flex too, found again every
+    ``subaccounts.interval_seconds``."""
     from prometheus_client import CollectorRegistry
 
     from watchdog.daemon.fleet import Fleet
     from watchdog.errors import ConfigError
     from watchdog.telemetry.metrics import Families, Metrics
 
-    for account in accounts:
-        if account.settings.events.webhook_enabled and len(accounts) > 1:
+    families = Families(CollectorRegistry())
+
+    def member(account: Account) -> Daemon:
+        if account.settings.events.webhook_enabled:
             raise ConfigError(f"config: events.webhook_enabled: account {account.name}: the "
                               "webhook serves a single account; a fleet uses Monitor Events")
-    families = Families(CollectorRegistry())
-    members = [build_daemon(a.settings, clock=clock, serve=False,
-                            metrics=Metrics(account=a.name, families=families))
-               for a in accounts]
-    return Fleet(settings, list(zip(accounts, members, strict=True)), families.registry, clock)
+        return build_daemon(account.settings, clock=clock, serve=False,
+                            metrics=Metrics(account=account.name, families=families))
+
+    fleet = Fleet(settings, [], families, member, clock)
+    fleet.add(accounts)
+    if settings.subaccounts is not None:
+        fleet.discover(first=True)
+    return fleet

@@ -19,13 +19,14 @@ from datetime import datetime
 from types import FrameType
 
 import sentry_sdk
-from prometheus_client import CollectorRegistry
 
-from watchdog.accounts import Account
+from watchdog.accounts import Account, discover, inactive
 from watchdog.daemon.http import HttpServer
 from watchdog.daemon.service import Daemon
 from watchdog.model.times import utcnow
 from watchdog.settings import Settings
+from watchdog.telemetry.metrics import Families
+from watchdog.telemetry.redact import remember
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,84 @@ class Fleet:
     """The accounts' daemons, started and stopped together; the probes and /metrics of all."""
 
     def __init__(self, settings: Settings, members: list[tuple[Account, Daemon]],
-                 registry: CollectorRegistry, clock: Callable[[], datetime] = utcnow) -> None:
-        self.settings, self.members, self.registry, self.clock = settings, members, registry, clock
-        self.http = HttpServer(settings.http.host, settings.http.port, registry, self.healthz,
-                               self.readyz, None)
+                 families: Families, build: Callable[[Account], Daemon],
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings, self.families, self.build, self.clock = settings, families, build, clock
+        self.registry = families.registry
+        self.members = list(members)
+        self.discovered: set[str] = set()  # SIDs that came from the Accounts list
+        self.running = False
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._discovery: threading.Thread | None = None
+        self.http = HttpServer(settings.http.host, settings.http.port, self.registry,
+                               self.healthz, self.readyz, None)
 
     @property
     def daemons(self) -> dict[str, Daemon]:
-        return {account.name: daemon for account, daemon in self.members}
+        with self._lock:
+            return {account.name: daemon for account, daemon in self.members}
+
+    def add(self, accounts: list[Account], found: bool = False) -> None:
+        """Build (and, once running, start) a daemon for each account."""
+        for account in accounts:
+            daemon = self.build(account)
+            if self.running:
+                daemon.start()
+            with self._lock:
+                self.members.append((account, daemon))
+                if found:
+                    self.discovered.add(account.sid)
+
+    def remove(self, sids: set[str]) -> list[Account]:
+        with self._lock:
+            gone = [(a, d) for a, d in self.members if a.sid in sids]
+            self.members = [(a, d) for a, d in self.members if a.sid not in sids]
+            self.discovered -= sids
+        for _, daemon in gone:
+            daemon.stop()
+        return [a for a, _ in gone]
+
+    # -- subaccounts -----------------------------------------------------------------------------
+    def discover(self, first: bool = False) -> None:
+        """Find the parent's subaccounts again: start the new ones, stop the ones gone. An
+        Accounts list that cannot be read changes nothing (no account disappears on a failed
+        read); each change is logged and counted in flex_watchdog_fleet_account_changes_total."""
+        with self._lock:
+            configured = [a for a, _ in self.members if a.sid not in self.discovered]
+            watched = {a.sid for a, _ in self.members if a.sid in self.discovered}
+        found = discover(self.settings, taken=configured)
+        if not found.complete:
+            log.warning("subaccounts: %s; the fleet stays as it is", found.error)
+            return
+        for account in found.accounts:
+            remember(account.settings)  # its auth token: masked wherever it could show
+        skipped = found.skipped + (inactive(self.settings) if first else [])
+        if first:
+            for item in skipped:
+                log.info("subaccount %s (%s) skipped: %s", item.sid, item.friendly_name,
+                         item.reason)
+        new = [a for a in found.accounts if a.sid not in watched]
+        gone = watched - {a.sid for a in found.accounts}
+        self.add(new, found=True)
+        for account in new:
+            if not first:
+                log.info("subaccount %s (%s) appeared: watching it as %s", account.sid,
+                         account.labels.get("friendly_name", ""), account.name)
+                self.families.fleet_changes.labels(account.name, "appeared").inc()
+        for account in self.remove(gone):
+            log.info("subaccount %s (%s) disappeared (no longer active with Flex): stopped "
+                     "watching it", account.sid, account.name)
+            self.families.fleet_changes.labels(account.name, "disappeared").inc()
+
+    def _rediscover(self) -> None:
+        assert self.settings.subaccounts is not None
+        interval = self.settings.subaccounts.interval_seconds
+        while not self._stopping.wait(interval):
+            try:
+                self.discover()
+            except Exception:  # contained: the fleet keeps watching what it has
+                log.exception("subaccounts: discovery failed; the fleet stays as it is")
 
     # -- probes ----------------------------------------------------------------------------------
     def not_ready(self) -> list[str]:
@@ -77,18 +148,25 @@ class Fleet:
                  ", ".join(f"{a.name} ({a.sid})" for a, _ in self.members))
         started: list[Daemon] = []
         try:
-            for _, daemon in self.members:
+            for _, daemon in list(self.members):
                 started.append(daemon.start())
+            self.running = True
             self.http.start()
         except BaseException:  # e.g. another daemon owns a state file: stop what started
             for daemon in started:
                 daemon.stop()
             raise
+        if self.settings.subaccounts is not None:
+            self._discovery = threading.Thread(target=self._rediscover, daemon=True,
+                                               name="subaccount-discovery")
+            self._discovery.start()
         return self
 
     def stop(self) -> bool:
         """Stop every account's daemon (their stops run side by side, each within its own
         ``shutdown_timeout_seconds``); False when one abandoned a running poll."""
+        self._stopping.set()
+        self.running = False
         results: dict[str, bool] = {}
 
         def stop_one(name: str, daemon: Daemon) -> None:

@@ -263,3 +263,16 @@ def flex_configuration(account_sid: str, created: str, *, workspace_sid: str | N
         "channel_configs": [], "debugger_integration": {}, "flex_ui_status_report": {},
         "agent_conv_end_methods": {}, "citrix_voice_vdi": {}, "offline_config": {},
     }
+
+
+def account(sid: str, owner_sid: str, friendly_name: str, status: str, auth_token: str,
+            created: str) -> Record:
+    """An Account as GET /2010-04-01/Accounts.json lists it (its auth token included)."""
+    base = f"/2010-04-01/Accounts/{sid}"
+    return {
+        "auth_token": auth_token, "date_created": created, "date_updated": created,
+        "friendly_name": friendly_name, "owner_account_sid": owner_sid, "sid": sid,
+        "status": status, "type": "Full", "uri": f"{base}.json",
+        "subresource_uris": {"incoming_phone_numbers": f"{base}/IncomingPhoneNumbers.json",
+                             "calls": f"{base}/Calls.json"},
+    }

@@ -45,6 +45,7 @@ CONV_SERVICE = "/v1/Services/{ChatServiceSid}"
 SUBSCRIBED = "/v1/Subscriptions/{SubscriptionSid}/SubscribedEvents"
 
 ROUTES: tuple[Route, ...] = (
+    _route("api", "/2010-04-01/Accounts.json", GET=api.list_accounts),
     _route("api", f"{NUMBERS}.json", GET=api.list_numbers),
     _route("api", f"{NUMBERS}/{{Sid}}.json", GET=api.fetch_number, POST=api.update_number,
            DELETE=api.delete_number),

@@ -73,9 +73,25 @@ class World(Catalog):
         self.messaging_service_sid: str | None = None
         self.whatsapp_senders: dict[str, str] = {}
         self.whatsapp_addresses: dict[str, str] = {}
+        # The account itself, as GET /2010-04-01/Accounts.json lists it: a parent lists its
+        # subaccounts too (each a world of its own, served with its own credentials).
+        self.friendly_name = f"{name} {seed}"
+        self.status = "active"
+        self.owner_sid = self.account_sid
+        self.subaccounts: list[World] = []
+        self.created_2010 = self.stamp_2010()
 
     def _actor(self, source: str) -> Actor:
         return self.api() if source == "api" else self.console()
+
+    def add_subaccount(self, world: World, friendly_name: str | None = None,
+                       status: str = "active") -> World:
+        """Make ``world`` a subaccount of this one (serve it with ``SimulatorServer.add_world``)."""
+        world.owner_sid, world.status = self.account_sid, status
+        if friendly_name is not None:
+            world.friendly_name = friendly_name
+        self.subaccounts.append(world)
+        return world
 
     # -- reads for tests -------------------------------------------------------------------------
     def number(self, sid: str) -> Record:

@@ -48,6 +48,30 @@ def is_secret_key(key: object) -> bool:
     return any(word in name for word in SECRET_KEYS)
 
 
+class _Learned:
+    """Secrets learned while running (a discovered subaccount's auth token): every Redactor
+    masks them too, whenever it was built."""
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+        self.pattern: re.Pattern[str] | None = None
+
+    def add(self, values: Iterable[str]) -> None:
+        new = {v for v in values if len(v) >= MIN_SECRET} - self.values
+        if new:
+            self.values |= new
+            found = sorted(self.values, key=len, reverse=True)
+            self.pattern = re.compile("|".join(re.escape(v) for v in found))
+
+
+LEARNED = _Learned()
+
+
+def remember(settings: Settings) -> None:
+    """Mask the secrets of ``settings`` (an account's, found at run time) in every redactor."""
+    LEARNED.add(secret_values(settings))
+
+
 class Redactor:
     """Masks secrets in text (``text``) or in any JSON-like value (calling it); never mutates."""
 
@@ -62,6 +86,8 @@ class Redactor:
 
     def text(self, value: str) -> str:
         text = self._values.sub(PLACEHOLDER, value) if self._values else value
+        learned = LEARNED.pattern
+        text = learned.sub(PLACEHOLDER, text) if learned else text
         return URL_USERINFO.sub(rf"\g<scheme>\g<user>:{PLACEHOLDER}@", text)
 
     def __call__(self, value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""``api.twilio.com/2010-04-01``: IncomingPhoneNumbers (list, fetch, update, release)."""
+"""``api.twilio.com/2010-04-01``: Accounts (list) and IncomingPhoneNumbers (list, fetch, update,
+release)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from watchdog.simulator.calls import (
 )
 from watchdog.simulator.errors import bad_request
 from watchdog.simulator.paging import page_2010, page_request
-from watchdog.simulator.records import Record
+from watchdog.simulator.records import Record, account
 
 
 def sid_of(prefix: str) -> Converter:
@@ -112,3 +113,18 @@ def delete_number(call: Call) -> Reply:
     number = _number(call)
     call.world.delete_number(number["sid"], call.world.api(call.client_ip))
     return Reply(204)
+
+
+def list_accounts(call: Call) -> Reply:
+    """GET the account of the credentials and its subaccounts; filters ``FriendlyName`` and
+    ``Status``. A subaccount's record carries its auth token, as Twilio's does."""
+    worlds = [call.world, *call.world.subaccounts]
+    items = [account(w.account_sid, w.owner_sid, w.friendly_name, w.status, w.auth_token,
+                     w.created_2010) for w in worlds]
+    query = call.query
+    if query.get("FriendlyName"):
+        items = [item for item in items if item["friendly_name"] == query["FriendlyName"]]
+    if query.get("Status"):
+        items = [item for item in items if item["status"] == query["Status"]]
+    req = page_request(query, 1000)
+    return ok(page_2010(call.path, call.filters(), "accounts", items, req))
