@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 
-from watchdog.accounts import discover, fleet, pick
+from watchdog.accounts import Account, discover, fleet, pick
 from watchdog.commands.terminal import log_wrap
 from watchdog.cycle import Watcher
 from watchdog.daemon.app import build_watcher
@@ -37,10 +37,8 @@ def settings_or_exit(**overrides: object) -> Settings:
     return settings
 
 
-def account_or_exit(args: argparse.Namespace | None = None) -> Settings:
-    """The settings of the account ``--account`` names; without it the one account there is
-    (the TWILIO_* variables' ``default``), or a ConfigError naming --account."""
-    name = getattr(args, "account", None)
+def all_accounts() -> list[Account]:
+    """Every account of the fleet: the configured ones and the subaccounts found now."""
     settings = settings_or_exit()
     accounts = fleet(settings)
     if settings.subaccounts is not None:
@@ -53,6 +51,14 @@ def account_or_exit(args: argparse.Namespace | None = None) -> Settings:
     if not accounts:
         raise ConfigError("config: accounts: no account to watch (no accounts: entry, and no "
                           "subaccount of TWILIO_ACCOUNT_SID with Flex)")
+    return accounts
+
+
+def account_or_exit(args: argparse.Namespace | None = None) -> Settings:
+    """The settings of the account ``--account`` names; without it the one account there is
+    (the TWILIO_* variables' ``default``), or a ConfigError naming --account."""
+    name = getattr(args, "account", None)
+    accounts = all_accounts()
     if name is not None:
         return pick(accounts, name).settings
     if len(accounts) > 1:
@@ -62,7 +68,8 @@ def account_or_exit(args: argparse.Namespace | None = None) -> Settings:
     return accounts[0].settings
 
 
-def add_account_argument(parser: argparse.ArgumentParser) -> None:
+def add_account_argument(parser: argparse.ArgumentParser | argparse._MutuallyExclusiveGroup
+                         ) -> None:
     parser.add_argument("--account", metavar="NAME", default=argparse.SUPPRESS,
                         help="the account of the fleet (its name; needed when there are several)")
 

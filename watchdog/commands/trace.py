@@ -13,7 +13,7 @@ import re
 import sys
 
 from watchdog.commands import progress
-from watchdog.commands.common import daemon_owns, open_watcher, settings_or_exit
+from watchdog.commands.common import account_or_exit, add_account_argument, daemon_owns, open_watcher
 from watchdog.commands.terminal import Terminal
 from watchdog.commands.trace_render import render_json, render_table
 from watchdog.errors import ConfigError
@@ -37,12 +37,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("entry", nargs="?", metavar="ENTRY",
                         help="a number, whatsapp:+…, an entry point id or a SID (default: all)")
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_account_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     entry = _entry(args.entry)
-    settings = settings_or_exit()
+    settings = account_or_exit(args)
     beside = daemon_owns(settings)
     watcher = open_watcher(settings, read_only=beside)
     if beside:
