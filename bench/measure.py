@@ -18,6 +18,10 @@ from twilio.rest import Client
 from bench.simproc import SimProcess
 from watchdog.cycle import Watcher
 from watchdog.daemon.app import build_watcher
+from watchdog.model.results import CycleResult
+from watchdog.model.topology import Topology
+from watchdog.routes import routes
+from watchdog.routes.impact import reach, with_impact
 from watchdog.settings import Settings
 from watchdog.twilio_api import rewrite_url
 
@@ -33,10 +37,16 @@ class Cycles:
     bare_requests: int = 0
     bare_cpu: list[float] = field(default_factory=list)
     state_bytes: int = 0
+    routes_cpu: list[float] = field(default_factory=list)  # every route, in each warm cycle
+    entry_points: int = 0
 
     @property
     def warm_cpu_median(self) -> float:
         return statistics.median(self.warm_cpu)
+
+    @property
+    def routes_cpu_median(self) -> float:
+        return statistics.median(self.routes_cpu)
 
     @property
     def bare_cpu_median(self) -> float:
@@ -59,11 +69,13 @@ def measure_cycles(sim: SimProcess, workdir: Path, warm: int = 7) -> Cycles:
     http = BareHttpClient(sim.url)
     bare = Client(sim.account_sid, sim.auth_token, http_client=http)
     out = Cycles()
-    out.cold_requests, out.cold_cpu = _poll(watcher, T0)
+    out.cold_requests, out.cold_cpu, _ = _poll(watcher, T0)
     for minute in range(1, warm + 1):  # interleaved, so both see the same machine load
-        requests, cpu = _poll(watcher, T0 + timedelta(minutes=minute))
+        requests, cpu, result = _poll(watcher, T0 + timedelta(minutes=minute))
         out.warm_requests.append(requests)
         out.warm_cpu.append(cpu)
+        routes_cpu, out.entry_points = _routes(watcher, result)
+        out.routes_cpu.append(routes_cpu)
         out.bare_requests, bare_cpu = _bare(bare, http, sim)
         out.bare_cpu.append(bare_cpu)
     watcher.store.close()
@@ -71,13 +83,27 @@ def measure_cycles(sim: SimProcess, workdir: Path, warm: int = 7) -> Cycles:
     return out
 
 
-def _poll(watcher: Watcher, now: datetime) -> tuple[int, float]:
+def _poll(watcher: Watcher, now: datetime) -> tuple[int, float, CycleResult]:
     started = time.process_time()
     result = watcher.poll(now)
     cpu = time.process_time() - started
     if result.unknown:
         raise RuntimeError(f"benchmark cycle incomplete: {[s.error for s in result.unknown]}")
-    return result.api_requests, cpu
+    return result.api_requests, cpu, result
+
+
+def _routes(watcher: Watcher, result: CycleResult) -> tuple[float, int]:
+    """CPU seconds of what a cycle does for the routes (each entry point traced against the
+    baseline, every finding's impact, the reach), on that cycle's snapshot and findings; the
+    topology is the rules' own, as in the cycle."""
+    baseline = watcher.store.baseline(result.account_sid)
+    topology = Topology(result.snapshot, watcher.settings.flex)
+    started = time.process_time()
+    points = routes(result.snapshot, result.findings, flex=watcher.settings.flex,
+                    baseline=baseline, topology=topology)
+    with_impact(result.findings, points)
+    reach(result.snapshot, points)
+    return time.process_time() - started, len(points)
 
 
 class BareHttpClient(TwilioHttpClient):

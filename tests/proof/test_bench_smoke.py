@@ -23,7 +23,8 @@ def test_perf_script_prints_every_table_at_a_tiny_size():
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
-    for heading in ("warm/min (<=1.10)", "ratio (<=1.5)", "daemon peak RSS MB (<=100)",
+    for heading in ("warm/min (<=1.10)", "ratio (<=1.5)", "routes / warm cycle (<10%)",
+                    "daemon peak RSS MB (<=100)",
                     "after a restart MB", "check - start-up s", "start-up (flex-watchdog --help",
                     "profile of a warm check at 120 numbers",
                     "p50 polling only / p50 Monitor Events feed =",
@@ -39,3 +40,5 @@ def test_perf_script_prints_every_table_at_a_tiny_size():
     head = next(i for i, line in enumerate(lines) if line.startswith("read alone at"))
     alone = lines[head + 3].split()  # head, rule, 60 numbers, 120 numbers
     assert alone[:3] == ["120", "1", "met"], "one request reads a number alone, and judges it"
+    cpu = next(line.split() for line in lines if line.startswith("120 ") and "%" in line)
+    assert int(cpu[6].replace(",", "")) > 0 and cpu[8].endswith("%"), "every route timed"
