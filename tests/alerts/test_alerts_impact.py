@@ -83,3 +83,24 @@ def test_only_a_proven_zero_lowers_a_page():
     assert paged(cut, known) is cut
     bare = Finding(queue.rule, Severity.CRITICAL, "workflow", "WW1", "gone")
     assert paged(bare, known) is bare, "no impact is not zero impact"
+
+
+def test_a_group_pages_at_its_worst_member():
+    from datetime import UTC, datetime
+
+    from watchdog.alerts.plan import _group_trigger
+    from watchdog.model.results import CycleResult, Evaluation
+    from watchdog.model.snapshot import Snapshot
+    from watchdog.settings import Settings
+    from watchdog.telemetry.redact import Redactor
+
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    rule = "numbers.message-webhook-overwritten"
+    lowered = Finding(rule, Severity.WARNING, "phone_number", "PN1", "a", {"paged_as": "..."})
+    worst = Finding(rule, Severity.CRITICAL, "phone_number", "PN2", "b")
+    result = CycleResult("AC1", now, Snapshot("AC1", now, {}), (), Evaluation([lowered, worst]))
+    planned = _group_trigger(rule, [(lowered, "severity:warning", None, 2),
+                                    (worst, "severity:critical", None, 2)],
+                             result, Settings(), Redactor())
+    assert planned.event["payload"]["severity"] == "critical"
+    assert planned.incident.route == "severity:critical"

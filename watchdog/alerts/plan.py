@@ -129,8 +129,9 @@ def _members(open_rows: Mapping[str, OpenFinding],
 
 def _group_trigger(rule_id: str, items: list[tuple[Finding, str, Rule | None, int]],
                    result: CycleResult, settings: Settings, redact: Redactor) -> Planned:
-    """One incident for many findings of one rule: the first finding's event, widened."""
-    first, route, rule, observations = items[0]
+    """One incident for many findings of one rule: the worst finding's event, widened (one that
+    cuts off nobody and pages as a warning never lowers a group whose others page critical)."""
+    first, route, rule, observations = min(items, key=lambda i: Severity(i[0].severity).rank)
     event = events.trigger_event(first, result.account_sid, rule,
                                  runbook_base=settings.pagerduty.runbook_base_url,
                                  now=result.polled_at, observations=observations,
