@@ -11,9 +11,11 @@ before. Every problem is one ``config: ...`` line (exit 2).
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import logging
 import os
 import re
+import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,3 +276,32 @@ def unique_name(friendly_name: str, sid: str, taken: set[str]) -> str:
     if slug and slug not in taken:
         return slug
     return f"{slug}-{sid[-6:].lower()}" if slug else f"sub-{sid[-6:].lower()}"
+
+
+# -- shards -------------------------------------------------------------------------------------
+
+def shard_of(account_sid: str, count: int) -> int:
+    """The replica that watches ``account_sid``: SHA-256 of the SID mod ``count`` (stable across
+    processes and versions, unlike Python's hash)."""
+    return int(hashlib.sha256(account_sid.encode("ascii")).hexdigest(), 16) % count
+
+
+def shard_index(settings: Settings, hostname: str | None = None) -> int:
+    """This replica's index: ``shard.index``, else the pod ordinal ending the host name."""
+    count, index = settings.shard.count, settings.shard.index
+    if index is None:
+        if count == 1:
+            return 0
+        host = hostname if hostname is not None else socket.gethostname()
+        found = re.search(r"-(\d+)$", host)
+        if found is None:
+            raise ConfigError(f"config: shard.index: unset, and the host name {host!r} does not "
+                              "end in a pod ordinal (-N); set FLEX_WATCHDOG_SHARD__INDEX")
+        index = int(found.group(1))
+    if index >= count:
+        raise ConfigError(f"config: shard.index: {index} is not below shard.count ({count})")
+    return index
+
+
+def in_shard(accounts: Iterable[Account], index: int, count: int) -> list[Account]:
+    return [a for a in accounts if shard_of(a.sid, count) == index]

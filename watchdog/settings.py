@@ -485,6 +485,17 @@ class SubaccountSettings(Group):
         3600.0, description="How often the daemon discovers them again.", gt=0)
 
 
+class ShardSettings(Group):
+    """Accounts spread over the replicas of a StatefulSet (the Helm chart's fleet.shards)."""
+
+    count: int = setting(
+        1, "replicas", "Replicas the fleet is spread over; replica i watches the accounts whose "
+        "SHA-256 of the account SID mod count is i.", ge=1)
+    index: int | None = setting(
+        None, "ordinal", "This replica's i; unset: the pod ordinal, the number at the end of the "
+        "host name (flex-watchdog-2 is 2).", ge=0)
+
+
 class Settings(BaseSettings):
     """The whole effective configuration of one flex-watchdog process."""
 
@@ -531,6 +542,7 @@ class Settings(BaseSettings):
         "found through the Accounts API (each with its own auth token, kept in memory only) "
         "and found again every interval_seconds; include and exclude are globs of friendly "
         "names or SIDs.")
+    shard: ShardSettings = setting(ShardSettings(), "group", ShardSettings.__doc__ or "")
     shutdown_timeout_seconds: float = setting(
         20.0, "seconds", "Bound on a clean stop after SIGTERM; a running poll is abandoned after it.",
         gt=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -14,11 +15,12 @@ from typing import Any
 import pytest
 
 from tests.daemon.support import Clock, http, run_job, wait_until
-from watchdog.accounts import fleet
+from watchdog.accounts import fleet, shard_index, shard_of
 from watchdog.daemon.app import build_fleet
 from watchdog.daemon.fleet import Fleet
 from watchdog.daemon.jobs import Jobs
 from watchdog.daemon.scheduler import JobGroup, Refresher, run_now
+from watchdog.errors import ConfigError
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, healthy_legacy
 from watchdog.simulator.faults import Fault
@@ -65,7 +67,7 @@ def fleet_settings(server: SimulatorServer, tmp_path: Path, names: tuple[str, ..
                 for i, (name, world) in enumerate(zip(names, worlds, strict=False))]
     for entry in accounts:
         entry["overrides"] = values.pop(f"overrides_{entry['name']}", {})
-    (tmp_path / "state").mkdir(exist_ok=True)
+    (tmp_path / "state").mkdir(parents=True, exist_ok=True)
     return Settings(twilio_base_url=server.url, state_dir=tmp_path / "state", accounts=accounts,
                     http={"host": "127.0.0.1", "port": 0}, **values)
 
@@ -219,3 +221,44 @@ def test_the_log_lines_of_an_accounts_jobs_name_the_account():
         logging.getLogger().removeHandler(handler)
     entry = json.loads(stream.getvalue().splitlines()[0])
     assert entry["account"] == "client-acme"
+
+
+def test_each_replica_watches_the_accounts_of_its_shard(three, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    names = ("prod", "dev", "qa")
+    sids = {name: w.account_sid for name, w in zip(names, three.worlds.values(), strict=True)}
+    expected = {i: sorted(n for n, sid in sids.items() if shard_of(sid, 2) == i) for i in (0, 1)}
+    assert expected[0] and expected[1]  # these three SIDs fall on both replicas
+    seen: list[str] = []
+    for host in ("flex-watchdog-0", "flex-watchdog-1"):
+        settings = fleet_settings(three, tmp_path / host, names, schedule=QUIET, twilio=FAST,
+                                  shard={"count": 2})
+        index = shard_index(settings, host)
+        assert index == int(host[-1])
+        shard_settings = settings.model_copy(update={"shard": settings.shard.model_copy(
+            update={"index": index})})
+        fleet_ = build_fleet(shard_settings, fleet(shard_settings))
+        try:
+            assert sorted(fleet_.daemons) == expected[index]
+            assert sum(s.value for m in fleet_.registry.collect() for s in m.samples
+                       if s.name == "flex_watchdog_shard_accounts") == len(expected[index])
+            ok, text = fleet_.readyz()
+            assert not ok and text.endswith(
+                f"; shard {index} of 2 watches: {', '.join(fleet_.daemons)}")
+            seen += fleet_.daemons
+        finally:
+            for daemon in fleet_.daemons.values():
+                daemon.watcher.store.close()
+    assert sorted(seen) == sorted(names)  # every account on exactly one replica
+    assert "its first poll adopts a fresh baseline" in caplog.text
+
+
+def test_a_shard_index_comes_from_the_pod_ordinal(tmp_path):
+    settings = Settings(state_path=tmp_path / "s.db", shard={"count": 3})
+    assert shard_index(settings, "flex-watchdog-2") == 2
+    with pytest.raises(ConfigError, match=r"^config: shard.index: unset, and the host name "):
+        shard_index(settings, "laptop")
+    with pytest.raises(ConfigError, match=r"^config: shard.index: 3 is not below shard.count"):
+        shard_index(settings, "flex-watchdog-3")
+    assert shard_of("AC" + "0" * 32, 7) == int(
+        hashlib.sha256(("AC" + "0" * 32).encode()).hexdigest(), 16) % 7

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
                         warning)
     settings = accounts[0].settings if len(accounts) == 1 else process
     init_sentry(settings)
-    if len(accounts) == 1 and process.subaccounts is None:
+    if len(accounts) == 1 and process.subaccounts is None and process.shard.count == 1:
         runner: Daemon | Fleet = build_daemon(
             settings, metrics=Metrics(account=accounts[0].name))
     else:

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from watchdog.accounts import Account
+from watchdog.accounts import Account, shard_index
 from watchdog.cycle import Watcher
 from watchdog.healing.records import FIGHT_RULE, fight_evidence
 from watchdog.model.times import utcnow
@@ -113,8 +113,13 @@ def build_fleet(settings: Settings, accounts: list[Account], *,
         return build_daemon(account.settings, clock=clock, serve=False,
                             metrics=Metrics(account=account.name, families=families))
 
-    fleet = Fleet(settings, [], families, member, clock)
+    index, count = shard_index(settings), settings.shard.count
+    fleet = Fleet(settings, [], families, member, clock, shard=(index, count))
     fleet.add(accounts)
+    if count > 1:
+        log.info("shard %d of %d: watching %d of the %d configured account(s); an account new "
+                 "to this shard starts with a fresh baseline", index, count,
+                 len(fleet.members), len(accounts))
     if settings.subaccounts is not None:
         fleet.discover(first=True)
     return fleet

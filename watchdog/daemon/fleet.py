@@ -20,7 +20,7 @@ from types import FrameType
 
 import sentry_sdk
 
-from watchdog.accounts import Account, discover, inactive
+from watchdog.accounts import Account, discover, in_shard, inactive
 from watchdog.daemon.http import HttpServer
 from watchdog.daemon.service import Daemon
 from watchdog.model.times import utcnow
@@ -36,8 +36,9 @@ class Fleet:
 
     def __init__(self, settings: Settings, members: list[tuple[Account, Daemon]],
                  families: Families, build: Callable[[Account], Daemon],
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, shard: tuple[int, int] = (0, 1)) -> None:
         self.settings, self.families, self.build, self.clock = settings, families, build, clock
+        self.shard = shard  # (this replica's index, replicas): it watches its accounts only
         self.registry = families.registry
         self.members = list(members)
         self.discovered: set[str] = set()  # SIDs that came from the Accounts list
@@ -54,8 +55,14 @@ class Fleet:
             return {account.name: daemon for account, daemon in self.members}
 
     def add(self, accounts: list[Account], found: bool = False) -> None:
-        """Build (and, once running, start) a daemon for each account."""
-        for account in accounts:
+        """Build (and, once running, start) a daemon for each account of this shard."""
+        index, count = self.shard
+        for account in in_shard(accounts, index, count):
+            if not account.state_path.exists():
+                log.warning("account %s: no state file %s on this replica (a first run, or an "
+                            "account moved here from another shard): its first poll adopts a "
+                            "fresh baseline", account.name, account.state_path)
+            self.families.shard_accounts.labels(account.name, str(index)).set(1)
             daemon = self.build(account)
             if self.running:
                 daemon.start()
@@ -69,8 +76,12 @@ class Fleet:
             gone = [(a, d) for a, d in self.members if a.sid in sids]
             self.members = [(a, d) for a, d in self.members if a.sid not in sids]
             self.discovered -= sids
-        for _, daemon in gone:
+        for account, daemon in gone:
             daemon.stop()
+            try:
+                self.families.shard_accounts.remove(account.name, str(self.shard[0]))
+            except KeyError:
+                pass
         return [a for a, _ in gone]
 
     # -- subaccounts -----------------------------------------------------------------------------
@@ -122,10 +133,12 @@ class Fleet:
     def readyz(self) -> tuple[bool, str]:
         waiting = self.not_ready()
         names = ", ".join(self.daemons)
+        index, count = self.shard
+        shard = f"; shard {index} of {count} watches: {names or 'no account'}" if count > 1 else ""
         if waiting:
             return False, (f"waiting for the first full poll of {len(waiting)} of "
-                           f"{len(self.members)} account(s): {', '.join(waiting)}")
-        return True, f"ok: every account completed one full poll ({names})"
+                           f"{len(self.members)} account(s): {', '.join(waiting)}{shard}")
+        return True, f"ok: every account completed one full poll ({names}){shard}"
 
     def healthz(self) -> tuple[bool, str]:
         """One account failing (bad credentials, Twilio down, slow) is not the process failing:

@@ -142,6 +142,10 @@ class Families:
             "When the oldest open finding of the rule was first seen (no series while none).",
             ["account", "rule", "severity"], registry=r)
         self.build = Info("flex_watchdog_build", "Build information.", ["account"], registry=r)
+        self.shard_accounts = Gauge(
+            "flex_watchdog_shard_accounts",
+            "1 for each account this replica watches (sum: the shard's accounts).",
+            ["account", "shard"], registry=r)
         self.fleet_changes = Counter(
             "flex_watchdog_fleet_account_changes",
             "Subaccounts that appeared in or disappeared from the fleet at a discovery.",
