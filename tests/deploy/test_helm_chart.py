@@ -777,3 +777,56 @@ def test_dockerignore_keeps_the_context_small() -> None:
     assert {"!pyproject.toml", "!watchdog/"} <= set(lines)
     assert not any(ln.startswith("!") and ln.lstrip("!").rstrip("/") in
                    {".venv", ".git", "tests", "deploy"} for ln in lines)
+
+
+# --- a fleet spread over shards ----------------------------------------------------------------
+
+SHARDED = {"fleet": {"shards": 3}}
+
+
+def test_a_sharded_fleet_is_a_statefulset_with_a_volume_per_replica() -> None:
+    kinds = sorted(o["kind"] for o in objects(SHARDED) if not is_hook(o))
+    assert kinds == ["ConfigMap", "Service", "ServiceAccount", "StatefulSet"]  # no shared PVC
+    sts = one(SHARDED, "StatefulSet")["spec"]
+    assert sts["replicas"] == 3 and sts["podManagementPolicy"] == "Parallel"
+    assert sts["serviceName"] == RELEASE
+    (claim,) = sts["volumeClaimTemplates"]
+    assert claim["metadata"]["name"] == "state"
+    assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"
+    pod = sts["template"]["spec"]
+    assert "state" not in {v["name"] for v in pod["volumes"]}  # the claim template's instead
+    (c,) = pod["containers"]
+    assert {"name": "state", "mountPath": STATE_DIR} in c["volumeMounts"]
+    e = {x["name"]: x.get("value") for x in c["env"]}
+    assert e["FLEX_WATCHDOG_STATE_DIR"] == STATE_DIR
+    assert e["FLEX_WATCHDOG_SHARD__COUNT"] == "3"
+    assert "FLEX_WATCHDOG_STATE_PATH" not in e and "FLEX_WATCHDOG_SHARD__INDEX" not in e
+    # one shard, or none: today's Deployment
+    for values in ({"fleet": {"shards": 1}}, {"fleet": {"shards": 0}}):
+        assert one(values, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
+
+
+@pytest.mark.skipif(kubernetes_validate is None, reason="kubernetes-validate not installed")
+@pytest.mark.parametrize("version", KUBE_VERSIONS)
+def test_a_sharded_fleet_renders_valid_kubernetes(version: str) -> None:
+    for values in (SHARDED, merged(SHARDED | {"account": ""})):
+        for obj in objects(values):
+            validate_object(obj, version)
+    report = helm_python.lint(CHART, SHARDED, strict=True, namespace=NAMESPACE,
+                              kube_version="v1.33.0")
+    assert report["errors"] == []
+
+
+@pytest.mark.parametrize(("values", "complaint"), [
+    pytest.param({"fleet": {"shards": 3}, "persistence": {"enabled": False}},
+                 "persistence.enabled", id="no-volumes"),
+    pytest.param({"fleet": {"shards": 3}, "persistence": {"existingClaim": "x"}},
+                 "existingClaim", id="one-shared-claim"),
+    pytest.param({"fleet": {"shards": 3}, "account": "prod"}, "leave account unset",
+                 id="one-account-label"),
+    pytest.param({"fleet": {"shards": -1}}, "/fleet/shards", id="negative"),
+    pytest.param({"fleet": {"shard": 2}}, "shard", id="unknown-key"),
+])
+def test_a_sharded_fleet_refuses_what_cannot_work(values: dict[str, Any], complaint: str) -> None:
+    with pytest.raises(Exception, match=re.escape(complaint)):
+        render(values)
