@@ -193,3 +193,26 @@ def test_entry_points_follow_the_routes_each_cycle(make_watcher, world):
     run_job(daemon, "numbers")
     assert (value("sms", "ok"), value("sms", "broken"), value("sms", "unknown")) == (flex - 1, 1, 0)
     assert value("voice", "ok") == flex and value("whatsapp", "ok") == 0
+
+
+def test_entry_points_on_a_family_that_cannot_be_read_are_unknown_not_broken(make_watcher, world,
+                                                                            sim):
+    from tests.rules.test_rules_worlds import FAMILY_REQUESTS
+    from watchdog.simulator import Fault
+
+    clock = Clock(POLLED_AT)
+    daemon = build_daemon(make_watcher(schedule=QUIET_SCHEDULE, http=LOCAL_HTTP), clock)
+    run_job(daemon, "initial")
+    product, path = FAMILY_REQUESTS["studio"]
+    sim.faults.add(Fault("500", product=product, path_regex=path))
+    world.delete(world.flows["Voice IVR"])  # not seen: Studio cannot be read
+    clock.now = POLLED_AT + timedelta(minutes=5)
+    run_job(daemon, "studio")
+    registry = daemon.metrics.registry
+    flex = len(world.flex_numbers)
+    def value(channel: str, state: str) -> float | None:
+        return registry.get_sample_value(ENTRY, {"account": "default", "channel": channel,
+                                                 "state": state})
+
+    assert value("voice", "unknown") == flex and value("voice", "ok") == 0
+    assert all(value(channel, "broken") == 0 for channel in CHANNELS)
