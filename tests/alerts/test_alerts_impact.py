@@ -104,3 +104,32 @@ def test_a_group_pages_at_its_worst_member():
                              result, Settings(), Redactor())
     assert planned.event["payload"]["severity"] == "critical"
     assert planned.incident.route == "severity:critical"
+
+
+def test_a_grouped_page_begins_with_what_its_findings_cut_off_together():
+    from datetime import UTC, datetime
+
+    from watchdog.alerts.plan import _group_trigger
+    from watchdog.model.results import CycleResult, Evaluation
+    from watchdog.model.snapshot import Snapshot
+    from watchdog.settings import Settings
+    from watchdog.telemetry.redact import Redactor
+
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    rule = "numbers.message-webhook-overwritten"
+
+    def one(n: int) -> Finding:
+        impact = {"entry_points": 1, "by_channel": {"sms": 1}, "sample": [f"sms:+1555000{n}"]}
+        return Finding(rule, Severity.CRITICAL, "phone_number", f"PN{n}", "x", {"impact": impact})
+
+    findings = [one(n) for n in range(7)]
+    reach = {"known": True, "broken": 7,
+             "by_channel": {"sms": {"ok": 493, "broken": 7, "unknown": 0}}}
+    result = CycleResult("AC1", now, Snapshot("AC1", now, {}), (), Evaluation(findings),
+                         reach=reach)
+    planned = _group_trigger(rule, [(f, "default", None, 2) for f in findings], result,
+                             Settings(), Redactor())
+    payload = planned.event["payload"]
+    assert payload["summary"].startswith("SMS to 7 of 500 numbers cannot reach Flex: 7 resources")
+    assert payload["custom_details"]["impact"]["entry_points"] == 7
+    assert len(payload["custom_details"]["impact"]["sample"]) == 5

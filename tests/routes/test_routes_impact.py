@@ -80,3 +80,16 @@ def test_a_hop_finding_behind_another_break_is_not_no_impact():
     assert not cuts_off_nobody(Finding("studio.flow-duplicate", Severity.CRITICAL,
                                        "studio_flow", "FW1", "dup"), account)
     assert not cuts_off_nobody(drift, {}), "no routes computed: nothing is proven"
+
+
+def test_findings_together_never_count_an_entry_point_twice_per_channel():
+    from watchdog.routes.impact import combined
+
+    a = {"entry_points": 3, "by_channel": {"voice": 3}, "sample": ["voice:+1", "voice:+2"]}
+    b = {"entry_points": 3, "by_channel": {"voice": 3}, "sample": ["voice:+2", "voice:+3"]}
+    account = {"by_channel": {"voice": {"ok": 7, "broken": 3, "unknown": 0}}}
+    both = combined([a, b, None], account)
+    assert both is not None
+    assert both["entry_points"] == 3 and both["by_channel"]["voice"] == 3
+    assert both["sample"] == ["voice:+1", "voice:+2", "voice:+3"]
+    assert combined([None, "x"], account) is None

@@ -36,7 +36,7 @@ from watchdog.controls.marks import held
 from watchdog.model.findings import Finding, Severity
 from watchdog.model.results import CycleResult, OpenFinding
 from watchdog.model.snapshot import RESOURCE_FAMILY
-from watchdog.routes.impact import cuts_off_nobody, impact_line
+from watchdog.routes.impact import combined, cuts_off_nobody, impact_line
 from watchdog.rules.registry import Rule
 from watchdog.settings import Settings
 from watchdog.telemetry.redact import Redactor
@@ -138,11 +138,15 @@ def _group_trigger(rule_id: str, items: list[tuple[Finding, str, Rule | None, in
                                  redact=redact, account_name=settings.account_name)
     title = rule.title if rule else rule_id
     prefix = f"[{settings.account_name}] " if settings.account_name else ""
+    impact = combined((f.details.get("impact") for f, *_ in items), result.reach)
+    lead = impact_line(impact, result.reach)
     payload = event["payload"]
-    payload["summary"] = events.one_line(f"{prefix}{len(items)} resources: {title}")
+    payload["summary"] = events.one_line(f"{prefix}{lead + ': ' if lead else ''}"
+                                         f"{len(items)} resources: {title}")
     payload["component"] = f"{first.resource_type}/*"
     payload["custom_details"] = events.bounded(events.scrub({
         "rule": rule_id, "count": len(items), "runbook": event["client_url"],
+        **({"impact": impact} if impact is not None else {}),
         "resources": [{"type": f.resource_type, "sid": f.resource_sid,
                        "summary": f.summary} for f, *_ in items]}, redact))
     event["dedup_key"] = events.dedup_key(result.account_sid, rule_id, "*")

@@ -41,6 +41,27 @@ def impact(points: Iterable[EntryPoint]) -> dict[str, Any]:
             "sample": [point.id for point in listed[:SAMPLE]]}
 
 
+def combined(found: Iterable[Any], account: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The impact of several findings together (one grouped page): per channel their sum, never
+    more than the channel's broken entry points (two findings can cut off the same one); the
+    samples in order, once each. None when none of them has an impact."""
+    impacts = [item for item in found if isinstance(item, Mapping)]
+    if not impacts:
+        return None
+    by_channel = dict.fromkeys(CHANNELS, 0)
+    sample: list[str] = []
+    for item in impacts:
+        for channel in CHANNELS:
+            by_channel[channel] += int((item.get("by_channel") or {}).get(channel) or 0)
+        sample += [s for s in item.get("sample") or [] if s not in sample]
+    broken = account.get("by_channel") or {}
+    for channel in CHANNELS:
+        if channel in broken:
+            by_channel[channel] = min(by_channel[channel], int(broken[channel].get("broken", 0)))
+    return {"entry_points": sum(by_channel.values()), "by_channel": by_channel,
+            "sample": sample[:SAMPLE]}
+
+
 def with_impact(findings: Iterable[Finding], points: Iterable[EntryPoint]) -> list[Finding]:
     """Each finding with ``details.impact``: the entry points it breaks (every one gets it)."""
     broken = broken_by(points)
