@@ -95,3 +95,55 @@ def _empty_panels(prom: ph.Prometheus) -> list[str]:
                 short = re.sub(r"\s+", " ", expr)[:80]
                 empty.append(f"{panel['title']} [{short}]")
     return empty
+
+
+@pytest.mark.slow
+def test_the_fleet_row_shows_each_account_by_status(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """One daemon over two simulated accounts, scraped without any account label of the
+    scrape's: the account variable lists both, and the fleet row shows the broken one red."""
+    from watchdog.accounts import fleet
+    from watchdog.daemon.app import build_fleet
+    from watchdog.settings import Settings
+
+    ph.require_binary("prometheus")
+    broken, healthy = healthy_legacy(31), healthy_legacy(32)
+    with SimulatorServer(broken) as sim:
+        sim.add_world(healthy)
+        (tmp_path / "state").mkdir()
+        accounts = []
+        for name, world in (("client-a", broken), ("client-b", healthy)):
+            monkeypatch.setenv(f"TOKEN_{name[-1].upper()}", world.auth_token)
+            accounts.append({"name": name, "account_sid": world.account_sid,
+                             "credentials": {"auth_token_env": f"TOKEN_{name[-1].upper()}"}})
+        settings = Settings(twilio_base_url=sim.url, state_dir=tmp_path / "state",
+                            accounts=accounts, schedule=FAST,
+                            http={"host": "127.0.0.1", "port": 0},
+                            twilio={"max_attempts": 1, "requests_per_second": 10_000})
+        fleet_ = build_fleet(settings, fleet(settings)).start()
+        try:
+            with ph.run_prometheus(tmp_path / "prom",
+                                   {"flex-watchdog": [f"127.0.0.1:{fleet_.http.port}"]}) as prom:
+                prom.wait_for_scrapes("flex-watchdog", samples=2, timeout=30)
+                broken.delete(broken.flows["Webchat Flow"])  # web chat cut off: critical
+                status_expr = _panel_expr_for("Accounts by status", ".*")
+
+                def statuses() -> dict[str, float]:
+                    return {s["metric"]["account"]: float(s["value"][1])
+                            for s in prom.query(status_expr)}
+
+                assert wait_until(lambda: statuses() == {"client-a": 2.0, "client-b": 0.0},
+                                  timeout=30), statuses()
+                assert prom.label_values("account", "flex_watchdog_build_info") == [
+                    "client-a", "client-b"]
+                count = prom.query(_panel_expr_for("Accounts watched", ".*"))
+                assert float(count[0]["value"][1]) == 2
+                only_b = prom.query(_panel_expr_for("Accounts by status", "client-b"))
+                assert [s["metric"]["account"] for s in only_b] == ["client-b"]
+        finally:
+            fleet_.stop()
+
+
+def _panel_expr_for(title: str, account: str) -> str:
+    panel = next(p for p in DASHBOARD["panels"] if p.get("title") == title)
+    return substitute(panel["targets"][0]["expr"], account)
