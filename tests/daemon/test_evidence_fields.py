@@ -70,8 +70,8 @@ def test_the_watchdogs_own_heal_is_marked_as_its_own_in_the_evidence(fake_pd, tm
             since = len(day.results)
             world.recreate_proxy_service()
             day.advance(240)
-            found = [f for r in day.results[since:] for f in r.findings
-                     if f.rule == MESSAGE and f.resource_sid == number]
+            found = [f for r in day.results[since:] for f in r.findings if f.rule == MESSAGE
+                     and {"type": "phone_number", "sid": number} in f.details["affected"]]
             heals = [h for h in records.history(day.watcher.store, number)
                      if h.outcome == "applied"]
         finally:

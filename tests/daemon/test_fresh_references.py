@@ -97,14 +97,16 @@ def test_a_number_re_pointed_to_a_re_created_proxy_service_is_judged_against_it(
 
     refresh = day.results[since]
     assert "proxy" in refresh.refreshed
-    message = [f for f in refresh.findings if f.rule == "numbers.message-webhook-overwritten"]
-    assert sorted(f.resource_sid for f in message) == sorted(rest)  # not the re-pointed one
-    for finding in message:  # the live service is the expected one, the deleted one is named
-        assert f"Proxy Service {old} (deleted)" in finding.summary
-        assert checkup.proxy_sid in finding.summary and f"{checkup.proxy_sid} (deleted)" \
-            not in finding.summary
-        assert finding.details["expected_sms_url"] == proxy_webhook_url(world.account_sid,
-                                                                         checkup.proxy_sid)
+    [finding] = [f for f in refresh.findings if f.rule == "numbers.message-webhook-overwritten"]
+    assert finding.resource_sid == old  # one finding for the cause, naming every number left
+    numbers = [a["sid"] for a in finding.details["affected"] if a["type"] == "phone_number"]
+    assert sorted(numbers) == sorted(rest)  # not the re-pointed one
+    # the live service is the expected one, the deleted one is named
+    assert f"Proxy Service {old} (deleted)" in finding.summary
+    assert checkup.proxy_sid in finding.summary and f"{checkup.proxy_sid} (deleted)" \
+        not in finding.summary
+    assert finding.details["expected_sms_url"] == proxy_webhook_url(world.account_sid,
+                                                                     checkup.proxy_sid)
     # the deliberate re-point to the Flex Proxy Service that exists now is drift, not an overwrite
     drift = [f for f in refresh.findings if f.resource_sid == first]
     assert sorted((f.rule, f.severity, f.resource_type) for f in drift) == [  # and its pool entry

@@ -147,6 +147,24 @@ def test_flow_chat_service_finding_heals_each_flow_it_lists(sim, tmp_path):
     assert CHAT not in {f.rule for f in rig.poll(8).findings}
 
 
+def test_a_re_created_proxy_service_finding_heals_every_number_it_lists(sim, tmp_path):
+    """One finding for the cause (the deleted Proxy Service), one SmsUrl write per number."""
+    rig = Rig(sim, tmp_path, **armed(MESSAGE, max_broken_fraction=1.0))
+    world = rig.world
+    rig.poll(0)
+    old, numbers = world.flex_proxy_sid, list(world.legacy_numbers)
+    world.recreate_proxy_service()
+    [grouped] = [f for f in rig.poll(1).findings if f.rule == MESSAGE]
+    assert grouped.resource_sid == old
+    rig.poll(7)
+    assert rig.writes(NUMBER_POST) == len(numbers) == 3
+    assert sorted(h.resource_sid for h in rig.heals("applied")) == sorted(numbers)
+    for sid in numbers:
+        assert world.number(sid)["sms_url"] == proxy_webhook_url(world.account_sid,
+                                                                 world.flex_proxy_sid or "")
+    assert MESSAGE not in {f.rule for f in rig.poll(8).findings}
+
+
 def test_every_healable_rule_has_one_healer_reading_at_least_the_rules_families():
     from watchdog.healing.healers import all_healers
     from watchdog.model.snapshot import FAMILIES

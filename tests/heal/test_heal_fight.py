@@ -152,7 +152,8 @@ def test_a_re_created_proxy_service_after_a_heal_is_no_fight(sim, tmp_path):
     _healed_once(rig, sid)
     rig.at(20)
     rig.world.recreate_proxy_service()
-    assert (MESSAGE, sid) in {(f.rule, f.resource_sid) for f in rig.poll(20).findings}
+    [grouped] = [f for f in rig.poll(20).findings if f.rule == MESSAGE]  # one for the cause
+    assert {"type": "phone_number", "sid": sid} in grouped.details["affected"]
     for minutes in (21, 26, 27):
         result = rig.poll(minutes)
         assert FIGHT not in {f.rule for f in result.findings}

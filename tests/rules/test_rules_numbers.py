@@ -128,7 +128,6 @@ def test_deleted_flow_is_named_from_the_baseline():
     pytest.param({"sms_url": "https://example.com/sms"}, "https://example.com/sms", id="url"),
     pytest.param({"sms_url": None}, "is blank", id="blank"),
     pytest.param({"sms_application_sid": "AP" + "2" * 32}, "TwiML App", id="app-override"),
-    pytest.param({"sms_url": proxy_message_url(AC, sid("KS", 9))}, "deleted", id="other-proxy"),
     pytest.param({"sms_url": proxy_message_url(AC, sid("KS", 1)).replace("Message", "Call")},
                  "Proxy Service", id="call-webhook"),
 ])
@@ -140,6 +139,54 @@ def test_message_webhook_overwritten_on_legacy(fields, text):
     assert text in findings[0].summary
     assert findings[0].details["expected_sms_url"] == proxy_message_url(AC, acc.proxy)
     assert findings[0].details["stack"] == "legacy"
+
+
+def recreated_proxy(numbers: int = 3):
+    """System Checkup re-created the Flex Proxy Service: a new SID and an empty pool; every
+    number still posts to the old one."""
+    base = legacy(numbers=numbers)
+    acc = base.copy()
+    acc.drop("proxy_service", acc.proxy)
+    for pn in acc.numbers:
+        acc.drop("proxy_phone_number", pn)
+    old, acc.proxy = acc.proxy, acc.add("proxy_service", sid("KS", 2),
+                                        unique_name="Flex Proxy Service",
+                                        chat_instance_sid=acc.chat)
+    return base, acc, old
+
+
+def test_a_re_created_proxy_service_is_one_finding_naming_every_number_and_pool_entry():
+    base, acc, old = recreated_proxy(numbers=3)
+    for baseline in (base, None):
+        findings = [f for f in evaluate(acc, baseline=baseline) if f.severity != "info"]
+        assert fired(findings) == [(MESSAGE, old)]  # not 3 critical and 3 warning
+        found = findings[0]
+        assert found.severity == "critical" and found.resource_type == "proxy_service"
+        assert found.details["affected"] == [
+            *({"type": "phone_number", "sid": pn} for pn in acc.numbers),
+            *({"type": "proxy_phone_number", "sid": pn} for pn in acc.numbers)]
+        assert found.details["expected_sms_url"] == proxy_message_url(AC, acc.proxy)
+        assert f"Proxy Service {old} (deleted)" in found.summary and acc.proxy in found.summary
+
+
+def test_a_number_moved_to_the_re_created_proxy_service_leaves_the_others_grouped():
+    base, acc, old = recreated_proxy(numbers=3)
+    first = acc.numbers[0]
+    acc.set("phone_number", first, sms_url=proxy_message_url(AC, acc.proxy))
+    findings = [f for f in evaluate(acc, baseline=base) if f.severity != "info"]
+    assert sorted(fired(findings)) == sorted([(MESSAGE, old), (POOL, first)])
+    grouped = next(f for f in findings if f.rule == MESSAGE)
+    assert {a["sid"] for a in grouped.details["affected"]} == set(acc.numbers[1:])
+
+
+def test_a_number_pointed_at_some_other_deleted_proxy_service_names_it():
+    acc = legacy(numbers=2)
+    gone = sid("KS", 9)
+    acc.set("phone_number", acc.numbers[0], sms_url=proxy_message_url(AC, gone))
+    findings = evaluate(acc)
+    assert fired(findings) == [(MESSAGE, gone)]
+    assert findings[0].details["affected"] == [{"type": "phone_number", "sid": acc.numbers[0]}]
+    assert f"Proxy Service {gone} (deleted)" in findings[0].summary
 
 
 def test_message_webhook_overwritten_on_a_number_only_the_baseline_knew_as_flex():

@@ -196,18 +196,20 @@ CASES: list[Case] = [
          quiet=("numbers.message-webhook-overwritten", "numbers.proxy-registration-missing",
                 DELETED)),
     Case("proxy-recreated-by-checkup", "Servicio Proxy", healthy_legacy,
-         checkup_after_proxy_deleted,
-         lambda w: each("numbers.message-webhook-overwritten", w.legacy_numbers)
-         | each("numbers.proxy-registration-missing", w.legacy_numbers)
-         | {("studio.flow-duplicate", w.checkup.messaging_flow_sid),  # type: ignore[attr-defined]
-            ("studio.flow-duplicate", w.checkup.webchat_flow_sid),  # type: ignore[attr-defined]
-            ("studio.flow-duplicate", w.flows["Webchat Flow"])},
-         quiet=("proxy.service-missing",)),
+         checkup_after_proxy_deleted,  # one cause: one finding on the deleted service
+         lambda w: {("numbers.message-webhook-overwritten",
+                     w.saved["proxy"]),  # type: ignore[attr-defined]
+                    ("studio.flow-duplicate",
+                     w.checkup.messaging_flow_sid),  # type: ignore[attr-defined]
+                    ("studio.flow-duplicate",
+                     w.checkup.webchat_flow_sid),  # type: ignore[attr-defined]
+                    ("studio.flow-duplicate", w.flows["Webchat Flow"])},
+         quiet=("proxy.service-missing", "numbers.proxy-registration-missing")),
     Case("checkup-flows-deleted", "Servicio Proxy", healthy_legacy, checkup_then_new_flows_deleted,
-         lambda w: each("numbers.message-webhook-overwritten", w.legacy_numbers)
-         | each("numbers.proxy-registration-missing", w.legacy_numbers)
-         | {("flex.flow-studio-flow-missing",
-             w.checkup.webchat_flex_flow_sid)}),  # type: ignore[attr-defined]
+         lambda w: {("numbers.message-webhook-overwritten",
+                     w.saved["proxy"]),  # type: ignore[attr-defined]
+                    ("flex.flow-studio-flow-missing",
+                     w.checkup.webchat_flex_flow_sid)}),  # type: ignore[attr-defined]
     # Servicio de Chat
     Case("chat-deleted", "Servicio de Chat", healthy_legacy, lambda w: w.delete(w.chat_service_sid),
          lambda w: {("chat.service-missing", w.chat_service_sid or "")},

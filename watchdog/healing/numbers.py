@@ -63,10 +63,9 @@ class LegacyNumberHealer(NumberHealer):
     def population(self, view: HealView) -> set[str]:
         return legacy_population(view)
 
-    def legacy_target(self, finding: Finding,
+    def legacy_target(self, sid: str,
                       view: HealView) -> tuple[Resource, Resource] | list[Change | Refusal]:
-        """(the number, the Flex Proxy Service), or the refusal when either is not there."""
-        sid = finding.resource_sid
+        """(number ``sid``, the Flex Proxy Service), or the refusal when either is not there."""
         number = view.snapshot.get("phone_number", sid)
         if number is None:
             return self.refuse(sid, None, "the number is not in the snapshot")
@@ -85,12 +84,23 @@ class MessageWebhookHealer(LegacyNumberHealer):
 
     rule = "numbers.message-webhook-overwritten"
 
+    def targets(self, finding: Finding) -> list[str]:
+        """A finding on a deleted (re-created) Proxy Service heals every number it names."""
+        return _numbers_of(finding) if finding.resource_type == "proxy_service" \
+            else [finding.resource_sid]
+
     def plan(self, finding: Finding, view: HealView) -> list[Change | Refusal]:
-        target = self.legacy_target(finding, view)
+        out: list[Change | Refusal] = []
+        for sid in self.targets(finding):
+            out += self._plan_number(sid, finding, view)
+        return out
+
+    def _plan_number(self, sid: str, finding: Finding,
+                     view: HealView) -> list[Change | Refusal]:
+        target = self.legacy_target(sid, view)
         if isinstance(target, list):
             return target
         number, proxy = target
-        sid = number.sid
         if number.get("sms_application_sid"):
             return self.refuse(sid, number, (
                 f"a TwiML App ({number.get('sms_application_sid')}) handles messages and "
@@ -101,6 +111,11 @@ class MessageWebhookHealer(LegacyNumberHealer):
             return self.refuse(sid, number, f"the rule expects {claimed}, the healer {expected}")
         form = {"SmsUrl": expected, "SmsMethod": "POST"}
         return [self.change(view, number, form, ("sms_application_sid",))]
+
+
+def _numbers_of(finding: Finding) -> list[str]:
+    return [str(a["sid"]) for a in finding.details.get("affected") or ()
+            if isinstance(a, dict) and a.get("type") == "phone_number" and a.get("sid")]
 
 
 @register
@@ -156,7 +171,7 @@ class ProxyRegistrationHealer(LegacyNumberHealer):
     rule = "numbers.proxy-registration-missing"
 
     def plan(self, finding: Finding, view: HealView) -> list[Change | Refusal]:
-        target = self.legacy_target(finding, view)
+        target = self.legacy_target(finding.resource_sid, view)
         if isinstance(target, list):
             return target
         number, proxy = target

@@ -13,7 +13,8 @@ from watchdog.restore.plan import Step
 
 SMS_RULES = ("numbers.message-webhook-overwritten",)
 VOICE_RULES = ("numbers.voice-flow-missing", "numbers.voice-webhook-overwritten")
-POOL_RULES = ("numbers.proxy-registration-missing",)
+# a deleted (re-created) Proxy Service's finding names the pool entries its numbers lack
+POOL_RULES = ("numbers.proxy-registration-missing", *SMS_RULES)
 
 
 def _target(ctx: PlanContext, url: Any) -> str | None:

@@ -130,25 +130,69 @@ def voice_flow_missing_hits(ctx: RuleContext) -> Iterator[Hit]:
 
 
 # -- messaging -------------------------------------------------------------------------------
+def gone_proxy(ctx: RuleContext, number: FlexNumber) -> str | None:
+    """The deleted Proxy Service this number's "A message comes in" still posts to (a Flex Proxy
+    Service exists now: System Checkup re-created it), or None."""
+    proxy, res = ctx.topology.flex_proxy, number.resource
+    target = classify(res.get("sms_url"))
+    if proxy is None or res.get("sms_application_sid") or target.kind != "proxy-message" \
+            or not target.sid or target.sid == proxy.sid \
+            or target.account_sid != ctx.account_sid:
+        return None
+    return target.sid if ctx.snapshot.get("proxy_service", target.sid) is None else None
+
+
 def message_overwritten_hits(ctx: RuleContext) -> Iterator[Hit]:
     proxy = ctx.topology.flex_proxy
     if proxy is None:
         return  # proxy.service-missing explains it
     expected = proxy_message_url(ctx.account_sid, proxy.sid)
+    replaced: dict[str, list[FlexNumber]] = {}
     for number in legacy_numbers(ctx):
         res = number.resource
         target, app = classify(res.get("sms_url")), res.get("sms_application_sid")
         if not app and target.kind == "proxy-message" and target.sid == proxy.sid \
                 and target.account_sid == ctx.account_sid:
             continue
+        old = gone_proxy(ctx, number)
+        if old is not None:  # one cause: reported once, for every number it explains
+            replaced.setdefault(old, []).append(number)
+            continue
         what = (f"messages go to TwiML App {app}" if app
                 else f'"A message comes in" {_describe(ctx, res.get("sms_url"))}')
-        old = [target.sid] if target.kind.startswith("proxy") and target.sid and \
-            ctx.snapshot.get("proxy_service", target.sid) is None else []
         yield _hit(number, f'{what}, not the Flex Proxy Service ({proxy.sid})',
                    expected_sms_url=expected, proxy_service_sid=proxy.sid,
                    sms_url=res.get("sms_url"), sms_method=res.get("sms_method"),
-                   sms_application_sid=app, affected=affected("proxy_service", old))
+                   sms_application_sid=app, affected=[])
+    for old, numbers in sorted(replaced.items()):
+        yield _replaced_proxy_hit(ctx, old, numbers, expected)
+
+
+def _replaced_proxy_hit(ctx: RuleContext, old: str, numbers: list[FlexNumber],
+                        expected: str) -> Hit:
+    """One finding for a deleted (re-created) Proxy Service: every number still posting to it,
+    and the pool entries of those numbers that the new service lacks."""
+    topo = ctx.topology
+    proxy = topo.flex_proxy
+    assert proxy is not None
+    unpooled = [n.sid for n in numbers if not _pooled(ctx, n)]
+    phones = ", ".join(n.phone for n in numbers[:5]) + (" ..." if len(numbers) > 5 else "")
+    summary = (f"Proxy Service {old} (deleted) still gets the messages of {len(numbers)} legacy "
+               f"Flex number(s) ({phones}), not the Flex Proxy Service ({proxy.sid})"
+               + (f"; {len(unpooled)} of them are not in its pool" if unpooled else ""))
+    return Hit("proxy_service", old, summary, {
+        "deleted_proxy_service_sid": old, "proxy_service_sid": proxy.sid,
+        "expected_sms_url": expected,
+        "numbers": [{"sid": n.sid, "phone_number": n.phone, "sms_url": n.resource.get("sms_url"),
+                     "sms_method": n.resource.get("sms_method"),
+                     "in_flex_proxy_pool": n.sid not in unpooled} for n in numbers],
+        "affected": affected("phone_number", [n.sid for n in numbers])
+        + affected("proxy_phone_number", unpooled)})
+
+
+def _pooled(ctx: RuleContext, number: FlexNumber) -> bool:
+    topo = ctx.topology
+    return number.phone in topo.proxy_pool or number.sid in topo.proxy_pool_sids
 
 
 def message_on_conversations_hits(ctx: RuleContext) -> Iterator[Hit]:
@@ -184,8 +228,8 @@ def proxy_registration_hits(ctx: RuleContext) -> Iterator[Hit]:
     if proxy is None:
         return  # proxy.service-missing explains it
     for number in legacy_numbers(ctx):
-        if number.phone in topo.proxy_pool or number.sid in topo.proxy_pool_sids:
-            continue
+        if _pooled(ctx, number) or gone_proxy(ctx, number) is not None:
+            continue  # in the pool, or reported with the deleted Proxy Service it posts to
         yield _hit(number, f"not in the Flex Proxy Service's number pool ({proxy.sid})",
                    proxy_service_sid=proxy.sid,
                    affected=affected("proxy_phone_number", [number.sid]))

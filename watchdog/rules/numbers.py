@@ -74,6 +74,12 @@ def message_webhook_overwritten(ctx: RuleContext) -> Iterator[Hit]:
     Conversations numbers (their handler must stay blank) nor when no Flex Proxy Service exists
     (`proxy.service-missing`).
 
+    Numbers that still post to a Proxy Service that no longer exists (System Checkup re-created
+    the Flex Proxy Service under a new SID) have one cause: one finding on the deleted service
+    (`proxy_service`), with the numbers and the pool entries the new service lacks in
+    `details.affected` (`details.numbers` gives each one's webhook), instead of one finding per
+    number and a `numbers.proxy-registration-missing` per pool entry.
+
     **Fix by hand** (the recovery guide, "Números de teléfono"): Console → Phone Numbers → the
     number → Messaging Configuration → "A message comes in": Proxy Service → "Flex Proxy Service"
     → Save. By API:
@@ -82,8 +88,9 @@ def message_webhook_overwritten(ctx: RuleContext) -> Iterator[Hit]:
     `SmsMethod=POST` and, if set, `SmsApplicationSid=` (empty).
 
     **Heal.** Sets `SmsUrl` to `details.expected_sms_url` and `SmsMethod=POST`, only on a number
-    positively legacy (a Flex Flow has it, no Conversations address does). A TwiML App
-    (`SmsApplicationSid`) on the number is left to a human: the heal refuses.
+    positively legacy (a Flex Flow has it, no Conversations address does); on each number
+    `details.affected` lists for a deleted Proxy Service. A TwiML App (`SmsApplicationSid`) on
+    the number is left to a human: the heal refuses.
     """
     yield from checks.message_overwritten_hits(ctx)
 
@@ -139,7 +146,8 @@ def proxy_registration_missing(ctx: RuleContext) -> Iterator[Hit]:
 
     **Why it matters.** Replies from agents and new inbound messages need the number in the pool:
     Twilio raises error 80620 ("Chat Configured Proxy Identifier Not Found ... You removed a
-    Flex number from your Proxy pool").
+    Flex number from your Proxy pool"). A number that still posts to a deleted (re-created)
+    Proxy Service is reported with it by `numbers.message-webhook-overwritten`, not here.
 
     **Fix by hand** (the recovery guide, "Números de teléfono", registering a number): Console →
     Proxy → "Flex Proxy Service" → Numbers → Add Number, or

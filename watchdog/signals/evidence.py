@@ -127,16 +127,16 @@ class EvidenceCache:
         return out
 
     def _cause(self, finding: Finding, now: datetime) -> Change | None:
-        """The newest change before ``now`` to a field the finding's rule reads (any field for
-        rules that name none): a voice change is no evidence for an SMS finding."""
+        """The newest change before ``now`` to a field the finding's rule reads, on its resource
+        or one it lists as affected (any field of its own resource for rules that name none): a
+        voice change is no evidence for an SMS finding."""
         fields = RULE_FIELDS.get(finding.rule)
         if fields is None:
             change = self.latest_change(finding.resource_sid)
             return change if change is not None and change.time <= now else None
-        for change in reversed(self.changes(finding.resource_sid)):
-            if change.time <= now and fields & set(change.changes):
-                return change
-        return None
+        found = [c for sid in _related_sids(finding) for c in self.changes(sid)
+                 if c.time <= now and fields & set(c.changes)]
+        return max(found, key=lambda c: c.time, default=None)
 
     def enrich(self, findings: list[Finding], now: datetime) -> list[Finding]:
         """A :data:`watchdog.cycle.FindingEnricher`: ``details["evidence"]`` where any exists."""

@@ -1,0 +1,54 @@
+"""One cause, one incident: System Checkup re-creating a service that many resources hang on
+opens one finding for the cause, naming the rest in ``details.affected``, and pages once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.daemon.timeline import Timeline, timeline_settings
+from watchdog.simulator import SimulatorServer, healthy_legacy
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
+
+MESSAGE = "numbers.message-webhook-overwritten"
+
+
+@pytest.fixture
+def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
+    with FakePagerDuty(cert_dir=tmp_path) as fake:
+        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
+        yield fake
+
+
+def _open(day: Timeline) -> list[Any]:
+    """The open findings in the daemon's state file, info left out (info never pages)."""
+    return [f for f in day.watcher.store.open_findings().values() if f.severity != "info"]
+
+
+def test_a_re_created_proxy_service_is_one_critical_finding_and_one_page(
+        fake_pd: FakePagerDuty, tmp_path: Path) -> None:
+    with SimulatorServer(healthy_legacy()) as server:
+        day = Timeline(server, timeline_settings(server, tmp_path / "state.db", fake_pd,
+                                                 healing={"enabled": False}))
+        try:
+            world = server.world
+            day.advance(30)
+            old, numbers = world.flex_proxy_sid, list(world.legacy_numbers)
+            checkup = world.recreate_proxy_service()
+            day.advance(600)  # services are polled every 2 minutes; a page needs 2 observations
+            found = _open(day)
+        finally:
+            day.close()
+    assert len(numbers) == 3
+    assert [(f.rule, f.severity, f.resource_sid) for f in found] == [(MESSAGE, "critical", old)]
+    affected = found[0].details["affected"]  # not 3 critical and 3 warning findings
+    assert sorted(a["sid"] for a in affected if a["type"] == "phone_number") == sorted(numbers)
+    assert sorted(a["sid"] for a in affected if a["type"] == "proxy_phone_number") \
+        == sorted(numbers)
+    assert checkup.proxy_sid in found[0].summary
+    [trigger] = fake_pd.events("trigger")
+    assert trigger.body is not None and old in trigger.body["dedup_key"]
+    assert trigger.body["payload"]["severity"] == "critical"
