@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 
 from tests.store.test_state import AC, NOW, snap
+from watchdog.model.snapshot import FamilyState, Resource, Snapshot
+from watchdog.store.rows import BATCH
 from watchdog.store.store import StateStore
 
 
@@ -105,3 +107,59 @@ def test_resources_written_by_another_process_are_overwritten(tmp_path):
     daemon.save_snapshot(snap({"PN1": "a"}))
     assert StateStore(tmp_path / "s.db").load_snapshot(AC).get(
         "phone_number", "PN1").get("sms_url") == "a"
+
+
+def _reordered(snapshot, when, replace=None):
+    """The same resource objects in another order (as the page memo hands them back), with
+    ``replace`` (sid -> resource) swapped in."""
+    state = snapshot.families["numbers"]
+    items = tuple((replace or {}).get(r.sid, r) for r in reversed(state.resources))
+    return Snapshot(AC, when, {"numbers": FamilyState("numbers", "complete", items,
+                                                      fetched_at=when)})
+
+
+def test_the_very_resources_read_are_not_compared_again_a_new_object_is(tmp_path):
+    path = tmp_path / "s.db"
+    StateStore(path).save_snapshot(snap({"PN1": "a", "PN2": "b", "PN3": "c"}))
+    store = StateStore(path)
+    loaded = store.load_snapshot(AC)
+    before = _changes(store)
+    store.save_snapshot(_reordered(loaded, NOW + timedelta(minutes=1)))
+    assert _changes(store) - before == 1, "only the family's status row"
+    again = store.load_snapshot(AC)
+    changed = Resource.make("phone_number", "PN2", {"sid": "PN2", "sms_url": "B"})
+    store.save_snapshot(_reordered(again, NOW + timedelta(minutes=2), {"PN2": changed}))
+    assert StateStore(path).load_snapshot(AC).get("phone_number", "PN2").get("sms_url") == "B"
+    # one object less (the same count of the others is not enough): the row goes
+    gone = store.load_snapshot(AC)
+    kept = tuple(r for r in gone.families["numbers"].resources if r.sid != "PN3")
+    store.save_snapshot(Snapshot(AC, NOW + timedelta(minutes=3), {"numbers": FamilyState(
+        "numbers", "complete", (*kept, kept[0]), fetched_at=NOW + timedelta(minutes=3))}))
+    assert StateStore(path).load_snapshot(AC).get("phone_number", "PN3") is None
+
+
+def test_rows_decoded_in_batches_load_in_order_with_meta_and_nested_essences(tmp_path):
+    count = BATCH * 2 + 7
+    flat = tuple(Resource.make("phone_number", f"PN{i:05d}",
+                               {"sid": f"PN{i:05d}", "sms_url": "https://x/sms", "n": i},
+                               {"rev": i} if i % 3 == 0 else None) for i in range(count))
+    nested = (Resource.make("studio_flow", "FW1", {"states": [{"name": "T", "n": [1, 2]}]}),)
+    path = tmp_path / "s.db"
+    store = StateStore(path)
+    store.save_snapshot(Snapshot(AC, NOW, {
+        "numbers": FamilyState("numbers", "complete", flat[::-1], fetched_at=NOW),
+        "studio": FamilyState("studio", "complete", nested, fetched_at=NOW)}))
+    store.adopt_baseline(store.load_snapshot(AC))
+    fresh = StateStore(path)
+    loaded = fresh.load_snapshot(AC)
+    numbers = loaded.families["numbers"].resources
+    assert [r.sid for r in numbers] == sorted(r.sid for r in flat), "the file's order"
+    for mine, back in zip(flat, numbers, strict=True):
+        assert (back.essence, back.meta, back.fingerprint) == (mine.essence, mine.meta,
+                                                               mine.fingerprint)
+    assert loaded.get("studio_flow", "FW1").essence == nested[0].essence
+    with pytest.raises(TypeError):
+        loaded.get("phone_number", "PN00001").essence["sms_url"] = "changed"  # frozen
+    assert numbers[0].get("sms_url") is numbers[1].get("sms_url"), "one copy of a repeated value"
+    baseline = fresh.baseline(AC)
+    assert baseline.get("phone_number", "PN00001").essence is numbers[1].essence, "shared"

@@ -128,10 +128,13 @@ class Resource:
 
     @classmethod
     def stored(cls, type_: str, sid: str, essence: Mapping[str, Any], meta: Mapping[str, Any],
-               fingerprint_: str) -> Resource:
-        """A resource as the state store wrote it, with the fingerprint it computed then."""
-        return cls(type_, sid, _plain_and_frozen(essence)[1], _freeze(meta) if meta else EMPTY_META,
-                   fingerprint_)
+               fingerprint_: str, owned: bool = False) -> Resource:
+        """A resource as the state store wrote it, with the fingerprint it computed then.
+        ``owned``: ``essence`` is a dict nobody else holds, so a flat one is frozen uncopied."""
+        flat = (owned and type(essence) is dict
+                and _SCALARS.issuperset(map(type, essence.values())))
+        frozen = MappingProxyType(essence) if flat else _plain_and_frozen(essence)[1]
+        return cls(type_, sid, frozen, _freeze(meta) if meta else EMPTY_META, fingerprint_)
 
     @property
     def family(self) -> str:

@@ -25,7 +25,7 @@ from watchdog.store import pages
 from watchdog.store.lock import owner
 from watchdog.store.memo import StoreMemo
 from watchdog.store.rows import dump as _dump
-from watchdog.store.rows import row_resource
+from watchdog.store.rows import row_resources
 
 _INSERT_BASELINE = ("INSERT INTO baseline (type, sid, family, fingerprint, essence) "
                     "VALUES (?, ?, ?, ?, ?)")
@@ -308,6 +308,12 @@ class StateStore:
         if saved is resources:
             return
         if saved is not None:
+            # the page memo hands back the very (immutable) resources read or written: those
+            # are their rows, in whatever order the pages listed them
+            mine = {id(r) for r in saved}
+            if len(resources) == len(saved) and all(id(r) in mine for r in resources) \
+                    and len({id(r) for r in resources}) == len(saved):
+                return
             held = {(r.type, r.sid): (r.fingerprint, r.meta) for r in saved}
             changed = [r for r in resources if held.get((r.type, r.sid)) != (r.fingerprint, r.meta)]
             gone = held.keys() - {(r.type, r.sid) for r in resources}
@@ -462,9 +468,8 @@ class StateStore:
         out: dict[str, list[Resource]] = {}
         with self._lock:  # row by row: the rows of 10,000 numbers never sit in one list
             rows = self._conn.execute(f"SELECT {cols} FROM {table} ORDER BY type, sid")
-            for row in rows:
-                out.setdefault(RESOURCE_FAMILY.get(row[0], row[2]), []).append(
-                    row_resource(row, shared, strings, with_meta))
+            for column, resource in row_resources(rows, shared, strings, with_meta):
+                out.setdefault(RESOURCE_FAMILY.get(resource.type, column), []).append(resource)
         return out
 
     # -- findings ------------------------------------------------------------------------------
