@@ -162,4 +162,7 @@ def test_rows_decoded_in_batches_load_in_order_with_meta_and_nested_essences(tmp
         loaded.get("phone_number", "PN00001").essence["sms_url"] = "changed"  # frozen
     assert numbers[0].get("sms_url") is numbers[1].get("sms_url"), "one copy of a repeated value"
     baseline = fresh.baseline(AC)
-    assert baseline.get("phone_number", "PN00001").essence is numbers[1].essence, "shared"
+    assert baseline.get("phone_number", "PN00001") is numbers[1], "no meta: the one resource"
+    with_meta = baseline.get("phone_number", "PN00000")
+    assert with_meta.essence is numbers[0].essence and not with_meta.meta, "a baseline has no meta"
+    assert numbers[0].meta == {"rev": 0}

@@ -130,10 +130,14 @@ class Resource:
     def stored(cls, type_: str, sid: str, essence: Mapping[str, Any], meta: Mapping[str, Any],
                fingerprint_: str, owned: bool = False) -> Resource:
         """A resource as the state store wrote it, with the fingerprint it computed then.
-        ``owned``: ``essence`` is a dict nobody else holds, so a flat one is frozen uncopied."""
-        flat = (owned and type(essence) is dict
-                and _SCALARS.issuperset(map(type, essence.values())))
-        frozen = MappingProxyType(essence) if flat else _plain_and_frozen(essence)[1]
+        ``owned``: ``essence`` is plain JSON nobody else holds: a flat one is frozen uncopied,
+        a nested one without a plain copy first."""
+        if not owned:
+            frozen = _plain_and_frozen(essence)[1]
+        elif type(essence) is dict and _SCALARS.issuperset(map(type, essence.values())):
+            frozen = MappingProxyType(essence)
+        else:
+            frozen = _freeze(essence)
         return cls(type_, sid, frozen, _freeze(meta) if meta else EMPTY_META, fingerprint_)
 
     @property

@@ -33,8 +33,9 @@ def shared(value: Any, strings: dict[str, str]) -> Any:
 
 def row_resource(row: tuple[Any, ...], same: dict[tuple[str, str], Resource],
                  strings: dict[str, str], with_meta: bool) -> Resource:
-    """``(type, sid, family, fingerprint, essence[, meta])`` as a resource. A row whose
-    fingerprint matches a resource in ``same`` reuses that resource's essence."""
+    """``(type, sid, family, fingerprint, essence)`` (no meta) or ``(..., essence, meta)`` as a
+    resource. A row without meta whose fingerprint matches a resource in ``same`` reuses that
+    resource's essence (the resource itself when it has no meta either)."""
     return next(row_resources([row], same, strings, with_meta))[1]
 
 
@@ -60,8 +61,9 @@ def _chunk(rows: list[tuple[Any, ...]], same: dict[tuple[str, str], Resource],
     metas = iter(_array(row[5] for row in fresh) if with_meta else ())
     out = []
     for row, r in zip(rows, reused, strict=True):
-        if r is not None and r.fingerprint == row[3]:
-            out.append((row[2], Resource(row[0], row[1], r.essence, EMPTY_META, r.fingerprint)))
+        if r is not None and r.fingerprint == row[3]:  # a row without meta: the very resource
+            out.append((row[2], r if not r.meta else Resource(row[0], row[1], r.essence,
+                                                              EMPTY_META, r.fingerprint)))
             continue
         meta = next(metas) if with_meta else {}
         # the fingerprint was computed from this essence when the row was written
