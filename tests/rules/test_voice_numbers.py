@@ -42,3 +42,29 @@ def test_a_number_on_an_unrelated_flow_is_not_flex(make_watcher, world):
     result = make_watcher().poll(NOW)
     assert Topology(result.snapshot).stacks[sid] == "none"
     assert result.findings == []
+
+
+def test_flows_are_parsed_once_per_revision_by_rules_and_both_topologies(make_watcher, world,
+                                                                         monkeypatch):
+    import watchdog.model.flowdef as flowdef
+    import watchdog.rules.helpers as helpers
+
+    sid = _voice_only(world)
+    parsed: list[object] = []
+    real = flowdef.parse
+
+    def counting(definition):
+        parsed.append(definition)
+        return real(definition)
+
+    monkeypatch.setattr(helpers, "parse", counting)
+    monkeypatch.setattr(flowdef, "parse", counting)  # what a Topology parses alone
+    watcher = make_watcher()
+    first = watcher.poll(NOW)
+    flows = len(first.snapshot.of_type("studio_flow"))
+    assert 0 < len(parsed) <= flows, "at most once per flow, shared by the rules' topology"
+    before = len(parsed)
+    again = watcher.poll(NOW + timedelta(minutes=1))
+    assert len(parsed) == before, "an unchanged flow is not parsed again in the next cycle"
+    assert Topology(again.snapshot).stacks[sid] == "voice", "a Topology alone parses itself"
+    assert len(parsed) > before

@@ -14,14 +14,19 @@ reached by ``incomingCall``); or **none**. The Flex Proxy Service is found by un
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from watchdog.model.addresses import auto_creation
 from watchdog.model.snapshot import Resource, Snapshot
 from watchdog.model.urls import classify
 from watchdog.settings import FlexSettings
+
+if TYPE_CHECKING:
+    from watchdog.model.flowdef import FlowDef
 
 
 class Stack(StrEnum):
@@ -44,6 +49,10 @@ WORKSPACE_CHILDREN = ("taskrouter_workflow", "taskrouter_task_channel", "taskrou
 class Topology:
     snapshot: Snapshot
     flex: FlexSettings = field(default_factory=FlexSettings)
+    # a Studio flow's parsed published definition (None: not analysable), when the caller
+    # keeps them (the rules' memo: once per revision); else each flow is parsed here
+    parser: Callable[[Resource], FlowDef | None] | None = field(default=None, compare=False,
+                                                                repr=False)
 
     @cached_property
     def configuration(self) -> Resource | None:
@@ -140,8 +149,10 @@ class Topology:
             if flow.get("friendly_name") == self.flex.voice_flow_name:
                 found.add(flow.sid)
                 continue
+            if not flow.get("definition"):
+                continue
             try:
-                parsed = parse(flow.get("definition")) if flow.get("definition") else None
+                parsed = self.parser(flow) if self.parser else parse(flow.get("definition"))
             except FlowDefError:
                 continue
             if parsed and any("incomingCall" in w.triggers for w in parsed.send_to_flex):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from watchdog.model.flowdef import FlowDef
-from watchdog.model.snapshot import Snapshot
+from watchdog.model.snapshot import Resource, Snapshot
 from watchdog.model.topology import Topology
 from watchdog.settings import Settings
 
@@ -39,7 +40,7 @@ class RuleContext:
 
     @cached_property
     def topology(self) -> Topology:
-        return Topology(self.snapshot, self.settings.flex)
+        return Topology(self.snapshot, self.settings.flex, parser=parser(self.memo))
 
     @cached_property
     def baseline_topology(self) -> Topology | None:
@@ -48,10 +49,18 @@ class RuleContext:
         last = self.memo.baseline_topology
         if last is not None and last.snapshot is self.baseline and last.flex == self.settings.flex:
             return last
-        self.memo.baseline_topology = Topology(self.baseline, self.settings.flex)
+        self.memo.baseline_topology = Topology(self.baseline, self.settings.flex,
+                                               parser=parser(self.memo))
         return self.memo.baseline_topology
 
     @property
     def account_sid(self) -> str:
         return self.snapshot.account_sid
 
+
+def parser(memo: RuleMemo) -> Callable[[Resource], FlowDef | None]:
+    """Flows parsed through ``memo`` (``helpers.parsed``: once per revision, shared by the
+    rules and both topologies)."""
+    from watchdog.rules.helpers import parsed  # helpers builds on this module
+
+    return partial(parsed, memo=memo)

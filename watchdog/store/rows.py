@@ -18,17 +18,18 @@ def dump(value: Any) -> str:
 
 
 def load(text: str, strings: dict[str, str]) -> Any:
-    """JSON, with one copy of each repeated key and string value (URLs, methods) via ``strings``."""
+    """JSON, with one copy of each repeated string value (URLs, methods) via ``strings``."""
     return shared(json.loads(text), strings)
 
 
 def shared(value: Any, strings: dict[str, str]) -> Any:
-    """``value`` (decoded JSON) with each key and string value of a top-level object replaced by
-    its copy in ``strings``."""
-    if type(value) is not dict:
-        return value
-    return {strings.setdefault(k, k): strings.setdefault(v, v) if type(v) is str else v
-            for k, v in value.items()}
+    """``value`` (decoded JSON) with each string value of a top-level object replaced, in
+    place, by its copy in ``strings`` (keys are shared by the decoder within one document)."""
+    if type(value) is dict:
+        for k, v in value.items():
+            if type(v) is str:
+                value[k] = strings.setdefault(v, v)
+    return value
 
 
 def row_resource(row: tuple[Any, ...], same: dict[tuple[str, str], Resource],
