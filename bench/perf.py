@@ -19,6 +19,8 @@ each size (default 1,000 and 10,000 numbers), measured in one run:
   up by ``flex-watchdog events setup``; a customer texting the broken number is a Debugger
   entry pushed to the daemon; changes spaced by up to 6 s x ``--latency-scale``);
 * the state file over ``--cycles`` fast cycles against a small world with churn.
+
+``--accounts N --numbers M`` runs the fleet benchmark instead (``bench/fleet.py``).
 """
 
 from __future__ import annotations
@@ -229,6 +231,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="fresh --help and warm check processes measured (median CPU)")
     p.add_argument("--no-daemon", action="store_true", help="skip RSS and latency")
     p.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    p.add_argument("--accounts", type=int, default=0,
+                   help="the fleet benchmark instead: one process over this many accounts "
+                        "(and 20), each of --numbers numbers (bench/fleet.py)")
+    p.add_argument("--numbers", type=int, default=50, help="numbers of each fleet account")
     return p.parse_args(argv)
 
 
@@ -236,6 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     logging.basicConfig(level=logging.CRITICAL)
     started = time.monotonic()
+    if args.accounts:
+        from bench.fleet import run as run_fleet
+
+        text, missed = run_fleet(args.accounts, args.numbers, max(1, min(args.warm, 3)))
+        print(f"flex-watchdog fleet benchmark: {args.accounts} accounts of {args.numbers} "
+              f"numbers in one process ({time.monotonic() - started:.0f} s)\n")
+        print(text)
+        print("\ngoals missed: " + (", ".join(missed) if missed else "none"))
+        return 1 if args.strict and missed else 0
     sizes: list[Size] = []
     latencies: list[Latency] = []
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as tmp:

@@ -139,12 +139,62 @@ class SimProcess:
         self.proc.wait(timeout=30)
 
 
+def serve_fleet(args: argparse.Namespace) -> None:
+    """``--accounts N``: N accounts of ``large(numbers, ...)`` (seeds 1..N) on one port."""
+    worlds = [large(args.numbers, args.studio_flows, args.flex_flows, seed=i + 1)
+              for i in range(args.accounts)]
+    server = SimulatorServer(worlds[0])
+    for world in worlds[1:]:
+        server.add_world(world)
+    with server:
+        print(json.dumps({"url": server.url, "accounts": [
+            {"account_sid": w.account_sid, "token": w.auth_token, "inventory": inventory(w)}
+            for w in worlds]}), flush=True)
+        for _ in sys.stdin:  # until the parent closes our standard input
+            pass
+
+
+@dataclass
+class FleetProcess:
+    """``with FleetProcess(accounts=200, numbers=50) as sim:`` then ``sim.url``, ``sim.accounts``
+    (each a dict of account_sid, token and inventory)."""
+
+    accounts: int
+    numbers: int
+    studio_flows: int = 5
+    flex_flows: int = 5
+
+    def __enter__(self) -> FleetProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.simproc", "--accounts", str(self.accounts),
+             "--numbers", str(self.numbers), "--studio-flows", str(self.studio_flows),
+             "--flex-flows", str(self.flex_flows)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the simulator process did not start")
+        info = json.loads(line)
+        self.url, self.served = info["url"], info["accounts"]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.simproc")
     parser.add_argument("--numbers", type=int, required=True)
     parser.add_argument("--studio-flows", type=int, default=300)
     parser.add_argument("--flex-flows", type=int, default=500)
+    parser.add_argument("--accounts", type=int, default=0,
+                        help="serve this many accounts instead (one JSON line lists them)")
     args = parser.parse_args()
+    if args.accounts:
+        serve_fleet(args)
+        return
     world = large(args.numbers, args.studio_flows, args.flex_flows)
     with SimulatorServer(world) as server:
         print(json.dumps({"url": server.url, "account_sid": world.account_sid,

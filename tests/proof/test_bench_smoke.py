@@ -42,3 +42,16 @@ def test_perf_script_prints_every_table_at_a_tiny_size():
     assert alone[:3] == ["120", "1", "met"], "one request reads a number alone, and judges it"
     cpu = next(line.split() for line in lines if line.startswith("120 ") and "%" in line)
     assert int(cpu[6].replace(",", "")) > 0 and cpu[8].endswith("%"), "every route timed"
+
+
+def test_fleet_benchmark_runs_at_a_tiny_size():
+    from bench.fleet import run
+
+    text, missed = run(accounts=3, numbers=6, warm=1)
+    lines = text.splitlines()
+    assert lines[0].split()[:2] == ["accounts", "numbers"]
+    row = next(line.split() for line in lines if line.startswith("3 "))
+    requests, minimum = int(row[7]), int(row[8])
+    assert requests == minimum, "no request beyond the minimum in a warm round"
+    assert "growth" not in text  # one size only below 20 accounts
+    assert isinstance(missed, list)
