@@ -52,3 +52,29 @@ def test_a_re_created_proxy_service_is_one_critical_finding_and_one_page(
     [trigger] = fake_pd.events("trigger")
     assert trigger.body is not None and old in trigger.body["dedup_key"]
     assert trigger.body["payload"]["severity"] == "critical"
+
+
+def test_a_re_created_workspace_is_one_critical_finding_and_one_page(
+        fake_pd: FakePagerDuty, tmp_path: Path) -> None:
+    with SimulatorServer(healthy_legacy()) as server:
+        day = Timeline(server, timeline_settings(server, tmp_path / "state.db", fake_pd,
+                                                 healing={"enabled": False}))
+        try:
+            world = server.world
+            day.advance(30)
+            old = world.workspace_sid
+            flows = sorted(world.flows[n] for n in ("Voice IVR", "Messaging Flow",
+                                                    "Webchat Flow"))
+            new = world.recreate_workspace()
+            day.advance(900)  # TaskRouter and Studio are polled every 5 minutes
+            found = _open(day)
+        finally:
+            day.close()
+    assert [(f.rule, f.severity, f.resource_sid) for f in found] == [
+        ("studio.send-to-flex-workflow-invalid", "critical", old)]  # not 6: 3 flows x 2 rules
+    details = found[0].details
+    assert sorted(a["sid"] for a in details["affected"] if a["type"] == "studio_flow") == flows
+    assert {w["field"] for w in details["widgets"]} == {"workflow", "channel"}
+    assert new in found[0].summary
+    [trigger] = fake_pd.events("trigger")
+    assert trigger.body is not None and old in trigger.body["dedup_key"]

@@ -80,6 +80,16 @@ def duplicate_voice_ivr(w: World) -> None:
     w.saved = {"copy": w.duplicate_flow("Voice IVR")}  # type: ignore[attr-defined]
 
 
+def recreate_workspace(w: World) -> None:
+    """Workspace deleted, then System Checkup: a new one; the flows still use the old one."""
+    w.saved = {"old_workspace": [w.workspace_sid or ""]}  # type: ignore[attr-defined]
+    w.recreate_workspace()
+
+
+def old_workspace(w: World) -> str:
+    return str(w.saved["old_workspace"][0])  # type: ignore[attr-defined]
+
+
 def recreate_workspace_and_fix_flows(publish: bool) -> Callable[[World], None]:
     def act(w: World) -> None:
         old = [w.workspace_sid or "", w.workflow_sid or "", *w.task_channels.values()]
@@ -229,21 +239,16 @@ CASES: list[Case] = [
          lambda w: {("taskrouter.workflow-queue-missing", w.workflow_sid or "")},
          quiet=(DELETED,)),
     Case("workspace-recreated-flows-not-updated", "Espacio de trabajo de TaskRouter",
-         healthy_legacy, lambda w: w.recreate_workspace(),
-         lambda w: each("studio.send-to-flex-workflow-invalid",
-                        flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
-         | each("studio.send-to-flex-channel-invalid",
-                flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
-         | {(CHANGED, w.account_sid)},
-         quiet=("taskrouter.workspace-missing",)),
+         healthy_legacy, recreate_workspace,  # one cause: one finding on the deleted workspace
+         lambda w: {("studio.send-to-flex-workflow-invalid", old_workspace(w)),
+                    (CHANGED, w.account_sid)},
+         quiet=("taskrouter.workspace-missing", "studio.send-to-flex-channel-invalid")),
     Case("workspace-recreated-flows-fixed-not-published", "Espacio de trabajo de TaskRouter",
          healthy_legacy, recreate_workspace_and_fix_flows(publish=False),
-         lambda w: each("studio.send-to-flex-workflow-invalid",
-                        flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
-         | each("studio.send-to-flex-channel-invalid",
-                flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
-         | each("studio.flow-unpublished", flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow"))
-         | {(CHANGED, w.account_sid)}),
+         lambda w: {("studio.send-to-flex-workflow-invalid", old_workspace(w)),
+                    (CHANGED, w.account_sid)}
+         | each("studio.flow-unpublished", flows(w, "Voice IVR", "Messaging Flow", "Webchat Flow")),
+         quiet=("studio.send-to-flex-channel-invalid",)),
     Case("workspace-recreated-flows-fixed-and-published", "Espacio de trabajo de TaskRouter",
          healthy_legacy, recreate_workspace_and_fix_flows(publish=True),
          lambda w: each(CHANGED, [w.account_sid, w.saved["old_workspace"][0],  # re-created

@@ -40,6 +40,12 @@ def send_to_flex_workflow_invalid(ctx: RuleContext) -> Iterator[Hit]:
     each broken widget. Analyses the *published* revision, which is what live traffic runs.
     When the Flex workspace itself is missing, `taskrouter.workspace-missing` reports that instead.
 
+    Widgets still on a workspace that no longer exists (System Checkup re-created the Flex
+    workspace under a new SID) have one cause: one finding on the deleted workspace
+    (`taskrouter_workspace`), with every Studio flow and what the old workspace held in
+    `details.affected`, and each widget's workflow *and* channel problem in `details.widgets`
+    (with its `flow_sid`), instead of a workflow and a channel finding per flow.
+
     **Fix by hand** (the recovery guide, "Espacio de trabajo de TaskRouter"): Console → Studio →
     the flow → each Send to Flex widget listed → Workflow: select the Flex workspace's workflow
     (default "Assign to Anyone", `details.default_workflow`) → Save → **Publish**. By API:
@@ -61,7 +67,9 @@ def send_to_flex_channel_invalid(ctx: RuleContext) -> Iterator[Hit]:
     messaging and webchat flows (trigger "Incoming Message") must use **Programmable Chat**
     (`chat`, also for SMS, as the guide insists), and a Flex Conversations flow ("Incoming
     Conversation") must not use Voice. One finding per Studio flow; `details.widgets` lists each
-    broken widget with the trigger events that reach it.
+    broken widget with the trigger events that reach it. A channel of a deleted (re-created)
+    workspace is reported with it, by `studio.send-to-flex-workflow-invalid` on that workspace
+    (here only when no widget still names one of its workflows).
 
     **Fix by hand** (the recovery guide, "Espacio de trabajo de TaskRouter" and "Studio Flows"):
     Console → Studio → the flow → the Send to Flex widget → Channel: "Voice" for the Voice IVR,
@@ -175,8 +183,10 @@ def _widget_hits(ctx: RuleContext, rule_id: str, resource_type: str) -> Iterator
         return  # taskrouter.workspace-missing explains every widget
     workspace = Workspace.of(topo, ctx.baseline)
     check = check_workflow if rule_id == WORKFLOW_INVALID else check_channel
+    replaced = _replaced_workspace_problems(ctx, workspace)
     for flow in ctx.snapshot.of_type("studio_flow"):
-        problems = [p for w in _widgets(ctx, flow) if (p := check(w, workspace)) is not None]
+        problems = [p for w in _widgets(ctx, flow) if (p := check(w, workspace)) is not None
+                    and p not in replaced.get(flow.sid, ())]
         if not problems:
             continue
         gone = [p.value for p in problems if p.value and _deleted(ctx, resource_type, p.value)]
@@ -184,6 +194,63 @@ def _widget_hits(ctx: RuleContext, rule_id: str, resource_type: str) -> Iterator
                  "affected": affected(resource_type, gone) + _old_workspace(ctx, resource_type,
                                                                             gone)}
         yield _hit(flow, problems, extra)
+    # One cause, one finding: the widgets still on a deleted (re-created) workspace. The
+    # workflow rule reports it; the channel rule only when no widget names an old workflow.
+    by_rule = {p.rule for found in replaced.values() for p in found}
+    if replaced and (rule_id == WORKFLOW_INVALID or WORKFLOW_INVALID not in by_rule):
+        yield _replaced_workspace_hit(ctx, replaced)
+
+
+def _replaced_workspace_problems(ctx: RuleContext,
+                                 workspace: Workspace) -> dict[str, list[Problem]]:
+    """Flow SID -> the workflow and channel problems of its widgets whose value belonged, in
+    the baseline, to a workspace that no longer exists while the Flex one does."""
+    memo = vars(ctx)  # shared by the two widget rules of one context
+    if "_replaced_workspace" not in memo:
+        out: dict[str, list[Problem]] = {}
+        for flow in ctx.snapshot.of_type("studio_flow"):
+            for widget in _widgets(ctx, flow):
+                for found in (check_workflow(widget, workspace), check_channel(widget, workspace)):
+                    if found is not None and _old_owner(ctx, found.value) is not None:
+                        out.setdefault(flow.sid, []).append(found)
+        memo["_replaced_workspace"] = out
+    return dict(memo["_replaced_workspace"])
+
+
+def _old_owner(ctx: RuleContext, value: str | None) -> str | None:
+    """The deleted workspace that held workflow or task channel ``value`` in the baseline."""
+    if ctx.baseline is None or not value or ctx.snapshot.get("taskrouter_workflow", value) \
+            or ctx.snapshot.get("taskrouter_task_channel", value):
+        return None
+    for type_ in ("taskrouter_workflow", "taskrouter_task_channel"):
+        old = ctx.baseline.get(type_, value)
+        owner = str(old.get("workspace_sid") or "") if old is not None else ""
+        if owner and _deleted(ctx, "taskrouter_workspace", owner):
+            return owner
+    return None
+
+
+def _replaced_workspace_hit(ctx: RuleContext, replaced: dict[str, list[Problem]]) -> Hit:
+    topo = ctx.topology
+    owners = sorted({o for found in replaced.values() for p in found
+                     if (o := _old_owner(ctx, p.value)) is not None})
+    old = owners[0]
+    flows = [f for f in ctx.snapshot.of_type("studio_flow") if f.sid in replaced]
+    names = ", ".join(f'"{f.name}"' for f in flows[:5]) + (" ..." if len(flows) > 5 else "")
+    summary = (f"Workspace {old} (deleted) is still used by the Send to Flex widgets of "
+               f"{len(flows)} Studio flow(s) ({names}), not the Flex workspace {topo.workspace_sid}")
+    widgets = [p.to_json() | {"flow_sid": f.sid} for f in flows for p in replaced[f.sid]]
+    assert ctx.baseline is not None  # an owner is only known from the baseline
+    held = [{"type": r.type, "sid": r.sid} for t in WORKSPACE_CHILDREN
+            for r in ctx.baseline.of_type(t) if r.get("workspace_sid") in owners]
+    return Hit("taskrouter_workspace", old, summary, {
+        "deleted_workspace_sids": owners, "workspace_sid": topo.workspace_sid,
+        "default_workflow": _default_workflow(ctx),
+        "flows": [{"sid": f.sid, "flow": f.name, "widgets": [p.to_json() for p in replaced[f.sid]]}
+                  for f in flows],
+        "widgets": widgets,
+        "affected": affected("studio_flow", [f.sid for f in flows])
+        + affected("taskrouter_workspace", owners[1:]) + held})
 
 
 def _old_workspace(ctx: RuleContext, resource_type: str, gone: list[str]) -> list[dict[str, str]]:
