@@ -68,3 +68,26 @@ def test_flows_are_parsed_once_per_revision_by_rules_and_both_topologies(make_wa
     assert len(parsed) == before, "an unchanged flow is not parsed again in the next cycle"
     assert Topology(again.snapshot).stacks[sid] == "voice", "a Topology alone parses itself"
     assert len(parsed) > before
+
+
+def test_stacks_are_reused_while_their_resources_are_the_same_and_derived_again_after(
+        make_watcher, world):
+    other = world.add_flow("Marketing IVR", {"description": "x", "states": [
+        {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall"}],
+         "properties": {"offset": {"x": 0, "y": 0}}}],
+        "initial_state": "Trigger", "flags": {"allow_concurrent_calls": True}})
+    sid = world.add_number("+15550008888", voice_url=flow_url(world.account_sid, other))
+    watcher = make_watcher()
+    watcher.poll(NOW)
+    first = watcher.rule_memo.topology
+    assert first is not None and first.stacks[sid] == "none"
+    watcher.poll(NOW + timedelta(minutes=1))
+    second = watcher.rule_memo.topology
+    assert second is not first and second.stacks is first.stacks, "nothing changed: reused"
+    assert second.previous is None, "no chain of old snapshots kept"
+    # the number's own page is unchanged (the very same resource), its address is new
+    world.add_address("sms", "+15550008888")
+    result = watcher.poll(NOW + timedelta(minutes=2))
+    third = watcher.rule_memo.topology
+    assert third.stacks is not second.stacks
+    assert third.stacks[sid] == "conversations" == Topology(result.snapshot).stacks[sid]

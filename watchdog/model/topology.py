@@ -41,6 +41,9 @@ class Stack(StrEnum):
 
 LEGACY, CONVERSATIONS, BOTH, VOICE, NONE = (Stack.LEGACY, Stack.CONVERSATIONS, Stack.BOTH,
                                             Stack.VOICE, Stack.NONE)
+#: The resource types a number's stack is derived from.
+STACK_INPUTS = ("phone_number", "flex_configuration", "flex_flow", "proxy_service",
+                "proxy_phone_number", "address_configuration", "studio_flow")
 #: What a TaskRouter workspace holds (each carries ``workspace_sid``).
 WORKSPACE_CHILDREN = ("taskrouter_workflow", "taskrouter_task_channel", "taskrouter_task_queue")
 
@@ -53,6 +56,9 @@ class Topology:
     # keeps them (the rules' memo: once per revision); else each flow is parsed here
     parser: Callable[[Resource], FlowDef | None] | None = field(default=None, compare=False,
                                                                 repr=False)
+    # the topology of the previous cycle: its stacks are reused when every resource they are
+    # derived from is unchanged (``_same``); dropped once used
+    previous: Topology | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def configuration(self) -> Resource | None:
@@ -162,6 +168,11 @@ class Topology:
     @cached_property
     def stacks(self) -> dict[str, Stack]:
         """number SID -> stack, for every phone number in the snapshot."""
+        previous, self.previous = self.previous, None
+        if previous is not None and "stacks" in vars(previous) and previous.flex == self.flex \
+                and all(_same(previous.snapshot.of_type(t), self.snapshot.of_type(t))
+                        for t in STACK_INPUTS):
+            return previous.stacks
         return {n.sid: self.stack_of(n) for n in self.snapshot.of_type("phone_number")}
 
     @cached_property
@@ -291,3 +302,11 @@ class Topology:
         if kind == "whatsapp_sender":
             return str(resource.get("sender_id")) in self.addresses_by_number
         return kind not in ("conversation", "taskrouter_task")  # live state, not plumbing
+
+
+def _same(before: list[Resource], now: list[Resource]) -> bool:
+    """The same resources in the same order: the very objects (most, from unchanged pages), or
+    of the same SID and fingerprint (a fingerprint is of the whole essence, all a stack reads)."""
+    return len(before) == len(now) and all(
+        a.sid == b.sid and a.type == b.type and a.fingerprint == b.fingerprint
+        for a, b in zip(before, now, strict=True) if a is not b)

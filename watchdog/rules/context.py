@@ -24,6 +24,9 @@ class RuleMemo:
     # The state store hands out the same baseline object until it changes: its topology
     # (every number's stack...) is derived once for it, not once per cycle.
     baseline_topology: Topology | None = None
+    # The last snapshot's topology: its numbers' stacks are reused while every resource they
+    # are derived from is unchanged.
+    topology: Topology | None = None
 
 
 @dataclass
@@ -40,7 +43,10 @@ class RuleContext:
 
     @cached_property
     def topology(self) -> Topology:
-        return Topology(self.snapshot, self.settings.flex, parser=parser(self.memo))
+        made = Topology(self.snapshot, self.settings.flex, parser=parser(self.memo),
+                        previous=self.memo.topology)
+        self.memo.topology = made
+        return made
 
     @cached_property
     def baseline_topology(self) -> Topology | None:

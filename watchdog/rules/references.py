@@ -79,11 +79,19 @@ def stale_families(snapshot: Snapshot, memo: RuleMemo,
     ``sources``: only the references of these resources can be newer (default: all of them)."""
     read_at = read_at or {}
     families = snapshot.families
+    times = [f.fetched_at for f in families.values() if f.fetched_at is not None]
+    newest = max([*times, *read_at.values()], default=None)
+    # only a complete family read before some source can lack what that source names (all
+    # read together, as in a complete poll: none, and no reference needs looking at)
+    older = {name for name, f in families.items() if f.complete and (
+        f.fetched_at is None or (newest is not None and f.fetched_at < newest))}
     out: set[str] = set()
+    if not older:
+        return out
     for ref in references(snapshot if sources is None else sources, memo):
         family = RESOURCE_FAMILY[ref.type]
         holder, source = families.get(family), families.get(ref.source.family)
-        if holder is None or source is None or not holder.complete or family in out:
+        if holder is None or source is None or family not in older or family in out:
             continue
         pointed_at = read_at.get(ref.source.sid, source.fetched_at)
         if pointed_at is None or snapshot.get(ref.type, ref.sid) is not None:
