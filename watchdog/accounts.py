@@ -54,8 +54,8 @@ def fleet(settings: Settings, environ: Mapping[str, str] | None = None) -> list[
         require_credentials(settings)  # the parent's, for the discovery
         return []
     if not settings.accounts:
-        require_credentials(settings)
-        assert settings.account_sid is not None
+        if settings.account_sid is None:  # commands on the state file alone need none; the
+            return [Account(DEFAULT, "", settings)]  # others stop at connect(), naming them
         path = settings.state_path
         if settings.state_dir is not None:
             path = adopted(settings.state_dir / f"{settings.account_sid}.db", settings.state_path,

@@ -174,3 +174,13 @@ def test_a_single_account_installation_that_grows_into_a_fleet_keeps_its_state(
 def test_config_error_is_a_config_error_not_a_crash(tmp_path):
     with pytest.raises(ConfigError, match=r"accounts\.0\.credentials\.auth_token_env"):
         fleet(load_settings(accounts=[entry("prod", PROD)]), environ={})
+
+
+def test_commands_on_the_state_file_alone_need_no_credentials(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FLEX_WATCHDOG_STATE_PATH", str(tmp_path / "state.db"))
+    assert main(["silence", "list"]) == 0
+    assert main(["check", "--rule", "numbers-message-webhook-overwriten"]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "did you mean numbers.message-webhook-overwritten? (see `flex-watchdog rules`)")
+    assert main(["check"]) == 2
+    assert "config: credentials missing: set TWILIO_ACCOUNT_SID" in capsys.readouterr().err

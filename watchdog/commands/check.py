@@ -69,16 +69,16 @@ WORST = (0, 3, 1, 2)
 
 
 def run(args: argparse.Namespace) -> int:
+    wanted = [find_rule(name, "check: --rule").id for name in args.rule]  # before any account
     if args.all:
-        return run_all(args)
-    return check_account(args, account_or_exit(args))
+        return run_all(args, wanted)
+    return check_account(args, account_or_exit(args), wanted)
 
 
-def run_all(args: argparse.Namespace) -> int:
+def run_all(args: argparse.Namespace, wanted: list[str]) -> int:
     """Every account of the fleet, one after the other: one table (or ``{"accounts": [...]}``),
     the exit code the worst of theirs; an account that cannot be checked (refused credentials,
     a state file of another account) is exit 2 for it, and the others are still checked."""
-    wanted = [find_rule(name, "check: --rule").id for name in args.rule]
     rows: list[dict[str, Any]] = []
     for account in all_accounts():
         try:
@@ -137,8 +137,7 @@ def check_one(args: argparse.Namespace, settings: Settings, wanted: list[str],
     return row
 
 
-def check_account(args: argparse.Namespace, settings: Settings) -> int:
-    wanted = [find_rule(name, "check: --rule").id for name in args.rule]
+def check_account(args: argparse.Namespace, settings: Settings, wanted: list[str]) -> int:
     beside = daemon_owns(settings)
     watcher = open_watcher(settings, read_only=beside)
     if beside and not args.quiet:
