@@ -184,3 +184,17 @@ def test_commands_on_the_state_file_alone_need_no_credentials(tmp_path, monkeypa
         "did you mean numbers.message-webhook-overwritten? (see `flex-watchdog rules`)")
     assert main(["check"]) == 2
     assert "config: credentials missing: set TWILIO_ACCOUNT_SID" in capsys.readouterr().err
+
+
+def test_config_check_reads_every_accounts_credentials(tokens, tmp_path, monkeypatch, capsys):
+    config = tmp_path / "fleet.yaml"
+    config.write_text(yaml.safe_dump({"accounts": [entry("prod", PROD), entry(
+        "dev", DEV, credentials={"auth_token_env": "NOT_SET_ANYWHERE"})]}))
+    monkeypatch.setenv("FLEX_WATCHDOG_CONFIG", str(config))
+    assert main(["config", "check"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "config: accounts.1.credentials.auth_token_env: environment variable NOT_SET_ANYWHERE "
+        "is not set (it should hold the credential)")
+    monkeypatch.setenv("NOT_SET_ANYWHERE", "tok-" + "x" * 20)
+    assert main(["config", "check"]) == 0
+    assert "2 account(s)" in capsys.readouterr().out

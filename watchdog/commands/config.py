@@ -39,12 +39,21 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
-    if args.require_credentials:
-        require_credentials(settings)
-    for warning in config_warnings(settings):
-        print(f"warning: {warning}", file=sys.stderr)
+    if settings.accounts:  # every account's credentials variables are set, names unique
+        from watchdog.accounts import fleet
+
+        accounts = fleet(settings)
+        for account in accounts:
+            for warning in config_warnings(account.settings):
+                print(f"warning: account {account.name}: {warning}", file=sys.stderr)
+    else:
+        if args.require_credentials:
+            require_credentials(settings)
+        for warning in config_warnings(settings):
+            print(f"warning: {warning}", file=sys.stderr)
     source = os.environ.get(CONFIG_ENV) or "shipped defaults"
-    print(f"config ok ({source} and FLEX_WATCHDOG_* variables)")
+    fleet_of = f", {len(settings.accounts)} account(s)" if settings.accounts else ""
+    print(f"config ok ({source} and FLEX_WATCHDOG_* variables{fleet_of})")
     return 0
 
 
