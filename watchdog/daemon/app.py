@@ -82,13 +82,15 @@ def _paging(daemon: Daemon) -> PagerDutySink | None:
 
     settings, watcher = daemon.settings, daemon.watcher
     sink = build_sink(settings, watcher.store, daemon.metrics, watcher.rules)
+    whose = f"account {daemon.metrics.account}: " if daemon.http is None else ""  # a fleet's
     if sink is None:
-        log.info("paging is off: set FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY to page on findings")
+        log.info("%spaging is off: set FLEX_WATCHDOG_PAGERDUTY__ROUTING_KEY to page on findings",
+                 whose)
         return None
     watcher.listeners.append(sink.on_cycle)
     daemon.add_periodic("pagerduty", sink.send_pending, settings.pagerduty.send_interval_seconds)
-    log.info("paging through PagerDuty (%s); %d event(s) queued from before",
-             settings.pagerduty.base_url, sink.outbox.count())
+    log.info("%spaging through PagerDuty (%s); %d event(s) queued from before",
+             whose, settings.pagerduty.base_url, sink.outbox.count())
     return sink
 
 
