@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.daemon.timeline import Timeline, timeline_settings
-from watchdog.simulator import SimulatorServer, healthy_legacy
+from watchdog.simulator import SimulatorServer, healthy_conversations, healthy_legacy
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 
 MESSAGE = "numbers.message-webhook-overwritten"
@@ -78,3 +78,36 @@ def test_a_re_created_workspace_is_one_critical_finding_and_one_page(
     assert new in found[0].summary
     [trigger] = fake_pd.events("trigger")
     assert trigger.body is not None and old in trigger.body["dedup_key"]
+
+
+@pytest.mark.parametrize("replaced", [False, True], ids=["deleted", "deleted-and-replaced"])
+def test_a_deleted_default_conversations_service_is_one_critical_finding_and_one_page(
+        fake_pd: FakePagerDuty, tmp_path: Path, replaced: bool) -> None:
+    """Deleted, every address creates nothing; replaced by a new default, the addresses still
+    name the old one. Either way one finding names them all, not one per address."""
+    with SimulatorServer(healthy_conversations()) as server:
+        day = Timeline(server, timeline_settings(server, tmp_path / "state.db", fake_pd,
+                                                 healing={"enabled": False}))
+        try:
+            world = server.world
+            day.advance(30)
+            old = world.conversations_service_sid or ""
+            addresses = sorted(world.store.addresses)
+            world.delete(old)
+            if replaced:
+                new = world.add_conversations_service("Flex Chat Service")
+                world.set_configuration(flex_service_instance_sid=new)
+                world.set_conversations_configuration(default_chat_service_sid=new)
+            day.advance(900)
+            found = _open(day)
+        finally:
+            day.close()
+    assert len(addresses) == 4
+    rule = "conversations.default-service-changed" if replaced \
+        else "conversations.default-service-missing"
+    assert [(f.rule, f.severity) for f in found] == [(rule, "critical")]
+    named = [a["sid"] for a in found[0].details["affected"]
+             if a["type"] == "address_configuration"]
+    assert sorted(named) == addresses
+    [trigger] = fake_pd.events("trigger")
+    assert trigger.body is not None and rule in trigger.body["dedup_key"]

@@ -129,11 +129,20 @@ def first_address(w: World) -> str:
 
 def address_on_other_service(delete: bool) -> Callable[[World], None]:
     def act(w: World) -> None:
-        other = w.add_conversations_service("Sandbox")
+        other = w.saved = w.add_conversations_service("Sandbox")  # type: ignore[attr-defined]
         w.set_address(first_address(w), conversation_service_sid=other)
         if delete:
             w.delete(other)
     return act
+
+
+def recreate_default_service(w: World) -> None:
+    """The default service deleted, a new one made the default; the addresses still name the
+    old one."""
+    w.delete(w.conversations_service_sid)
+    new = w.add_conversations_service("Flex Chat Service")
+    w.set_configuration(flex_service_instance_sid=new)
+    w.set_conversations_configuration(default_chat_service_sid=new)
 
 
 def switch_default_service(w: World) -> None:
@@ -368,14 +377,20 @@ CASES: list[Case] = [
                 "conversations.address-studio-flow-missing",
                 "conversations.address-autocreation-disabled")),
     Case("address-service-deleted", "Flex Conversations", healthy_conversations,
-         address_on_other_service(delete=True),
-         lambda w: {("conversations.address-service-missing", first_address(w))},
+         address_on_other_service(delete=True),  # one finding per missing service
+         lambda w: {("conversations.address-service-missing", w.saved)},  # type: ignore
          quiet=("conversations.default-service-missing", CHANGED)),
     Case("default-service-deleted", "Flex Conversations", mixed,
          lambda w: w.delete(w.conversations_service_sid),
          lambda w: {("conversations.default-service-missing", w.conversations_service_sid or "")},
          quiet=("conversations.address-service-missing", "conversations.address-missing",
                 "conversations.default-service-changed", DELETED)),
+    Case("default-service-re-created", "Flex Conversations", healthy_conversations,
+         recreate_default_service,  # one cause: not one finding per address still naming it
+         lambda w: {("conversations.default-service-changed", w.account_sid),
+                    (CHANGED, w.account_sid)},
+         quiet=("conversations.address-service-missing", "conversations.default-service-missing",
+                DELETED)),
     Case("default-service-switched", "Flex Conversations", healthy_conversations,
          switch_default_service,
          lambda w: {("conversations.default-service-changed", w.account_sid)},

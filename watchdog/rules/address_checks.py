@@ -117,17 +117,43 @@ def studio_flow_missing_hits(ctx: RuleContext) -> Iterator[Hit]:
                   _details(address, flow_sid=sid, affected=affected("studio_flow", [sid])))
 
 
+def replaced_default(ctx: RuleContext) -> str | None:
+    """The baseline's default Conversations service, when it no longer exists and another
+    existing service is the default now (deleted, then a new one made the default)."""
+    base, now = ctx.baseline_topology, ctx.topology.default_service_sid
+    old = base.default_service_sid if base is not None else None
+    if not old or not now or old == now or ctx.snapshot.get("conversations_service", old) \
+            or not ctx.snapshot.get("conversations_service", now):
+        return None
+    return old
+
+
+def naming(ctx: RuleContext, service_sid: str) -> list[Resource]:
+    """The addresses whose auto-creation names this Conversations service."""
+    return [a for a in ctx.snapshot.of_type("address_configuration")
+            if auto_creation(a).get("conversation_service_sid") == service_sid]
+
+
 def service_missing_hits(ctx: RuleContext) -> Iterator[Hit]:
-    default = ctx.topology.default_service_sid
+    default, replaced = ctx.topology.default_service_sid, replaced_default(ctx)
+    groups: dict[str, list[Resource]] = {}
     for address in ctx.snapshot.of_type("address_configuration"):
         sid = auto_creation(address).get("conversation_service_sid")
         if not sid or sid == default or ctx.snapshot.get("conversations_service", str(sid)):
             continue  # the default service gone is conversations.default-service-missing
-        yield Hit("address_configuration", address.sid,
-                  f"{_label(address)} creates conversations in Conversations service {sid}, "
-                  "which does not exist",
-                  _details(address, conversation_service_sid=sid,
-                           affected=affected("conversations_service", [sid])))
+        if sid == replaced:
+            continue  # the old default: conversations.default-service-changed names them
+        groups.setdefault(str(sid), []).append(address)
+    for sid, addresses in sorted(groups.items()):  # one cause (the service), one finding
+        labels = ", ".join(str(a.get("address")) for a in addresses[:5]) + (
+            " ..." if len(addresses) > 5 else "")
+        yield Hit("conversations_service", sid,
+                  f"{len(addresses)} Conversations address(es) ({labels}) create conversations "
+                  f"in Conversations service {sid}, which does not exist",
+                  {"conversation_service_sid": sid, "stack": "conversations",
+                   "addresses": [{"sid": a.sid, "address": a.get("address"),
+                                  "type": address_type(a)} for a in addresses],
+                   "affected": affected("address_configuration", [a.sid for a in addresses])})
 
 
 def orphaned_hits(ctx: RuleContext) -> Iterator[Hit]:

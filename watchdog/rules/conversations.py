@@ -108,8 +108,11 @@ def address_service_missing(ctx: RuleContext) -> Iterator[Hit]:
 
     **Why it matters.** `auto_creation.conversation_service_sid` names the Conversations service
     new conversations are created in. A deleted service there means no conversation, no task.
-    When the missing service is the default one, `conversations.default-service-missing` reports
-    it once for every address naming it.
+    One finding per missing service, on that service, with every address naming it in
+    `details.affected`. When the missing service is the default one,
+    `conversations.default-service-missing` reports it once for every address naming it; when it
+    was the baseline's default and a new default replaced it, `conversations.default-service-changed`
+    does.
 
     **Fix by hand.** Point the address at the Flex Conversations service (the default one,
     normally "Flex Chat Service"):

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from watchdog.model.addresses import auto_creation
 from watchdog.model.findings import Severity
 from watchdog.model.snapshot import Resource
+from watchdog.rules.address_checks import naming, replaced_default
 from watchdog.rules.context import RuleContext
+from watchdog.rules.helpers import affected
 from watchdog.rules.registry import Hit, rule
 
 SERVICE = ("conversations", "conversations_services")
@@ -76,13 +78,20 @@ def default_service_changed(ctx: RuleContext) -> Iterator[Hit]:
 
     **Why it matters.** Flex uses only the default service: switching it to another service
     moves every new conversation where Flex's roles, webhooks and agents are not, and the
-    conversations already open in the old one are no longer seen.
+    conversations already open in the old one are no longer seen. When the old default was
+    deleted and a new one made the default (System Checkup, or by hand), this one finding also
+    names the deleted service and every address still creating conversations in it
+    (`details.affected`, `details.baseline_service_deleted`): one cause, one incident, instead of
+    a `conversations.address-service-missing` per address.
 
     **Fix by hand.** Console → Conversations → Defaults → Default Conversation Service → the
     service in `details.baseline_service_sid` → Save, or
     `POST https://conversations.twilio.com/v1/Configuration` with
     `DefaultChatServiceSid=IS...`. If the change was intended, accept it:
-    `flex-watchdog baseline accept`.
+    `flex-watchdog baseline accept`. If the old default was deleted, point each address in
+    `details.addresses` at the new one:
+    `POST https://conversations.twilio.com/v1/Configuration/Addresses/{IG}` with
+    `AutoCreation.ConversationServiceSid=IS...` (or clear it so the default is used).
 
     **Heal.** None.
     """
@@ -98,10 +107,21 @@ def default_service_changed(ctx: RuleContext) -> Iterator[Hit]:
     # are explained here, not deleted.
     unread = [r for r in _settings_of(list(base.snapshot.resources()), old or "")
               if r["type"] != "conversations_service"] if old else []
+    summary = f"The default Conversations service is now {now}, not {old or 'none'} as in the " \
+        "baseline"
+    # Deleted and replaced: the addresses still naming it are this cause too (one finding).
+    deleted = old is not None and old == replaced_default(ctx)
+    stuck = naming(ctx, old) if old and deleted else []
+    if deleted:
+        summary += f" ({old} was deleted" + (
+            f"; {len(stuck)} addresses still create conversations in it)" if stuck else ")")
     yield Hit("conversations_configuration", config.sid if config else ctx.account_sid,
-              f"The default Conversations service is now {now}, not {old or 'none'} as in the "
-              "baseline", {"baseline_service_sid": old, "default_chat_service_sid": now,
-                           "stack": "conversations", "affected": unread})
+              summary, {"baseline_service_sid": old, "default_chat_service_sid": now,
+                        "baseline_service_deleted": deleted,
+                        "addresses": [a.sid for a in stuck], "stack": "conversations",
+                        "affected": unread
+                        + affected("conversations_service", [old] if deleted else [])
+                        + affected("address_configuration", [a.sid for a in stuck])})
 
 
 def _webhook_changes(old: Resource, new: Resource) -> list[dict[str, object]]:
