@@ -62,10 +62,12 @@ def resource_deleted(ctx: RuleContext) -> Iterator[Hit]:
     if ctx.baseline is None or ctx.baseline_topology is None:
         return
     for old in ctx.baseline.resources():
+        if ctx.snapshot.get(old.type, old.sid) is not None:  # still there (most: first)
+            continue
         family = RESOURCE_FAMILY[old.type]
         if not ctx.snapshot.complete(family) or (old.type, old.sid) in ctx.explained:
             continue
-        if not ctx.baseline_topology.is_watched(old) or ctx.snapshot.get(old.type, old.sid):
+        if not ctx.baseline_topology.is_watched(old):
             continue
         if replacement(ctx, old) is not None:
             continue  # re-created (System Checkup): drift, reported by resource-changed
