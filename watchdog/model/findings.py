@@ -67,10 +67,17 @@ def sort_key(finding: Finding) -> tuple[int, str, str]:
 
 def broken_resources(findings: list[Finding]) -> dict[tuple[str, str], list[Finding]]:
     """(type, sid) -> the findings that call the resource broken now: never adopted into the
-    baseline (drift and info findings are not verdicts on a value; heal breakers are state)."""
+    baseline (drift and info findings are not verdicts on a value; heal breakers are state).
+
+    A finding for one cause names the resources it breaks in ``details.affected`` (the numbers
+    still posting to a deleted Proxy Service, say): they are kept out with it."""
     out: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
         if finding.severity == Severity.INFO or finding.rule.startswith(("baseline.", "heal.")):
             continue
-        out.setdefault((finding.resource_type, finding.resource_sid), []).append(finding)
+        keys = {(finding.resource_type, finding.resource_sid)}
+        keys |= {(a["type"], a["sid"]) for a in finding.details.get("affected") or ()
+                 if isinstance(a, dict) and a.get("type") and a.get("sid")}
+        for key in sorted(keys):
+            out.setdefault(key, []).append(finding)
     return out
