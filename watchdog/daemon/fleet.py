@@ -11,18 +11,13 @@ only for what stops the whole process (a scheduler that died, no account finishi
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from types import FrameType
-
-import sentry_sdk
 
 from watchdog.accounts import Account, discover, in_shard, inactive
 from watchdog.daemon.http import HttpServer
-from watchdog.daemon.service import Daemon
+from watchdog.daemon.service import Daemon, run_until_signal
 from watchdog.model.times import utcnow
 from watchdog.settings import Settings
 from watchdog.telemetry.metrics import Families
@@ -196,24 +191,4 @@ class Fleet:
 
     def run_until_signal(self) -> int:
         """Run until SIGTERM/SIGINT; a second signal exits at once."""
-        stop = threading.Event()
-
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            if stop.is_set():
-                os._exit(128 + signum)
-            log.info("received %s", signal.Signals(signum).name)
-            stop.set()
-
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            self.start()
-            stop.wait()
-            finished = self.stop()
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-        sentry_sdk.flush(timeout=2)
-        if not finished:
-            logging.shutdown()
-            os._exit(0)  # an abandoned poll's thread would otherwise be joined at exit
-        return 0
+        return run_until_signal(self.start, self.stop)

@@ -213,23 +213,31 @@ class Daemon:
 
     def run_until_signal(self) -> int:
         """Run until SIGTERM/SIGINT; a second signal exits at once."""
-        stop = threading.Event()
+        return run_until_signal(self.start, self.stop)
 
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            if stop.is_set():
-                os._exit(128 + signum)
-            log.info("received %s", signal.Signals(signum).name)
-            stop.set()
 
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            self.start()
-            stop.wait()
-            finished = self.stop()
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-        if not finished:
-            logging.shutdown()
-            os._exit(0)  # the abandoned poll's thread would otherwise be joined at exit
-        return 0
+def run_until_signal(start: Callable[[], object], stop: Callable[[], bool]) -> int:
+    """Start, wait for SIGTERM/SIGINT, stop; a second signal exits at once. Signals only set a
+    flag: shutdown happens on the main thread. A stop that abandoned a running poll exits at
+    once, since that poll's thread would otherwise be joined at exit."""
+    flag = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if flag.is_set():
+            os._exit(128 + signum)
+        log.info("received %s", signal.Signals(signum).name)
+        flag.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        start()
+        flag.wait()
+        finished = stop()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    sentry_sdk.flush(timeout=2)
+    if not finished:
+        logging.shutdown()
+        os._exit(0)
+    return 0
