@@ -18,6 +18,7 @@ from watchdog.cycle import Watcher
 from watchdog.daemon.app import build_watcher
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
+from watchdog.simulator.pagerduty_fake import FakePagerDuty
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -51,6 +52,14 @@ def world() -> World:
 def sim(world: World) -> Iterator[SimulatorServer]:
     with SimulatorServer(world) as server:
         yield server
+
+
+@pytest.fixture
+def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
+    """A PagerDuty Events API v2 on loopback TLS, trusted through ``SSL_CERT_FILE``."""
+    with FakePagerDuty(cert_dir=tmp_path) as fake:
+        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
+        yield fake
 
 
 def sim_settings(server: SimulatorServer, state_path: Path, **overrides: Any) -> Settings:

@@ -16,13 +16,6 @@ from watchdog.simulator.records import proxy_webhook_url
 MESSAGE = "numbers.message-webhook-overwritten"
 
 
-@pytest.fixture
-def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
-    with FakePagerDuty(cert_dir=tmp_path) as fake:
-        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
-        yield fake
-
-
 def eight_numbers() -> World:
     world = healthy_legacy()
     for index in range(10, 15):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ import pytest
 from tests.cli.inproc import run_cli
 from tests.daemon.timeline import Timeline, timeline_settings
 from watchdog.simulator import SimulatorServer, World, healthy_legacy
-from watchdog.simulator.pagerduty_fake import FakePagerDuty
 
 VOICE = "numbers.voice-webhook-overwritten"
 
@@ -47,13 +45,6 @@ def test_the_first_check_does_not_adopt_a_broken_webhook(sim, world, tmp_path):
     number = break_voice(world)
     assert findings(sim, tmp_path) == [(VOICE, number)]  # the first check adopts the baseline
     assert findings(sim, tmp_path) == [(VOICE, number)]  # ... without the broken webhook
-
-
-@pytest.fixture
-def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
-    with FakePagerDuty(cert_dir=tmp_path) as fake:
-        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
-        yield fake
 
 
 def test_the_daemon_never_resolves_an_incident_by_adopting_its_cause(fake_pd, tmp_path):

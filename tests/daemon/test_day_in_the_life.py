@@ -22,13 +22,6 @@ from watchdog.simulator.world import World
 
 
 @pytest.fixture
-def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
-    with FakePagerDuty(cert_dir=tmp_path) as fake:
-        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
-        yield fake
-
-
-@pytest.fixture
 def day(fake_pd: FakePagerDuty, tmp_path: Path) -> Iterator[Timeline]:
     world = healthy_legacy()
     with SimulatorServer(world) as server:

@@ -3,27 +3,14 @@ shortened in the middle so the part that differs shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.daemon.timeline import Timeline, timeline_settings
 from tests.heal.support import armed
 from watchdog.healing import records
 from watchdog.model.times import iso
 from watchdog.signals.evidence import evidence_text
 from watchdog.simulator import SimulatorServer, healthy_legacy
-from watchdog.simulator.pagerduty_fake import FakePagerDuty
 
 MESSAGE = "numbers.message-webhook-overwritten"
-
-
-@pytest.fixture
-def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
-    with FakePagerDuty(cert_dir=tmp_path) as fake:
-        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
-        yield fake
 
 
 def test_an_sms_finding_names_the_sms_change_not_a_later_voice_change(fake_pd, tmp_path):

@@ -17,13 +17,6 @@ from watchdog.simulator.records import flow_webhook_url, proxy_webhook_url
 
 
 @pytest.fixture
-def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
-    with FakePagerDuty(cert_dir=tmp_path) as fake:
-        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
-        yield fake
-
-
-@pytest.fixture
 def day(fake_pd: FakePagerDuty, tmp_path: Path) -> Iterator[Timeline]:
     with SimulatorServer(healthy_legacy()) as server:
         timeline = Timeline(server, timeline_settings(server, tmp_path / "state.db", fake_pd))

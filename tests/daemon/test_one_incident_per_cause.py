@@ -3,7 +3,6 @@ opens one finding for the cause, naming the rest in ``details.affected``, and pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,6 @@ from watchdog.simulator import SimulatorServer, healthy_conversations, healthy_l
 from watchdog.simulator.pagerduty_fake import FakePagerDuty
 
 MESSAGE = "numbers.message-webhook-overwritten"
-
-
-@pytest.fixture
-def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
-    with FakePagerDuty(cert_dir=tmp_path) as fake:
-        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
-        yield fake
 
 
 def _open(day: Timeline) -> list[Any]:

@@ -24,7 +24,6 @@ from watchdog.errors import ConfigError
 from watchdog.settings import Settings
 from watchdog.simulator import SimulatorServer, healthy_legacy
 from watchdog.simulator.faults import Fault
-from watchdog.simulator.pagerduty_fake import FakePagerDuty
 from watchdog.telemetry.logs import setup_logging
 from watchdog.telemetry.metrics import Metrics
 from watchdog.telemetry.redact import Redactor
@@ -37,13 +36,6 @@ QUIET = {"numbers_seconds": 3600, "flex_flows_seconds": 3600, "services_seconds"
          "jitter_seconds": 0, "events_seconds": 3600, "alerts_seconds": 3600}
 FAST = {"timeout_seconds": 2, "max_attempts": 2, "backoff_base_seconds": 0,
         "backoff_max_seconds": 0, "requests_per_second": 10_000}
-
-
-@pytest.fixture
-def fake_pd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePagerDuty]:
-    with FakePagerDuty(cert_dir=tmp_path) as fake:
-        monkeypatch.setenv("SSL_CERT_FILE", str(fake.ca_file))
-        yield fake
 
 
 @pytest.fixture
